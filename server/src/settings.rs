@@ -1,0 +1,182 @@
+//! Typed settings: defaults, then the environment (api.md's variables).
+//! Validated once at start-up; a bad value becomes one sentence naming the
+//! variable, and the process exits with code 2.
+
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+/// Everything the server needs to start.
+#[derive(Clone)]
+pub struct Settings {
+    /// `LANTERN_ADDR`
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `REDIS_URL`, when set.
+    pub redis_url: Option<String>,
+    /// `LANTERN_WIDGET_DIR`: the Trunk output folder served under `/widget/`.
+    pub widget_dir: PathBuf,
+    /// `LANTERN_LOG`
+    pub log_filter: String,
+    /// `LANTERN_LOG_FORMAT`
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// A setting that cannot be used, with the variable that holds it.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable} {problem}")]
+pub struct SettingsError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://lantern.db".into(),
+            redis_url: None,
+            widget_dir: PathBuf::from("widget/dist"),
+            log_filter: "info".into(),
+            log_format: LogFormat::Human,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults overridden by the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Defaults overridden by whatever `lookup` returns (testable without
+    /// touching the process environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let mut s = Settings::default();
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("LANTERN_ADDR") {
+            s.addr = v.parse().map_err(|_| SettingsError {
+                variable: "LANTERN_ADDR",
+                problem: format!("must be a socket address such as 127.0.0.1:8080, not {v:?}"),
+            })?;
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            s.database_url = v;
+        }
+        if !(s.database_url.starts_with("sqlite:")
+            || s.database_url.starts_with("postgres://")
+            || s.database_url.starts_with("postgresql://"))
+        {
+            return Err(SettingsError {
+                variable: "DATABASE_URL",
+                problem: "must start with sqlite:, postgres:// or postgresql://".into(),
+            });
+        }
+        if let Some(v) = get("REDIS_URL") {
+            if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
+                return Err(SettingsError {
+                    variable: "REDIS_URL",
+                    problem: "must start with redis:// or rediss://".into(),
+                });
+            }
+            s.redis_url = Some(v);
+        }
+        if let Some(v) = get("LANTERN_WIDGET_DIR") {
+            s.widget_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("LANTERN_LOG") {
+            s.log_filter = v;
+        }
+        if let Some(v) = get("LANTERN_LOG_FORMAT") {
+            s.log_format = match v.as_str() {
+                "json" => LogFormat::Json,
+                "human" | "text" => LogFormat::Human,
+                _ => {
+                    return Err(SettingsError {
+                        variable: "LANTERN_LOG_FORMAT",
+                        problem: format!("must be \"json\" or \"human\", not {v:?}"),
+                    });
+                }
+            };
+        }
+        Ok(s)
+    }
+}
+
+/// Hides credentials inside URLs (`postgres://user:secret@host` →
+/// `postgres://user:***@host`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("addr", &self.addr)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("widget_dir", &self.widget_dir)
+            .field("log_filter", &self.log_filter)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let s = Settings::from_lookup(env(&[])).expect("defaults are valid");
+        assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://lantern.db");
+        assert!(s.redis_url.is_none());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = Settings::from_lookup(env(&[("LANTERN_ADDR", "nowhere")]))
+            .expect_err("must be refused");
+        assert_eq!(err.variable, "LANTERN_ADDR");
+        let err = Settings::from_lookup(env(&[("DATABASE_URL", "mysql://x")]))
+            .expect_err("must be refused");
+        assert!(err.to_string().starts_with("DATABASE_URL "));
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let s = Settings::from_lookup(env(&[
+            ("DATABASE_URL", "postgres://app:hunter2@db/lantern"),
+            ("REDIS_URL", "redis://:sekrit@cache:6379"),
+        ]))
+        .expect("valid");
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("sekrit"),
+            "{shown}"
+        );
+    }
+}

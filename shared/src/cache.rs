@@ -1,0 +1,51 @@
+//! Which public GETs may be cached, and for how long. The origin sends these as
+//! `Cache-Control`; the edge worker uses the same table to decide what goes
+//! through its Cache API.
+
+/// Caching rule for one kind of response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// Browsers' lifetime (`max-age`), seconds.
+    pub max_age: u32,
+    /// Shared caches' lifetime (`s-maxage`), seconds — what the edge honours.
+    pub s_maxage: u32,
+}
+
+impl CachePolicy {
+    /// The `Cache-Control` header value for this policy.
+    pub fn header_value(&self) -> String {
+        format!(
+            "public, max-age={}, s-maxage={}",
+            self.max_age, self.s_maxage
+        )
+    }
+}
+
+/// Widget assets: the loader must pick up new releases quickly, so it is short-lived.
+pub const WIDGET_ASSETS: CachePolicy = CachePolicy {
+    max_age: 300,
+    s_maxage: 3600,
+};
+
+/// The policy for a path, or `None` when the response must not be shared.
+pub fn policy_for(path: &str) -> Option<CachePolicy> {
+    if path.starts_with("/widget/") {
+        return Some(WIDGET_ASSETS);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widget_assets_are_cacheable_and_api_is_not_by_default() {
+        assert_eq!(policy_for("/widget/loader.js"), Some(WIDGET_ASSETS));
+        assert_eq!(policy_for("/api/v1/conversations"), None);
+        assert_eq!(
+            WIDGET_ASSETS.header_value(),
+            "public, max-age=300, s-maxage=3600"
+        );
+    }
+}

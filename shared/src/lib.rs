@@ -1,0 +1,10 @@
+//! Data shared by every part of Lantern: the origin server, the edge worker and
+//! the widget. Plain serde types and constants only — no I/O, no business
+//! logic — so it compiles to wasm32 with its default features.
+
+pub mod cache;
+pub mod error;
+pub mod health;
+pub mod routes;
+
+pub use error::{ErrorBody, ErrorCode};

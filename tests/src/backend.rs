@@ -1,0 +1,85 @@
+//! Fresh databases for tests.
+//!
+//! Postgres comes from `TEST_DATABASE_URL` (a server URL whose database we
+//! may create others beside), defaulting to the local server on its standard
+//! port. `scripts/test.sh` sets it, starting a throwaway server when none is
+//! reachable; a missing server fails the Postgres tests loudly rather than
+//! skipping them.
+
+use sqlx::{Connection, PgConnection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The admin URL of the Postgres test server.
+pub fn postgres_server_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_string())
+}
+
+/// The Redis URL tests should use.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string())
+}
+
+/// A database nobody else uses, and the URL to reach it.
+pub struct FreshDatabase {
+    pub url: String,
+    // Keeps the SQLite file's folder alive for the test's duration.
+    _dir: Option<TempDir>,
+}
+
+impl Backend {
+    pub async fn fresh_database(self) -> FreshDatabase {
+        let unique = format!("lantern_test_{}", uuid::Uuid::new_v4().simple());
+        match self {
+            Backend::Sqlite => {
+                let dir = TempDir::new(&unique);
+                let url = format!("sqlite://{}/lantern.db", dir.0.display());
+                FreshDatabase {
+                    url,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let server = postgres_server_url();
+                let mut conn = PgConnection::connect(&server).await.unwrap_or_else(|e| {
+                    panic!(
+                        "Postgres tests need a server: cannot connect to {server} ({e}). \
+                         Run scripts/test.sh, which starts one, or set TEST_DATABASE_URL."
+                    )
+                });
+                sqlx::query(&format!("CREATE DATABASE {unique}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let (base, _) = server.rsplit_once('/').expect("URL has a database path");
+                FreshDatabase {
+                    url: format!("{base}/{unique}"),
+                    _dir: None,
+                }
+            }
+        }
+    }
+}
+
+/// A temporary folder removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
