@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Runs every Lantern test: formatting and lints, the Rust unit and black-box
+# API tests on SQLite and on a real Postgres (and Redis), the edge worker in
+# workerd (wrangler dev), and the widget in headless Chromium (Playwright).
+#
+# Postgres/Redis: TEST_DATABASE_URL / TEST_REDIS_URL when set; else the local
+# servers on their standard ports when reachable; else throwaway servers
+# started here and stopped on exit.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$LANTERN_ROOT"
+
+started=$(date +%s)
+bash scripts/setup.sh --test
+export PATH="$LANTERN_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+logs="$LANTERN_ROOT/target/test-logs"
+rm -rf "$logs" && mkdir -p "$logs"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "building the widget (Trunk) and the edge worker (worker-build)"
+bash scripts/build-widget.sh
+bash scripts/build-worker.sh >"$logs/worker-build.log" 2>&1 || { cat "$logs/worker-build.log"; die "worker build failed"; }
+
+# --- services ---------------------------------------------------------------
+scratch="$(mktemp -d /tmp/lantern-test.XXXXXX)"
+cleanup() {
+  [ -n "${PG_CTL:-}" ] && $PG_AS "$PG_CTL" -D "$scratch/pg" -m immediate stop >/dev/null 2>&1 || true
+  [ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null || true
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if port_open 127.0.0.1 5432; then
+    export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  else
+    say "no Postgres reachable: starting a throwaway one"
+    pg_bin="$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)")"
+    PG_CTL="$pg_bin/pg_ctl"
+    PG_AS=""
+    mkdir -p "$scratch/pg"
+    if [ "$(id -u)" -eq 0 ]; then # initdb refuses to run as root
+      chown postgres "$scratch" "$scratch/pg"
+      PG_AS="runuser -u postgres --"
+    fi
+    pg_port="$(free_port)"
+    $PG_AS "$pg_bin/initdb" -U postgres -A trust -D "$scratch/pg" >/dev/null
+    $PG_AS "$PG_CTL" -D "$scratch/pg" -l "$scratch/pg.log" -w \
+      -o "-p $pg_port -k $scratch -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+  fi
+fi
+if [ -z "${TEST_REDIS_URL:-}" ]; then
+  if port_open 127.0.0.1 6379; then
+    export TEST_REDIS_URL="redis://127.0.0.1:6379"
+  else
+    say "no Redis reachable: starting a throwaway one"
+    redis_port="$(free_port)"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+      --dir "$scratch" >"$scratch/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 50); do port_open 127.0.0.1 "$redis_port" && break; sleep 0.1; done
+    export TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+  fi
+fi
+say "Postgres: $TEST_DATABASE_URL   Redis: $TEST_REDIS_URL"
+
+# --- Rust tests -------------------------------------------------------------
+say "cargo test"
+cargo test --workspace --exclude lantern-widget 2>&1 | tee "$logs/cargo.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "cargo test failed"
+
+# --- worker in workerd, widget in Chromium ------------------------------------
+say "building the lantern binary for the end-to-end tests"
+cargo build --quiet --bin lantern
+say "end-to-end tests (node --test: workerd, Chromium)"
+export LANTERN_BIN="$LANTERN_ROOT/target/debug/lantern"
+export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
+node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee "$logs/e2e.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "end-to-end tests failed"
+
+# --- one closing line for the whole run ---------------------------------------
+passed=$(( $(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}') \
+         + $(awk '/^# pass /{print $3}' "$logs/e2e.log" | tail -n1) ))
+failed=$(( $(grep -oE '[0-9]+ failed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}') \
+         + $(awk '/^# fail /{print $3}' "$logs/e2e.log" | tail -n1) ))
+say "all tests finished in $(( $(date +%s) - started ))s"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
