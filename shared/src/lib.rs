@@ -2,8 +2,10 @@
 //! the widget. Plain serde types and constants only — no I/O, no business
 //! logic — so it compiles to wasm32 with its default features.
 
+pub mod api;
 pub mod cache;
 pub mod error;
+pub mod event;
 pub mod health;
 pub mod routes;
 

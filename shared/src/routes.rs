@@ -8,3 +8,25 @@ pub const OPENAPI: &str = "/openapi.json";
 pub const DOCS: &str = "/docs";
 pub const WIDGET_PREFIX: &str = "/widget";
 pub const API_V1: &str = "/api/v1";
+
+/// `GET` site config; `{site_id}` is filled in by [`site_config`].
+pub const SITE_CONFIG: &str = "/api/v1/sites/{site_id}/config";
+pub const SITE_VISITORS: &str = "/api/v1/sites/{site_id}/visitors";
+pub const KNOWLEDGE_SEARCH: &str = "/api/v1/sites/{site_id}/knowledge/search";
+pub const CONVERSATIONS: &str = "/api/v1/conversations";
+pub const CONVERSATION: &str = "/api/v1/conversations/{id}";
+pub const CONVERSATION_MESSAGES: &str = "/api/v1/conversations/{id}/messages";
+pub const CONVERSATION_EVENTS: &str = "/api/v1/conversations/{id}/events";
+pub const CONVERSATION_HANDOFF: &str = "/api/v1/conversations/{id}/handoff";
+pub const CONVERSATION_CLOSE: &str = "/api/v1/conversations/{id}/close";
+pub const MESSAGE_FEEDBACK: &str = "/api/v1/messages/{id}/feedback";
+pub const KNOWLEDGE_DOCUMENTS: &str = "/api/v1/knowledge/documents";
+pub const KNOWLEDGE_DOCUMENT: &str = "/api/v1/knowledge/documents/{id}";
+
+/// Fills the `{…}` placeholder of a route template (for clients).
+pub fn fill(template: &str, value: &str) -> String {
+    match (template.find('{'), template.find('}')) {
+        (Some(a), Some(b)) if a < b => format!("{}{}{}", &template[..a], value, &template[b + 1..]),
+        _ => template.to_string(),
+    }
+}

@@ -1,0 +1,232 @@
+//! Request and response bodies of REST API v1 (`/api/v1/…`), as in api.md.
+//!
+//! Request structs reject unknown fields: a misspelt field is an integrator's
+//! bug, and saying so at once beats silently ignoring it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Public, cacheable configuration the widget boots from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SiteConfig {
+    pub site_id: String,
+    pub name: String,
+    pub bot_name: String,
+    pub welcome_message: String,
+    /// BCP 47 tags the site answers in; the first is the default.
+    pub languages: Vec<String>,
+    pub theme: Theme,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Theme {
+    /// CSS colour of the launcher and header, e.g. `#2563eb`.
+    pub color: String,
+}
+
+/// `POST /api/v1/sites/{site_id}/visitors`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateVisitor {
+    /// The site's own id for a signed-in user (identity verification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// `HMAC-SHA256(identity_secret, user_id)`, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_hash: Option<String>,
+}
+
+/// A visitor and the bearer token the widget uses from now on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct VisitorToken {
+    pub visitor_id: String,
+    pub token: String,
+    /// RFC 3339; a new token must be requested after this.
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    Open,
+    Handoff,
+    Closed,
+}
+
+impl ConversationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Open => "open",
+            ConversationStatus::Handoff => "handoff",
+            ConversationStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(ConversationStatus::Open),
+            "handoff" => Some(ConversationStatus::Handoff),
+            "closed" => Some(ConversationStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+    Agent,
+    System,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Agent => "agent",
+            Role::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Role::User),
+            "assistant" => Some(Role::Assistant),
+            "agent" => Some(Role::Agent),
+            "system" => Some(Role::System),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /api/v1/conversations`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateConversation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_message: Option<String>,
+    /// A JSON object of the integrator's own (≤ 4 KiB serialised).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub metadata: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Conversation {
+    pub id: String,
+    pub site_id: String,
+    pub status: ConversationStatus,
+    pub language: String,
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
+    pub metadata: Value,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Present on create (the welcome and first exchange) and on get.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<Message>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Citation {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: String,
+    pub conversation_id: String,
+    /// 1, 2, 3… per conversation, without gaps.
+    pub seq: i64,
+    pub role: Role,
+    /// Markdown as written.
+    pub content: String,
+    /// `content` rendered and sanitised: safe to insert as HTML.
+    pub html: String,
+    #[serde(default)]
+    pub citations: Vec<Citation>,
+    /// True when an answer was cut short (provider failure mid-stream).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
+    pub created_at: String,
+}
+
+/// `POST /api/v1/conversations/{id}/messages`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostMessage {
+    pub content: String,
+    /// The client's id for this message: posting it again returns the stored
+    /// message instead of storing it twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// `user` (default) or `agent` (admin key only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// The stored message and the assistant's reply (none when a human has the
+/// conversation, or the poster is an agent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PostMessageResponse {
+    pub message: Message,
+    pub reply: Option<Message>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Up,
+    Down,
+}
+
+/// `POST /api/v1/messages/{id}/feedback`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostFeedback {
+    pub rating: Rating,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Feedback {
+    pub message_id: String,
+    pub rating: Rating,
+    pub comment: Option<String>,
+    pub created_at: String,
+}
+
+/// A page of a list; pass `next_cursor` back as `cursor` (or `after` for
+/// messages) for the next page. `null` on the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
