@@ -30,6 +30,8 @@ pub mod http;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod markdown;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod ratelimit;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod seed;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod settings;

@@ -7,6 +7,8 @@ mod conversations;
 mod events;
 mod health;
 mod messages;
+mod ratelimits;
+mod security;
 
 use serde_json::Value;
 

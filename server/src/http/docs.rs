@@ -9,7 +9,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{AppState, conversations, events, feedback, messages, sites};
+use super::{AppState, conversations, events, feedback, messages, site_admin, sites};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,8 @@ use super::{AppState, conversations, events, feedback, messages, sites};
         conversations::create, conversations::list, conversations::fetch,
         conversations::handoff, conversations::close,
         messages::list, messages::post, events::events, feedback::feedback,
+        sites::refresh_visitor, site_admin::read, site_admin::update,
+        site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),
@@ -48,7 +50,18 @@ impl Modify for BearerAuth {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::OPENAPI, get(|| async { Json(ApiDoc::openapi()) }))
-        .route(routes::DOCS, get(|| async { Html(render_docs()) }))
+        .route(
+            routes::DOCS,
+            get(|| async {
+                (
+                    [(
+                        http::header::CONTENT_SECURITY_POLICY,
+                        super::security::PAGE_CSP,
+                    )],
+                    Html(render_docs()),
+                )
+            }),
+        )
 }
 
 fn escape(s: &str) -> String {
