@@ -32,6 +32,8 @@ pub mod markdown;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ratelimit;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod redis_link;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod seed;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod settings;

@@ -12,6 +12,7 @@ use crate::{
     events::EventHub,
     http::{self, AppState},
     ratelimit::RateLimiter,
+    redis_link::RedisLink,
     seed,
     settings::Settings,
     store::{self, Store},
@@ -32,45 +33,27 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
 pub async fn build(settings: Settings) -> anyhow::Result<axum::Router> {
     let store = open_store(&settings).await?;
     seed::ensure_demo_site(store.as_ref()).await?;
+    let redis = settings
+        .redis_url
+        .as_deref()
+        .and_then(|url| RedisLink::start(url, &settings.redis_prefix));
+    let hub = match &redis {
+        Some(link) => EventHub::with_redis(link.clone()),
+        None => EventHub::default(),
+    };
     let chat = Chat {
         store,
-        hub: EventHub::default(),
+        hub,
         answerer: Arc::new(Acknowledger),
-    };
-    let redis = match &settings.redis_url {
-        Some(url) => connect_redis(url).await,
-        None => None,
     };
     let state = AppState {
         chat,
-        limiter: RateLimiter::new(redis, &settings.redis_prefix),
+        limiter: RateLimiter::new(redis.clone()),
+        redis,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),
     };
     Ok(http::router(state))
-}
-
-/// A Redis connection manager with explicit timeouts, or `None` (with a
-/// warning) when Redis cannot be reached: Lantern then counts in process.
-pub async fn connect_redis(url: &str) -> Option<redis::aio::ConnectionManager> {
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
-        .set_response_timeout(Some(std::time::Duration::from_millis(500)))
-        .set_number_of_retries(2);
-    let client = match redis::Client::open(url) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "REDIS_URL is not usable; running without Redis");
-            return None;
-        }
-    };
-    match client.get_connection_manager_with_config(config).await {
-        Ok(m) => Some(m),
-        Err(e) => {
-            tracing::warn!(error = %e, "Redis is unreachable; rate limits count in process");
-            None
-        }
-    }
 }
 
 /// Serves on `listener` until `shutdown` resolves.

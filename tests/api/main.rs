@@ -8,6 +8,7 @@ mod events;
 mod health;
 mod messages;
 mod ratelimits;
+mod scaleout;
 mod security;
 
 use serde_json::Value;

@@ -32,7 +32,8 @@ use tower_http::{
 };
 
 use crate::{
-    chat::Chat, common, ratelimit::RateLimiter, settings::Settings, validate::MAX_BODY_BYTES,
+    chat::Chat, common, ratelimit::RateLimiter, redis_link::RedisLink, settings::Settings,
+    validate::MAX_BODY_BYTES,
 };
 
 /// What every handler can reach.
@@ -40,6 +41,8 @@ use crate::{
 pub struct AppState {
     pub chat: Chat,
     pub limiter: RateLimiter,
+    /// Present when `REDIS_URL` is set (connected or not).
+    pub redis: Option<RedisLink>,
     pub settings: Arc<Settings>,
     pub started: std::time::Instant,
 }
