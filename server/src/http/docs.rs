@@ -9,7 +9,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{AppState, conversations, events, feedback, messages, sites};
+use super::{AppState, conversations, events, feedback, knowledge, messages, sites};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,11 +20,12 @@ use super::{AppState, conversations, events, feedback, messages, sites};
         conversations::create, conversations::list, conversations::fetch,
         conversations::handoff, conversations::close,
         messages::list, messages::post, events::events, feedback::feedback,
+        knowledge::create, knowledge::list, knowledge::remove, knowledge::search,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),
     modifiers(&BearerAuth),
-    tags((name = "sites"), (name = "conversations"), (name = "messages"))
+    tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"))
 )]
 pub struct ApiDoc;
 

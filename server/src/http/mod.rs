@@ -9,6 +9,7 @@ mod events;
 pub mod extract;
 mod feedback;
 mod health;
+mod knowledge;
 mod messages;
 mod sites;
 mod widget;
@@ -23,12 +24,15 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{chat::Chat, common, settings::Settings, validate::MAX_BODY_BYTES};
+use crate::{
+    chat::Chat, common, knowledge::KnowledgeBase, settings::Settings, validate::MAX_BODY_BYTES,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub chat: Chat,
+    pub knowledge: KnowledgeBase,
     pub settings: Arc<Settings>,
     pub started: std::time::Instant,
 }
@@ -36,7 +40,7 @@ pub struct AppState {
 /// The full router of the origin server.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(envelope::REQUEST_ID);
-    Router::new()
+    let limited = Router::new()
         .merge(common::router(common::Side::Origin))
         .merge(health::router())
         .merge(demo::router())
@@ -52,7 +56,12 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(envelope::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    // The knowledge routes set their own body limits (documents are larger
+    // than messages), so they sit outside the global one.
+    Router::new()
+        .merge(limited)
+        .merge(knowledge::router())
         .layer(middleware::from_fn(envelope::complete))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
