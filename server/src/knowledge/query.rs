@@ -58,7 +58,7 @@ pub fn matches(word: &str, term: &str) -> bool {
         .take_while(|(a, b)| a == b)
         .count();
     let shorter = word.chars().count().min(term.chars().count());
-    shorter >= 5 && common >= 5 && common * 4 >= shorter * 3
+    common >= 5 && common + 4 >= shorter
 }
 
 /// `keys` → `key`; short words and `-ss` endings are left alone.

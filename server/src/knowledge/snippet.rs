@@ -30,7 +30,9 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
             best = (start, n);
         }
     }
-    let start = best.0.saturating_sub(3).min(best.0);
+    // Start a few words before the window's first hit, for context.
+    let first = (best.0..words.len()).find(|i| hit[*i]).unwrap_or(0);
+    let start = first.saturating_sub(5);
     let end = (start + WINDOW).min(words.len());
     let mut out = String::new();
     if start > 0 {
