@@ -11,9 +11,9 @@ const STOP_WORDS: &[&str] = &[
     "use", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "would",
     "you", "your", "am", "any", "into", "need", "want", "please", "tell", "possible", "way", "s",
     "t", "much", "many", "there", "them", "they", "than", "then", "did", // French
-    "le", "la", "les", "un", "une", "des", "du", "de", "et", "est", "que", "qui", "quoi", "comment",
-    "pour", "dans", "je", "vous", "il", "elle", "ce", "cette", "mon", "ma", "mes", "sur", "pas",
-    "ne", "au", "aux", "en", // Spanish
+    "le", "la", "les", "un", "une", "des", "du", "de", "et", "est", "que", "qui", "quoi",
+    "comment", "pour", "dans", "je", "vous", "il", "elle", "ce", "cette", "mon", "ma", "mes",
+    "sur", "pas", "ne", "au", "aux", "en", // Spanish
     "el", "los", "las", "y", "es", "por", "para", "como", "con", "yo", "mi", "su", "qué", "cómo",
     "del", "al", "lo", "se", // German
     "der", "die", "das", "und", "ist", "wie", "ich", "ein", "eine", "mit", "zu", "den", "dem",

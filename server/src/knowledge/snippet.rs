@@ -43,9 +43,7 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
             out.push(' ');
         }
         if hit[start + i] {
-            out.push_str("<mark>");
-            out.push_str(&escape(word));
-            out.push_str("</mark>");
+            mark_word(&mut out, word, terms);
         } else {
             out.push_str(&escape(word));
         }
@@ -54,6 +52,35 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
         out.push_str(" …");
     }
     out
+}
+
+/// Writes `word` escaped, with its matching letter runs in `<mark>` (so
+/// punctuation next to a word stays outside the mark).
+fn mark_word(out: &mut String, word: &str, terms: &[String]) {
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.is_empty() {
+            return;
+        }
+        let lower = run.to_lowercase();
+        if terms.iter().any(|t| query::matches(&lower, t)) {
+            out.push_str("<mark>");
+            out.push_str(&escape(run));
+            out.push_str("</mark>");
+        } else {
+            out.push_str(&escape(run));
+        }
+        run.clear();
+    };
+    for c in word.chars() {
+        if c.is_alphanumeric() {
+            run.push(c);
+        } else {
+            flush(&mut run, out);
+            out.push_str(&escape(&c.to_string()));
+        }
+    }
+    flush(&mut run, out);
 }
 
 /// Escapes text for HTML content and attributes.
@@ -82,7 +109,7 @@ mod tests {
         let s = snippet("To <b>install</b> the widget & more", &terms);
         assert_eq!(
             s,
-            "To <mark>&lt;b&gt;install&lt;/b&gt;</mark> the <mark>widget</mark> &amp; more"
+            "To &lt;b&gt;<mark>install</mark>&lt;/b&gt; the <mark>widget</mark> &amp; more"
         );
     }
 
