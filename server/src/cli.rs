@@ -141,11 +141,15 @@ async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()>
     }
     let mut origins = Vec::new();
     for o in &args.origins {
-        origins.push(normalise_origin(o).ok_or_else(|| {
-            UsageError(format!(
-                "--origin {o:?} is not an origin such as https://www.example.com"
-            ))
-        })?);
+        origins.push(
+            crate::validate::origin(o)
+                .filter(|o| o != "*")
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "--origin {o:?} is not an origin such as https://www.example.com"
+                    ))
+                })?,
+        );
     }
     let store = startup::open_store(&settings).await?;
     let (site, key) =
@@ -164,20 +168,9 @@ async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()>
     Ok(())
 }
 
-/// `scheme://host[:port]` without path or trailing slash, or `None`.
-fn normalise_origin(value: &str) -> Option<String> {
-    let value = value.trim().trim_end_matches('/');
-    let (scheme, rest) = value.split_once("://")?;
-    let ok = matches!(scheme, "http" | "https")
-        && !rest.is_empty()
-        && !rest.contains(['/', '?', '#', '@', ' '])
-        && !rest.starts_with(':');
-    ok.then(|| format!("{scheme}://{}", rest.to_ascii_lowercase()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::normalise_origin;
+    use crate::validate::origin as normalise_origin;
 
     #[test]
     fn origins_are_normalised_or_refused() {

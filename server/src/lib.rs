@@ -36,6 +36,8 @@ pub mod knowledge;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod markdown;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod ratelimit;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod seed;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod settings;

@@ -13,12 +13,25 @@ pub struct Settings {
     pub database_url: String,
     /// `REDIS_URL`, when set.
     pub redis_url: Option<String>,
+    /// `LANTERN_REDIS_PREFIX`: namespace of Lantern's keys, so several
+    /// deployments can share one Redis.
+    pub redis_prefix: String,
     /// `LANTERN_WIDGET_DIR`: the Trunk output folder served under `/widget/`.
     pub widget_dir: PathBuf,
     /// `LANTERN_LOG`
     pub log_filter: String,
     /// `LANTERN_LOG_FORMAT`
     pub log_format: LogFormat,
+    /// `LANTERN_TRUSTED_PROXIES`: peers (IPs or CIDRs, comma-separated) whose
+    /// `CF-Connecting-IP` / `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `LANTERN_RATE_LIMIT_IP`: API requests per minute per client IP.
+    pub rate_limit_ip: u32,
+    /// `LANTERN_RATE_LIMIT_VISITOR`: messages and conversations per minute
+    /// per site + visitor.
+    pub rate_limit_visitor: u32,
+    /// `LANTERN_REQUEST_TIMEOUT_SECS`: longest a non-streaming request may take.
+    pub request_timeout_secs: u64,
     /// `LANTERN_LLM_*`: the LLM that writes answers; `None` answers from
     /// the knowledge base alone.
     pub llm: Option<LlmSettings>,
@@ -107,9 +120,14 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://lantern.db".into(),
             redis_url: None,
+            redis_prefix: "lantern".into(),
             widget_dir: PathBuf::from("widget/dist"),
             log_filter: "info".into(),
             log_format: LogFormat::Human,
+            trusted_proxies: Vec::new(),
+            rate_limit_ip: 600,
+            rate_limit_visitor: 30,
+            request_timeout_secs: 60,
             llm: None,
         }
     }
@@ -153,6 +171,15 @@ impl Settings {
             }
             s.redis_url = Some(v);
         }
+        if let Some(v) = get("LANTERN_REDIS_PREFIX") {
+            if v.contains(char::is_whitespace) || v.len() > 64 {
+                return Err(SettingsError {
+                    variable: "LANTERN_REDIS_PREFIX",
+                    problem: "must be at most 64 characters without spaces".into(),
+                });
+            }
+            s.redis_prefix = v;
+        }
         if let Some(v) = get("LANTERN_WIDGET_DIR") {
             s.widget_dir = PathBuf::from(v);
         }
@@ -171,6 +198,32 @@ impl Settings {
                 }
             };
         }
+        if let Some(v) = get("LANTERN_TRUSTED_PROXIES") {
+            s.trusted_proxies = parse_proxies(&v).ok_or_else(|| SettingsError {
+                variable: "LANTERN_TRUSTED_PROXIES",
+                problem: format!(
+                    "must be comma-separated IPs or CIDRs such as 10.0.0.0/8, not {v:?}"
+                ),
+            })?;
+        }
+        s.rate_limit_ip = number(
+            &get,
+            "LANTERN_RATE_LIMIT_IP",
+            s.rate_limit_ip,
+            1..=1_000_000,
+        )?;
+        s.rate_limit_visitor = number(
+            &get,
+            "LANTERN_RATE_LIMIT_VISITOR",
+            s.rate_limit_visitor,
+            1..=100_000,
+        )?;
+        s.request_timeout_secs = number(
+            &get,
+            "LANTERN_REQUEST_TIMEOUT_SECS",
+            s.request_timeout_secs as u32,
+            1..=3600,
+        )? as u64;
         s.llm = llm_from(&get)?;
         Ok(s)
     }
@@ -227,6 +280,40 @@ fn llm_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<LlmSettings>
     Ok(Some(llm))
 }
 
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, SettingsError> {
+    let Some(v) = get(variable) else {
+        return Ok(default);
+    };
+    match v.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(SettingsError {
+            variable,
+            problem: format!(
+                "must be a whole number from {} to {}, not {v:?}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+fn parse_proxies(v: &str) -> Option<Vec<ipnet::IpNet>> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .ok()
+                .or_else(|| p.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+        })
+        .collect()
+}
+
 /// Hides credentials inside URLs (`postgres://user:secret@host` →
 /// `postgres://user:***@host`).
 pub fn redact_url(url: &str) -> String {
@@ -248,9 +335,14 @@ impl fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("database_url", &redact_url(&self.database_url))
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_prefix", &self.redis_prefix)
             .field("widget_dir", &self.widget_dir)
             .field("log_filter", &self.log_filter)
             .field("log_format", &self.log_format)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limit_ip", &self.rate_limit_ip)
+            .field("rate_limit_visitor", &self.rate_limit_visitor)
+            .field("request_timeout_secs", &self.request_timeout_secs)
             .field("llm", &self.llm)
             .finish()
     }

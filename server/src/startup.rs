@@ -12,6 +12,7 @@ use crate::{
     events::EventHub,
     http::{self, AppState},
     knowledge::KnowledgeBase,
+    ratelimit::RateLimiter,
     seed,
     settings::Settings,
     store::{self, Store},
@@ -58,13 +59,41 @@ pub async fn build(settings: Settings) -> anyhow::Result<axum::Router> {
         hub: EventHub::default(),
         answerer: Arc::new(engine),
     };
+    let redis = match &settings.redis_url {
+        Some(url) => connect_redis(url).await,
+        None => None,
+    };
     let state = AppState {
         chat,
         knowledge,
+        limiter: RateLimiter::new(redis, &settings.redis_prefix),
         settings: Arc::new(settings),
         started: std::time::Instant::now(),
     };
     Ok(http::router(state))
+}
+
+/// A Redis connection manager with explicit timeouts, or `None` (with a
+/// warning) when Redis cannot be reached: Lantern then counts in process.
+pub async fn connect_redis(url: &str) -> Option<redis::aio::ConnectionManager> {
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
+        .set_response_timeout(Some(std::time::Duration::from_millis(500)))
+        .set_number_of_retries(2);
+    let client = match redis::Client::open(url) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "REDIS_URL is not usable; running without Redis");
+            return None;
+        }
+    };
+    match client.get_connection_manager_with_config(config).await {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::warn!(error = %e, "Redis is unreachable; rate limits count in process");
+            None
+        }
+    }
 }
 
 /// Serves on `listener` until `shutdown` resolves.
@@ -83,10 +112,14 @@ pub async fn serve(
     app: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")
+    // The peer address feeds client-IP rate limits.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server error")
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -10,6 +10,8 @@ mod health;
 mod knowledge;
 mod llm;
 mod messages;
+mod ratelimits;
+mod security;
 
 use serde_json::Value;
 

@@ -34,7 +34,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A site as the server sees it (the public part is `SiteConfig`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Site {
     pub id: String,
     pub name: String,
@@ -45,6 +45,21 @@ pub struct Site {
     pub allowed_origins: Vec<String>,
     pub identity_secret: Option<String>,
     pub identity_required: bool,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("allowed_origins", &self.allowed_origins)
+            .field(
+                "identity_secret",
+                &self.identity_secret.as_ref().map(|_| "***"),
+            )
+            .field("identity_required", &self.identity_required)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +132,13 @@ pub trait Store: Send + Sync + 'static {
     async fn create_site(&self, site: &Site, admin_key_hash: &str) -> StoreResult<()>;
     async fn site(&self, id: &str) -> StoreResult<Option<Site>>;
     async fn site_count(&self) -> StoreResult<i64>;
+    /// Replaces a site's editable settings (everything but id and secrets).
+    async fn update_site(&self, site: &Site) -> StoreResult<()>;
+    /// Revokes every admin key of the site and stores the new one's hash.
+    async fn rotate_admin_key(&self, site_id: &str, new_key_hash: &str) -> StoreResult<()>;
+    async fn set_identity_secret(&self, site_id: &str, secret: &str) -> StoreResult<()>;
+    /// True when some site lists `origin` (for CORS preflights).
+    async fn origin_known(&self, origin: &str) -> StoreResult<bool>;
     /// The site an unrevoked admin key (by its hash) belongs to.
     async fn site_by_admin_key(&self, key_hash: &str) -> StoreResult<Option<Site>>;
 
@@ -129,6 +151,13 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<Visitor>;
+    /// Stores another token for an existing visitor (refresh).
+    async fn add_visitor_token(
+        &self,
+        visitor_id: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// The visitor of an unexpired token.
     async fn visitor_by_token(&self, token_hash: &str) -> StoreResult<Option<Visitor>>;
 
