@@ -106,8 +106,10 @@ pub fn markdown(text: &str, fallback_title: &str) -> CreateDocument {
         ..Default::default()
     };
     let mut body = text;
-    if let Some(rest) = text.strip_prefix("---\n") {
-        if let Some(end) = rest.find("\n---") {
+    if let Some(rest) = text.strip_prefix("---\n")
+        && let Some(end) = rest.find("\n---")
+    {
+        {
             for line in rest[..end].lines() {
                 if let Some((k, v)) = line.split_once(':') {
                     let v = v.trim().trim_matches('"').to_string();

@@ -88,7 +88,8 @@ impl Builder {
         self.end_passage();
         self.path.retain(|(l, _)| *l < level);
         // A top heading repeating the document title adds nothing.
-        if !(self.path.is_empty() && text.eq_ignore_ascii_case(&self.title)) && !text.is_empty() {
+        let repeats_title = self.path.is_empty() && text.eq_ignore_ascii_case(&self.title);
+        if !text.is_empty() && !repeats_title {
             self.path.push((level, text.to_string()));
         }
     }

@@ -70,12 +70,13 @@ pub fn cited(text: &str) -> Vec<usize> {
     while let Some(i) = rest.find('[') {
         rest = &rest[i + 1..];
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        if !digits.is_empty() && rest[digits.len()..].starts_with(']') {
-            if let Ok(n) = digits.parse::<usize>() {
-                if n > 0 && !out.contains(&n) {
-                    out.push(n);
-                }
-            }
+        if !digits.is_empty()
+            && rest[digits.len()..].starts_with(']')
+            && let Ok(n) = digits.parse::<usize>()
+            && n > 0
+            && !out.contains(&n)
+        {
+            out.push(n);
         }
     }
     out
