@@ -39,7 +39,12 @@ enum Shape {
 }
 
 async fn run(backend: Backend, shape: Shape, posts: usize, concurrency: usize) -> String {
-    let app = TestApp::spawn(backend).await;
+    // Limits off: this measures storage and answering, not the rate limiter.
+    let app = TestApp::spawn_with(backend, |s| {
+        s.rate_limit_ip = 1_000_000;
+        s.rate_limit_visitor = 100_000;
+    })
+    .await;
     let site = app.site().await;
     let token = app.visitor(&site.id).await;
     let shared = app.conversation(&token).await["id"]
@@ -61,7 +66,7 @@ async fn run(backend: Backend, shape: Shape, posts: usize, concurrency: usize) -
                 let body = json!({"content": format!("question {c}-{i}"), "client_message_id": format!("b{c}-{i}")});
                 let t = Instant::now();
                 let res = app.post_json(&path, token, &body).await;
-                assert_eq!(res.status(), 201, "post failed");
+                assert_eq!(res.status(), 201, "post failed: {}", res.text().await.unwrap_or_default());
                 let _ = res.bytes().await;
                 latencies.push(t.elapsed());
             }
