@@ -242,9 +242,13 @@ impl Chat {
         let (sink, mut pieces) = DeltaSink::new();
         let conversation_id = post.conversation.id.clone();
         let hub = self.hub.clone();
+        let started = std::time::Instant::now();
         let forward = tokio::spawn(async move {
             let mut index = 0u32;
             while let Some(text) = pieces.recv().await {
+                if index == 0 {
+                    crate::stats::first_delta(started);
+                }
                 let delta = AnswerDelta {
                     conversation_id: conversation_id.clone(),
                     reply_to: question.seq,
@@ -285,6 +289,7 @@ impl Chat {
         // The sink is dropped with the answer: the forwarder drains and ends,
         // so every delta goes out before the stored reply.
         let _ = forward.await;
+        crate::stats::answer_finished(started);
         let appended = self
             .append(
                 &post.conversation.id,
@@ -313,6 +318,7 @@ impl Chat {
     ) -> Result<Appended, ApiError> {
         let appended = self.store.append_message(conversation_id, &new).await?;
         if let Some(event) = &appended.event {
+            crate::stats::message_stored(new.role.as_str());
             self.hub.publish(event.clone().into());
         }
         Ok(appended)

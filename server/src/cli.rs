@@ -13,6 +13,10 @@ use crate::{seed, settings::Settings, startup, telemetry};
     about = "Self-hosted chat assistant for websites"
 )]
 struct Cli {
+    /// A TOML settings file (keys: the variables' names in lower case without
+    /// `LANTERN_`); the environment overrides it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -76,7 +80,7 @@ struct SiteCreate {
 /// 2 bad settings or usage.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::from_env() {
+    let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("lantern: {e}");
@@ -129,9 +133,37 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {} (LANTERN_ADDR): {e}", settings.addr))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, settings = ?settings, "lantern listening");
-    let app = startup::build(settings).await?;
+    let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
+    let (close, closing) = tokio::sync::watch::channel(false);
+    let app = startup::build_with_shutdown(settings, closing.clone()).await?;
     println!("Lantern is running: demo page at http://{addr}/");
-    startup::serve(listener, app, startup::shutdown_signal()).await
+    // On SIGTERM/SIGINT: stop accepting, end live streams with a `reconnect`
+    // event, let requests in flight (answers being written) finish — within
+    // the grace period, after which the process exits anyway.
+    let shutdown = async move {
+        startup::shutdown_signal().await;
+        let _ = close.send(true);
+    };
+    let mut closing = closing;
+    let deadline = async move {
+        while !*closing.borrow_and_update() {
+            if closing.changed().await.is_err() {
+                // The server finished first; the other branch has won.
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = startup::serve(listener, app, shutdown) => {
+            tracing::info!("shut down cleanly");
+            result
+        }
+        () = deadline => {
+            tracing::warn!(grace_secs = grace.as_secs(), "grace period over; exiting with requests still open");
+            Ok(())
+        }
+    }
 }
 
 async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()> {

@@ -44,7 +44,11 @@ pub mod seed;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod settings;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod settings_file;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod startup;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod stats;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod store;
 #[cfg(not(target_arch = "wasm32"))]

@@ -32,6 +32,9 @@ pub struct Settings {
     pub rate_limit_visitor: u32,
     /// `LANTERN_REQUEST_TIMEOUT_SECS`: longest a non-streaming request may take.
     pub request_timeout_secs: u64,
+    /// `LANTERN_SHUTDOWN_GRACE_SECS`: how long in-flight requests may run on
+    /// after SIGTERM.
+    pub shutdown_grace_secs: u64,
     /// `LANTERN_LLM_*`: the LLM that writes answers; `None` answers from
     /// the knowledge base alone.
     pub llm: Option<LlmSettings>,
@@ -128,6 +131,7 @@ impl Default for Settings {
             rate_limit_ip: 600,
             rate_limit_visitor: 30,
             request_timeout_secs: 60,
+            shutdown_grace_secs: 20,
             llm: None,
         }
     }
@@ -137,6 +141,15 @@ impl Settings {
     /// Defaults overridden by the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Defaults, then the settings file (when given), then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, SettingsError> {
+        let from_file = match file {
+            Some(path) => crate::settings_file::load(path)?,
+            None => Default::default(),
+        };
+        Self::from_lookup(|k| std::env::var(k).ok().or_else(|| from_file.get(k).cloned()))
     }
 
     /// Defaults overridden by whatever `lookup` returns (testable without
@@ -218,6 +231,12 @@ impl Settings {
             s.rate_limit_visitor,
             1..=100_000,
         )?;
+        s.shutdown_grace_secs = u64::from(number(
+            &get,
+            "LANTERN_SHUTDOWN_GRACE_SECS",
+            s.shutdown_grace_secs as u32,
+            0..=600,
+        )?);
         s.request_timeout_secs = number(
             &get,
             "LANTERN_REQUEST_TIMEOUT_SECS",
@@ -343,6 +362,7 @@ impl fmt::Debug for Settings {
             .field("rate_limit_ip", &self.rate_limit_ip)
             .field("rate_limit_visitor", &self.rate_limit_visitor)
             .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .field("llm", &self.llm)
             .finish()
     }

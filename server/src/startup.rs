@@ -45,6 +45,19 @@ pub async fn open_stores(settings: &Settings) -> anyhow::Result<(Arc<dyn Store>,
 /// Builds the application state and router for `settings`: migrations, the
 /// demo site on an empty database, the answerer.
 pub async fn build(settings: Settings) -> anyhow::Result<axum::Router> {
+    let (never, closing) = tokio::sync::watch::channel(false);
+    // Nothing will ever close this app's streams but dropping it.
+    std::mem::forget(never);
+    build_with_shutdown(settings, closing).await
+}
+
+/// Like [`build`]; `closing` turning true ends live streams gracefully.
+pub async fn build_with_shutdown(
+    settings: Settings,
+    closing: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<axum::Router> {
+    // Install the metrics recorder before anything records.
+    crate::stats::handle();
     let (store, knowledge) = open_stores(&settings).await?;
     seed::ensure_demo_site(store.as_ref(), &knowledge).await?;
     let llm = match settings.llm.clone() {
@@ -75,6 +88,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<axum::Router> {
         redis,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),
+        closing,
     };
     Ok(http::router(state))
 }

@@ -86,6 +86,7 @@ impl Engine {
                 handoff: false,
             },
             Err(failure) => {
+                crate::stats::llm_error(failure.error.kind());
                 tracing::warn!(
                     kind = failure.error.kind(),
                     error = %failure.error,

@@ -73,7 +73,14 @@ pub async fn events(
     // Subscribe before reading the backlog so nothing falls between the two.
     let live = state.chat.hub.subscribe(&conv.id);
     let (tx, rx) = mpsc::channel::<Event>(64);
-    tokio::spawn(pump(state.chat.clone(), conv.id, start, live, tx));
+    tokio::spawn(pump(
+        state.chat.clone(),
+        conv.id,
+        start,
+        live,
+        tx,
+        state.closing.clone(),
+    ));
     Ok(sse(ReceiverStream::new(rx).map(Ok::<_, Infallible>)))
 }
 
@@ -84,7 +91,9 @@ async fn pump(
     mut last: i64,
     mut live: tokio::sync::broadcast::Receiver<std::sync::Arc<LiveEvent>>,
     tx: mpsc::Sender<Event>,
+    mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
+    let _open = crate::stats::StreamGuard::open();
     if refill(&chat, &conversation_id, &mut last, &tx)
         .await
         .is_err()
@@ -92,7 +101,15 @@ async fn pump(
         return;
     }
     loop {
-        let event = match live.recv().await {
+        let received = tokio::select! {
+            r = live.recv() => r,
+            _ = closing.changed() => {
+                // Going away: tell the client to come back (to another instance).
+                let _ = tx.send(Event::default().event(lantern_shared::event::kind::RECONNECT).data("{}")).await;
+                return;
+            }
+        };
+        let event = match received {
             Ok(e) => e,
             Err(RecvError::Lagged(_)) => {
                 if refill(&chat, &conversation_id, &mut last, &tx)

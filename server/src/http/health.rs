@@ -11,6 +11,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::HEALTH_READY, get(ready))
         .route(routes::HEALTH, get(diagnostics))
+        .route(routes::METRICS, get(metrics))
 }
 
 /// 200 when the database answers; 503 naming the database otherwise.
@@ -49,4 +50,14 @@ async fn diagnostics(State(state): State<AppState>) -> Json<Value> {
         },
         "live_event_channels": state.chat.hub.watched(),
     }))
+}
+
+/// Prometheus text format. Pool gauges are sampled now, at scrape time.
+async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    let (size, idle) = state.chat.store.pool_stats();
+    crate::stats::pool(size, idle);
+    (
+        [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::stats::handle().render(),
+    )
 }

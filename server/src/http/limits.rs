@@ -42,6 +42,7 @@ pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next)
         .check(&format!("ip:{ip}"), state.settings.rate_limit_ip)
         .await;
     if !decision.allowed {
+        crate::stats::rate_limited("ip");
         return ApiError::RateLimited(decision).into_response();
     }
     let mut response = next.run(request).await;
@@ -72,6 +73,7 @@ pub async fn per_visitor(state: &AppState, caller: &Caller) -> Result<(), ApiErr
     if decision.allowed {
         Ok(())
     } else {
+        crate::stats::rate_limited("visitor");
         Err(ApiError::RateLimited(decision))
     }
 }

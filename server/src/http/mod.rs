@@ -29,7 +29,7 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
 };
 
 use crate::{
@@ -47,6 +47,9 @@ pub struct AppState {
     pub redis: Option<RedisLink>,
     pub settings: Arc<Settings>,
     pub started: std::time::Instant,
+    /// Turns true when the server starts shutting down: live streams then
+    /// send a final `reconnect` event and end.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The full router of the origin server.
@@ -76,6 +79,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(limited)
         .merge(knowledge::router())
+        .route_layer(middleware::from_fn(crate::stats::track))
         // Bounds the time to the response head; streamed bodies (SSE) go on.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -100,7 +104,9 @@ pub fn router(state: AppState) -> Router {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        }))
+        })
+        // One line per request, at info, inside the span that carries its id.
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }

@@ -1,0 +1,110 @@
+//! Prometheus metrics through the `metrics` facade. Names (all prefixed
+//! `lantern_`):
+//!
+//! | metric | type | labels |
+//! |---|---|---|
+//! | `lantern_http_requests_total` | counter | `method`, `route`, `status` |
+//! | `lantern_http_request_duration_seconds` | histogram | `method`, `route`, `status` |
+//! | `lantern_sse_streams_open` | gauge | — |
+//! | `lantern_messages_stored_total` | counter | `role` |
+//! | `lantern_answer_duration_seconds` | histogram | — |
+//! | `lantern_answer_first_delta_seconds` | histogram | — |
+//! | `lantern_llm_errors_total` | counter | `kind` |
+//! | `lantern_rate_limit_refusals_total` | counter | `scope` (`ip`, `visitor`) |
+//! | `lantern_db_pool_connections` | gauge | `state` (`idle`, `in_use`) |
+
+use std::{sync::OnceLock, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request},
+    middleware::Next,
+    response::Response,
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// Installs the process-wide recorder once and returns its handle.
+pub fn handle() -> PrometheusHandle {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+                .expect("buckets are not empty");
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Another recorder is installed (embedding): render an empty one.
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+/// Counts and times every request by its route template (never the raw path,
+/// which would explode the label set).
+pub async fn track(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(request).await;
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("lantern_http_requests_total", &labels).increment(1);
+    metrics::histogram!("lantern_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+pub fn message_stored(role: &str) {
+    metrics::counter!("lantern_messages_stored_total", "role" => role.to_owned()).increment(1);
+}
+
+pub fn answer_finished(started: Instant) {
+    metrics::histogram!("lantern_answer_duration_seconds").record(started.elapsed().as_secs_f64());
+}
+
+pub fn first_delta(started: Instant) {
+    metrics::histogram!("lantern_answer_first_delta_seconds")
+        .record(started.elapsed().as_secs_f64());
+}
+
+pub fn llm_error(kind: &'static str) {
+    metrics::counter!("lantern_llm_errors_total", "kind" => kind).increment(1);
+}
+
+pub fn rate_limited(scope: &'static str) {
+    metrics::counter!("lantern_rate_limit_refusals_total", "scope" => scope).increment(1);
+}
+
+pub fn pool(size: u32, idle: u32) {
+    metrics::gauge!("lantern_db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("lantern_db_pool_connections", "state" => "in_use")
+        .set(f64::from(size.saturating_sub(idle)));
+}
+
+/// Counts an open SSE stream for as long as it lives.
+pub struct StreamGuard;
+
+impl StreamGuard {
+    pub fn open() -> StreamGuard {
+        metrics::gauge!("lantern_sse_streams_open").increment(1.0);
+        StreamGuard
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        metrics::gauge!("lantern_sse_streams_open").decrement(1.0);
+    }
+}

@@ -1,0 +1,359 @@
+//! The `lantern` binary as an operator runs it: settings errors, JSON logs
+//! with request ids, metrics, graceful shutdown. Each test starts the real
+//! binary on a fresh SQLite file and a free port.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lantern");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+struct Running {
+    child: Child,
+    base: String,
+    lines: Arc<Mutex<Vec<String>>>,
+    _dir: tempdir::Dir,
+}
+
+mod tempdir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new() -> Dir {
+            let p =
+                std::env::temp_dir().join(format!("lantern-ops-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&p).expect("dir");
+            Dir(p)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn start(extra: &[(&str, String)]) -> Running {
+    let dir = tempdir::Dir::new();
+    let port = free_port();
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
+        .env("LANTERN_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/lantern.db", dir.0.display()),
+        )
+        .env("LANTERN_LOG_FORMAT", "json")
+        .env("LANTERN_LOG", "info")
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("lantern starts");
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    for pipe in [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                lines.lock().expect("lock").push(line);
+            }
+        });
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "lantern did not listen: {:?}",
+            lines.lock().expect("lock")
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Running {
+        child,
+        base,
+        lines,
+        _dir: dir,
+    }
+}
+
+impl Running {
+    fn sigterm(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> i32 {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "did not exit in {within:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_exit_2_naming_the_variable() {
+    for (var, value) in [
+        ("LANTERN_ADDR", "not-an-address"),
+        ("DATABASE_URL", "mysql://x"),
+        ("LANTERN_RATE_LIMIT_IP", "lots"),
+    ] {
+        let out = Command::new(BIN)
+            .arg("serve")
+            .env(var, value)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(var), "{var}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one sentence: {err}");
+    }
+}
+
+#[tokio::test]
+async fn request_ids_reach_log_lines_and_error_bodies() {
+    let server = start(&[]);
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{}/api/v1/conversations/nope", server.base))
+        .header("x-request-id", "req-ops-4242")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.headers()["x-request-id"], "req-ops-4242");
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["request_id"], "req-ops-4242");
+    // A generated id when none is sent.
+    let res = client
+        .get(format!("{}/health/live", server.base))
+        .send()
+        .await
+        .expect("sent");
+    assert!(!res.headers()["x-request-id"].is_empty());
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let lines = server.lines.lock().expect("lock").clone();
+    let tagged: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.to_string().contains("req-ops-4242"))
+        .collect();
+    assert!(
+        !tagged.is_empty(),
+        "no JSON log line carries the id: {lines:#?}"
+    );
+    assert!(
+        tagged
+            .iter()
+            .all(|v| v["span"]["request_id"] == "req-ops-4242"),
+        "{tagged:#?}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_are_exposed_in_prometheus_text() {
+    let server = start(&[]);
+    let client = reqwest::Client::new();
+    client
+        .get(format!("{}/api/v1/sites/demo/config", server.base))
+        .send()
+        .await
+        .expect("sent");
+    let text = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    for name in [
+        "lantern_http_requests_total{method=\"GET\",route=\"/api/v1/sites/{site_id}/config\",status=\"200\"}",
+        "lantern_http_request_duration_seconds_bucket",
+        "lantern_db_pool_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn sigterm_closes_streams_with_reconnect_and_exits_cleanly() {
+    let mut server = start(&[("LANTERN_SHUTDOWN_GRACE_SECS", "10".into())]);
+    let client = reqwest::Client::new();
+    let visitor: serde_json::Value = client
+        .post(format!("{}/api/v1/sites/demo/visitors", server.base))
+        .header("origin", &server.base)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = visitor["token"].as_str().expect("token").to_string();
+    let conv: serde_json::Value = client
+        .post(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let id = conv["id"].as_str().expect("id");
+    let stream = client
+        .get(format!("{}/api/v1/conversations/{id}/events", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(stream.status(), 200);
+    let mut body = stream.bytes_stream();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.sigterm();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout_at(deadline, body.next()).await {
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        seen.contains("event: reconnect"),
+        "stream ended without reconnect: {seen:?}"
+    );
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+}
+
+/// A stand-in for an OpenAI-compatible server that writes its answer slowly:
+/// five words, 300 ms apart, in the real streaming wire format.
+async fn slow_provider() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = sock.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for word in ["Lantern ", "answers ", "from ", "its ", "sources."] {
+                    let chunk =
+                        serde_json::json!({"choices": [{"index": 0, "delta": {"content": word}}]});
+                    let _ = sock
+                        .write_all(format!("data: {chunk}\n\n").as_bytes())
+                        .await;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                let _ = sock.write_all(b"data: [DONE]\n\n").await;
+            });
+        }
+    });
+    format!("http://{addr}/v1")
+}
+
+#[tokio::test]
+async fn an_answer_in_flight_completes_during_shutdown() {
+    let provider = slow_provider().await;
+    let mut server = start(&[
+        ("LANTERN_LLM_PROVIDER", "openai".into()),
+        ("LANTERN_LLM_BASE_URL", provider),
+        ("LANTERN_LLM_MODEL", "stand-in".into()),
+        ("LANTERN_SHUTDOWN_GRACE_SECS", "15".into()),
+    ]);
+    let client = reqwest::Client::new();
+    let visitor: serde_json::Value = client
+        .post(format!("{}/api/v1/sites/demo/visitors", server.base))
+        .header("origin", &server.base)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = visitor["token"].as_str().expect("token").to_string();
+    let conv: serde_json::Value = client
+        .post(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let url = format!(
+        "{}/api/v1/conversations/{}/messages",
+        server.base,
+        conv["id"].as_str().expect("id")
+    );
+    let post = tokio::spawn({
+        let client = client.clone();
+        async move {
+            client
+                .post(url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"content": "How do I install Lantern?"}))
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(600)).await; // the answer is being written
+    server.sigterm();
+    let res = post
+        .await
+        .expect("task")
+        .expect("the in-flight request is answered");
+    assert_eq!(res.status(), 201);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(
+        body["reply"]["content"], "Lantern answers from its sources.",
+        "{body}"
+    );
+    assert!(body["reply"].get("incomplete").is_none(), "{body}");
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+}
