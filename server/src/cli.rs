@@ -26,6 +26,31 @@ enum Command {
     /// Manage sites.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Manage knowledge bases.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Import files or folders (.md, .txt, .html, FAQ .json/.csv) into a site.
+    Import {
+        /// The site to import into.
+        #[arg(long)]
+        site: String,
+        /// Files or folders (folders are read recursively).
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
+    /// Measure retrieval: top-1/top-3 hit rates of questions with known answers.
+    Eval {
+        /// JSON list of {"question", "document"} (document: title or url).
+        file: std::path::PathBuf,
+        /// Evaluate this site of DATABASE_URL instead of the built-in demo
+        /// knowledge base in a throwaway SQLite file.
+        #[arg(long)]
+        site: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +98,12 @@ pub fn main() -> ExitCode {
                 println!("migrations applied ({})", store.backend());
             }),
             Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
+            Command::Kb(KbCommand::Import { site, paths }) => {
+                crate::kb_cli::import(settings, &site, &paths).await
+            }
+            Command::Kb(KbCommand::Eval { file, site }) => {
+                crate::kb_cli::eval(settings, &file, site.as_deref()).await
+            }
         }
     });
     match result {

@@ -9,7 +9,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use redis::{Script, aio::ConnectionManager};
+use redis::Script;
+
+use crate::redis_link::RedisLink;
 
 /// The window every limit is counted over.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -28,10 +30,9 @@ pub struct Decision {
 
 #[derive(Clone)]
 pub struct RateLimiter {
-    redis: Option<ConnectionManager>,
+    redis: Option<RedisLink>,
     local: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
     script: Arc<Script>,
-    prefix: Arc<str>,
 }
 
 // INCR then set the expiry on the first hit; returns the count and the
@@ -45,21 +46,21 @@ return {n, ttl}
 ";
 
 impl RateLimiter {
-    /// `prefix` namespaces the Redis keys (`{prefix}:rl:{key}`).
-    pub fn new(redis: Option<ConnectionManager>, prefix: &str) -> RateLimiter {
+    /// Keys live under the link's prefix (`{prefix}:rl:{key}`).
+    pub fn new(redis: Option<RedisLink>) -> RateLimiter {
         RateLimiter {
             redis,
             local: Arc::default(),
             script: Arc::new(Script::new(SCRIPT)),
-            prefix: prefix.into(),
         }
     }
 
     /// Counts one hit on `key` against `limit` per window.
     pub async fn check(&self, key: &str, limit: u32) -> Decision {
-        if let Some(conn) = &self.redis {
-            let mut conn = conn.clone();
-            let mut invocation = self.script.key(format!("{}:rl:{key}", self.prefix));
+        if let Some(link) = &self.redis
+            && let Some(mut conn) = link.connection().await
+        {
+            let mut invocation = self.script.key(link.key(&format!("rl:{key}")));
             invocation.arg(WINDOW.as_millis() as u64);
             let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
             match tokio::time::timeout(REDIS_BUDGET, call).await {
@@ -109,7 +110,7 @@ mod tests {
 
     #[tokio::test]
     async fn local_counting_refuses_past_the_limit() {
-        let rl = RateLimiter::new(None, "test");
+        let rl = RateLimiter::new(None);
         for i in 1..=3 {
             let d = rl.check("k", 3).await;
             assert!(d.allowed, "hit {i}");

@@ -7,11 +7,13 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::{
-    answer::Acknowledger,
     chat::Chat,
+    engine::{Engine, llm::LlmClient},
     events::EventHub,
     http::{self, AppState},
+    knowledge::KnowledgeBase,
     ratelimit::RateLimiter,
+    redis_link::RedisLink,
     seed,
     settings::Settings,
     store::{self, Store},
@@ -27,50 +29,54 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
+/// Opens the conversation store and the knowledge base (one pool).
+pub async fn open_stores(settings: &Settings) -> anyhow::Result<(Arc<dyn Store>, KnowledgeBase)> {
+    let (store, knowledge) = store::open_all(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                crate::settings::redact_url(&settings.database_url)
+            )
+        })?;
+    Ok((store, KnowledgeBase::new(knowledge)))
+}
+
 /// Builds the application state and router for `settings`: migrations, the
 /// demo site on an empty database, the answerer.
 pub async fn build(settings: Settings) -> anyhow::Result<axum::Router> {
-    let store = open_store(&settings).await?;
-    seed::ensure_demo_site(store.as_ref()).await?;
+    let (store, knowledge) = open_stores(&settings).await?;
+    seed::ensure_demo_site(store.as_ref(), &knowledge).await?;
+    let llm = match settings.llm.clone() {
+        Some(llm) => Some(LlmClient::new(llm).context("cannot set up the LLM client")?),
+        None => None,
+    };
+    let engine = Engine {
+        knowledge: knowledge.clone(),
+        llm,
+    };
+    let redis = settings
+        .redis_url
+        .as_deref()
+        .and_then(|url| RedisLink::start(url, &settings.redis_prefix));
+    let hub = match &redis {
+        Some(link) => EventHub::with_redis(link.clone()),
+        None => EventHub::default(),
+    };
     let chat = Chat {
         store,
-        hub: EventHub::default(),
-        answerer: Arc::new(Acknowledger),
-    };
-    let redis = match &settings.redis_url {
-        Some(url) => connect_redis(url).await,
-        None => None,
+        hub,
+        answerer: Arc::new(engine),
     };
     let state = AppState {
         chat,
-        limiter: RateLimiter::new(redis, &settings.redis_prefix),
+        knowledge,
+        limiter: RateLimiter::new(redis.clone()),
+        redis,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),
     };
     Ok(http::router(state))
-}
-
-/// A Redis connection manager with explicit timeouts, or `None` (with a
-/// warning) when Redis cannot be reached: Lantern then counts in process.
-pub async fn connect_redis(url: &str) -> Option<redis::aio::ConnectionManager> {
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
-        .set_response_timeout(Some(std::time::Duration::from_millis(500)))
-        .set_number_of_retries(2);
-    let client = match redis::Client::open(url) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "REDIS_URL is not usable; running without Redis");
-            return None;
-        }
-    };
-    match client.get_connection_manager_with_config(config).await {
-        Ok(m) => Some(m),
-        Err(e) => {
-            tracing::warn!(error = %e, "Redis is unreachable; rate limits count in process");
-            None
-        }
-    }
 }
 
 /// Serves on `listener` until `shutdown` resolves.

@@ -33,7 +33,8 @@ pub const SITE_CONFIG: CachePolicy = CachePolicy {
     s_maxage: 300,
 };
 
-/// Public knowledge search: the knowledge base changes rarely, queries repeat.
+/// Knowledge search: answers change only when documents do; a short shared
+/// lifetime keeps a re-imported document visible within minutes.
 pub const KNOWLEDGE_SEARCH: CachePolicy = CachePolicy {
     max_age: 60,
     s_maxage: 300,
@@ -147,6 +148,7 @@ mod tests {
         );
         assert_eq!(policy_for("/api/v1/sites//config"), None);
         assert_eq!(policy_for("/api/v1/sites/demo/knowledge/documents"), None);
+        assert_eq!(policy_for("/api/v1/knowledge/documents"), None);
         assert_eq!(
             WIDGET_ASSETS.header_value(),
             "public, max-age=300, s-maxage=3600"

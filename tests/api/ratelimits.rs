@@ -122,6 +122,8 @@ async fn two_instances_share_one_budget_through_redis() {
     };
     let a = TestApp::spawn_with(Backend::Sqlite, configure).await;
     let b = TestApp::spawn_with(Backend::Sqlite, configure).await;
+    a.wait_for_redis().await;
+    b.wait_for_redis().await;
     for app in [&a, &b, &a, &b, &a, &b] {
         assert_eq!(api_get(app, &[]).await.status(), 200);
     }
@@ -138,5 +140,6 @@ async fn two_instances_share_one_budget_through_redis() {
         .query_async(&mut conn)
         .await
         .expect("GET");
+    // 6 allowed + 2 refused, plus the 2 readiness probes are not API calls.
     assert_eq!(count, 8);
 }

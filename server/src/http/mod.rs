@@ -10,6 +10,7 @@ mod events;
 pub mod extract;
 mod feedback;
 mod health;
+mod knowledge;
 pub mod limits;
 mod messages;
 pub mod security;
@@ -32,14 +33,18 @@ use tower_http::{
 };
 
 use crate::{
-    chat::Chat, common, ratelimit::RateLimiter, settings::Settings, validate::MAX_BODY_BYTES,
+    chat::Chat, common, knowledge::KnowledgeBase, ratelimit::RateLimiter, redis_link::RedisLink,
+    settings::Settings, validate::MAX_BODY_BYTES,
 };
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub chat: Chat,
+    pub knowledge: KnowledgeBase,
     pub limiter: RateLimiter,
+    /// Present when `REDIS_URL` is set (connected or not).
+    pub redis: Option<RedisLink>,
     pub settings: Arc<Settings>,
     pub started: std::time::Instant,
 }
@@ -47,7 +52,7 @@ pub struct AppState {
 /// The full router of the origin server.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(envelope::REQUEST_ID);
-    Router::new()
+    let limited = Router::new()
         .merge(common::router(common::Side::Origin))
         .merge(health::router())
         .merge(demo::router())
@@ -64,7 +69,13 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(envelope::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    // The knowledge routes set their own body limits (documents are larger
+    // than messages), so they sit outside the global one; every other layer
+    // applies to them too.
+    Router::new()
+        .merge(limited)
+        .merge(knowledge::router())
         // Bounds the time to the response head; streamed bodies (SSE) go on.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 pub use postgres::PostgresStore;
 pub use rows::rfc3339 as rows_rfc3339;
+pub use sql::new_id;
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer. Database causes stay inside; callers see
@@ -207,10 +208,19 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the store for `url`, runs its migrations, and returns it.
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_all(url).await?.0)
+}
+
+/// The conversation store and the knowledge store, sharing one pool.
+pub async fn open_all(
+    url: &str,
+) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn crate::knowledge::KnowledgeStore>)> {
     let pool = crate::db::Pool::connect(url).await?;
     pool.migrate().await?;
-    Ok(match pool {
+    let knowledge = crate::knowledge::open(&pool);
+    let store: Arc<dyn Store> = match pool {
         crate::db::Pool::Sqlite(p) => Arc::new(SqliteStore::new(p)),
         crate::db::Pool::Postgres(p) => Arc::new(PostgresStore::new(p)),
-    })
+    };
+    Ok((store, knowledge))
 }
