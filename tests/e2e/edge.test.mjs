@@ -48,6 +48,20 @@ test('a repeated cacheable GET reaches the origin once (query normalised)', asyn
   assert.equal(proxy.count('GET', '/api/v1/sites/demo/config?'), 1, 'the origin saw it once');
 });
 
+test('knowledge search is cached at the edge', async () => {
+  const url = `${worker.base}/api/v1/sites/demo/knowledge/search?q=install&limit=3`;
+  const first = await fetch(url);
+  assert.equal(first.status, 200, await first.clone().text());
+  assert.equal(first.headers.get('x-lantern-cache'), 'miss');
+  const body = await first.json();
+  assert.ok(Array.isArray(body.results));
+  await sleep(300);
+  const second = await fetch(`${worker.base}/api/v1/sites/demo/knowledge/search?limit=3&q=install`);
+  assert.equal(second.headers.get('x-lantern-cache'), 'hit');
+  assert.deepEqual(await second.json(), body);
+  assert.equal(proxy.count('GET', '/api/v1/sites/demo/knowledge/search'), 1);
+});
+
 test('authorised requests are never cached', async () => {
   const before = proxy.count('GET', '/api/v1/sites/demo/config?x=1');
   for (let i = 0; i < 2; i += 1) {
