@@ -17,6 +17,11 @@ pub struct SiteConfig {
     /// BCP 47 tags the site answers in; the first is the default.
     pub languages: Vec<String>,
     pub theme: Theme,
+    /// Origins whose pages may embed the widget (`*` for any). Not secret —
+    /// every embedding page shows its own origin — and published so the edge
+    /// worker can refuse other origins before they reach the origin server.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

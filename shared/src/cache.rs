@@ -40,17 +40,96 @@ pub const KNOWLEDGE_SEARCH: CachePolicy = CachePolicy {
     s_maxage: 300,
 };
 
-/// The policy for a path, or `None` when the response must not be shared.
-pub fn policy_for(path: &str) -> Option<CachePolicy> {
+/// The kinds of cacheable response, so a cache can apply per-kind overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheKind {
+    WidgetAssets,
+    SiteConfig,
+    KnowledgeSearch,
+}
+
+impl CacheKind {
+    /// The shared default policy of this kind.
+    pub fn policy(self) -> CachePolicy {
+        match self {
+            CacheKind::WidgetAssets => WIDGET_ASSETS,
+            CacheKind::SiteConfig => SITE_CONFIG,
+            CacheKind::KnowledgeSearch => KNOWLEDGE_SEARCH,
+        }
+    }
+}
+
+/// The kind of cacheable response a path gives, or `None` when it must not be shared.
+pub fn kind_for(path: &str) -> Option<CacheKind> {
     if path.starts_with("/widget/") {
-        return Some(WIDGET_ASSETS);
+        return Some(CacheKind::WidgetAssets);
     }
     let rest = path.strip_prefix("/api/v1/sites/")?;
     match rest.split_once('/') {
-        Some((site, "config")) if !site.is_empty() => Some(SITE_CONFIG),
-        Some((site, "knowledge/search")) if !site.is_empty() => Some(KNOWLEDGE_SEARCH),
+        Some((site, "config")) if !site.is_empty() => Some(CacheKind::SiteConfig),
+        Some((site, "knowledge/search")) if !site.is_empty() => Some(CacheKind::KnowledgeSearch),
         _ => None,
     }
+}
+
+/// The policy for a path, or `None` when the response must not be shared.
+pub fn policy_for(path: &str) -> Option<CachePolicy> {
+    kind_for(path).map(CacheKind::policy)
+}
+
+/// The parts of a response's `Cache-Control` a shared cache acts on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheControl {
+    pub no_store: bool,
+    pub private: bool,
+    pub no_cache: bool,
+    pub max_age: Option<u32>,
+    pub s_maxage: Option<u32>,
+}
+
+impl CacheControl {
+    /// Parses a `Cache-Control` header value; unknown directives are ignored.
+    pub fn parse(value: &str) -> Self {
+        let mut cc = CacheControl::default();
+        for directive in value.split(',') {
+            let (name, arg) = match directive.split_once('=') {
+                Some((n, a)) => (n.trim(), Some(a.trim().trim_matches('"'))),
+                None => (directive.trim(), None),
+            };
+            let secs = || arg.and_then(|a| a.parse().ok());
+            match name.to_ascii_lowercase().as_str() {
+                "no-store" => cc.no_store = true,
+                "private" => cc.private = true,
+                "no-cache" => cc.no_cache = true,
+                "max-age" => cc.max_age = secs(),
+                "s-maxage" => cc.s_maxage = secs(),
+                _ => {}
+            }
+        }
+        cc
+    }
+
+    /// Whether a shared cache may store the response at all.
+    pub fn shareable(&self) -> bool {
+        !(self.no_store || self.private || self.no_cache)
+    }
+
+    /// Seconds a shared cache may keep it (`s-maxage`, else `max-age`).
+    pub fn shared_ttl(&self) -> Option<u32> {
+        self.s_maxage.or(self.max_age)
+    }
+}
+
+/// A query string in canonical form for cache keys: parameters sorted, empty
+/// ones (`a=` or a bare `&`) dropped. Values stay encoded as sent.
+pub fn normalise_query(query: &str) -> String {
+    let mut params: Vec<&str> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.ends_with('=') && !p.starts_with('='))
+        .collect();
+    params.sort_unstable();
+    params.join("&")
 }
 
 #[cfg(test)]
@@ -67,10 +146,32 @@ mod tests {
             policy_for("/api/v1/sites/demo/knowledge/search"),
             Some(KNOWLEDGE_SEARCH)
         );
+        assert_eq!(policy_for("/api/v1/sites//config"), None);
+        assert_eq!(policy_for("/api/v1/sites/demo/knowledge/documents"), None);
         assert_eq!(policy_for("/api/v1/knowledge/documents"), None);
         assert_eq!(
             WIDGET_ASSETS.header_value(),
             "public, max-age=300, s-maxage=3600"
         );
+    }
+
+    #[test]
+    fn cache_control_is_parsed_for_shared_caches() {
+        let cc = CacheControl::parse("public, max-age=60, s-maxage=300");
+        assert!(cc.shareable());
+        assert_eq!(cc.shared_ttl(), Some(300));
+        assert_eq!(CacheControl::parse("max-age=5").shared_ttl(), Some(5));
+        assert!(!CacheControl::parse("no-store").shareable());
+        assert!(!CacheControl::parse("Private, max-age=60").shareable());
+        assert!(!CacheControl::parse("no-cache").shareable());
+        assert_eq!(CacheControl::parse("").shared_ttl(), None);
+    }
+
+    #[test]
+    fn queries_are_sorted_and_empty_params_dropped() {
+        assert_eq!(normalise_query("q=b&limit=5"), "limit=5&q=b");
+        assert_eq!(normalise_query("?q=x&&empty=&limit=3"), "limit=3&q=x");
+        assert_eq!(normalise_query(""), "");
+        assert_eq!(normalise_query("b=2&a=1"), normalise_query("a=1&b=2"));
     }
 }

@@ -35,3 +35,23 @@ pub const SITE: &str = "/api/v1/sites/{site_id}";
 pub const SITE_ADMIN_KEY: &str = "/api/v1/sites/{site_id}/admin-key";
 pub const SITE_IDENTITY_SECRET: &str = "/api/v1/sites/{site_id}/identity-secret";
 pub const VISITOR_REFRESH: &str = "/api/v1/visitors/refresh";
+
+/// The site id of a site-scoped path (`/api/v1/sites/{site_id}/…`), if any.
+pub fn site_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/api/v1/sites/")?;
+    let site = rest.split('/').next()?;
+    (!site.is_empty()).then_some(site)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_ids_come_from_site_scoped_paths_only() {
+        assert_eq!(site_of("/api/v1/sites/demo/config"), Some("demo"));
+        assert_eq!(site_of("/api/v1/sites/demo"), Some("demo"));
+        assert_eq!(site_of("/api/v1/sites/"), None);
+        assert_eq!(site_of("/api/v1/conversations/x"), None);
+    }
+}

@@ -86,13 +86,20 @@ export async function startLantern(env = {}) {
   };
 }
 
-/** Starts the edge worker in workerd via `wrangler dev`, in front of `originUrl`. */
-export async function startWorker(originUrl) {
+/**
+ * Starts the edge worker in workerd via `wrangler dev`, in front of
+ * `originUrl`; `vars` are extra wrangler vars (e.g. `EDGE_READY_TTL_SECS`).
+ * Its Cache API state lives in a fresh directory, so runs never share it.
+ */
+export async function startWorker(originUrl, vars = {}) {
   const port = await freePort();
   const inspector = await freePort();
+  const state = mkdtempSync(join(tmpdir(), 'lantern-edge-state-'));
+  const varArgs = Object.entries({ ORIGIN_URL: originUrl, ...vars })
+    .flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const child = track(spawn(join(ROOT, 'node_modules', '.bin', 'wrangler'), [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-    '--var', `ORIGIN_URL:${originUrl}`, '--log-level', 'warn', '--show-interactive-dev-session=false',
+    ...varArgs, '--persist-to', state, '--log-level', 'warn', '--show-interactive-dev-session=false',
   ], {
     cwd: ROOT,
     detached: true,
@@ -100,7 +107,15 @@ export async function startWorker(originUrl) {
   }));
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(`${base}/health/live`, { proc: child, timeoutMs: 180_000 });
-  return { base, port, stop: () => stop(child) };
+  return {
+    base,
+    port,
+    output: () => child.output(),
+    async stop() {
+      await stop(child);
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Launches headless Debian Chromium through playwright-core. */

@@ -42,6 +42,7 @@ pub fn public_config(site: &Site) -> SiteConfig {
         theme: Theme {
             color: site.theme_color.clone(),
         },
+        allowed_origins: site.allowed_origins.clone(),
     }
 }
 

@@ -1,0 +1,68 @@
+// A tiny HTTP proxy on loopback between the edge worker and the origin: it
+// counts what reaches the origin and can hold an SSE stream back after its
+// first `answer.delta` chunk, to prove the worker does not buffer.
+import { createServer, request } from 'node:http';
+
+export async function startCountingProxy(targetBase) {
+  const target = new URL(targetBase);
+  const seen = [];
+  let holdStreams = false;
+  const held = [];
+
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method, path: req.url, headers: req.headers });
+    const up = request({
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+    }, (upRes) => {
+      res.writeHead(upRes.statusCode, upRes.headers);
+      const isSse = String(upRes.headers['content-type'] ?? '').includes('text/event-stream');
+      if (!isSse || !holdStreams) {
+        upRes.pipe(res);
+        return;
+      }
+      let released = false;
+      let firstDeltaSent = false;
+      const pending = [];
+      const release = () => {
+        released = true;
+        for (const c of pending) res.write(c);
+        pending.length = 0;
+        if (upRes.complete) res.end();
+      };
+      upRes.on('data', (chunk) => {
+        if (released) return res.write(chunk);
+        if (!firstDeltaSent) {
+          res.write(chunk);
+          if (String(chunk).includes('answer.delta')) {
+            firstDeltaSent = true;
+            held.push(release);
+          }
+          return;
+        }
+        pending.push(chunk);
+      });
+      upRes.on('end', () => { if (released || !firstDeltaSent) res.end(); });
+    });
+    up.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(up);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return {
+    base: `http://127.0.0.1:${port}`,
+    /** Requests that reached the origin with this method and path prefix. */
+    count: (method, pathPrefix) =>
+      seen.filter((r) => r.method === method && r.path.startsWith(pathPrefix)).length,
+    seen,
+    /** From now on, SSE responses pause after their first delta chunk. */
+    holdStreams(on = true) { holdStreams = on; },
+    /** Streams currently held back. */
+    heldCount: () => held.length,
+    releaseAll() { while (held.length) held.shift()(); },
+    stop: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => ok()); }),
+  };
+}
