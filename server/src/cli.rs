@@ -27,6 +27,10 @@ enum Command {
     Serve,
     /// Run migrations and exit.
     Migrate,
+    /// Write a consistent, compressed backup of the database to FILE (safe while serving).
+    Backup { file: std::path::PathBuf },
+    /// Replace the database with the backup in FILE (stop the server first).
+    Restore { file: std::path::PathBuf },
     /// Manage sites.
     #[command(subcommand)]
     Site(SiteCommand),
@@ -102,6 +106,12 @@ pub fn main() -> ExitCode {
                 println!("migrations applied ({})", store.backend());
             }),
             Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
+            Command::Backup { file } => crate::backup::backup(&settings.database_url, &file)
+                .await
+                .map(|()| println!("backup written to {}", file.display())),
+            Command::Restore { file } => crate::backup::restore(&settings.database_url, &file)
+                .await
+                .map(|()| println!("restored from {}", file.display())),
             Command::Kb(KbCommand::Import { site, paths }) => {
                 crate::kb_cli::import(settings, &site, &paths).await
             }

@@ -3,6 +3,7 @@
 
 mod answers;
 mod auth;
+mod backup;
 mod bad_input;
 mod conversations;
 mod events;
