@@ -57,6 +57,8 @@ pub mod store;
 pub mod telemetry;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod validate;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -35,6 +35,9 @@ pub struct Settings {
     /// `LANTERN_SHUTDOWN_GRACE_SECS`: how long in-flight requests may run on
     /// after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// `LANTERN_WEBHOOK_RETRY_BASE_MS`: the first retry wait of a failed
+    /// webhook delivery; each further retry waits twice as long.
+    pub webhook_retry_base_ms: u64,
     /// `LANTERN_LLM_*`: the LLM that writes answers; `None` answers from
     /// the knowledge base alone.
     pub llm: Option<LlmSettings>,
@@ -132,6 +135,7 @@ impl Default for Settings {
             rate_limit_visitor: 30,
             request_timeout_secs: 60,
             shutdown_grace_secs: 20,
+            webhook_retry_base_ms: 1000,
             llm: None,
         }
     }
@@ -243,6 +247,12 @@ impl Settings {
             s.request_timeout_secs as u32,
             1..=3600,
         )? as u64;
+        s.webhook_retry_base_ms = u64::from(number(
+            &get,
+            "LANTERN_WEBHOOK_RETRY_BASE_MS",
+            s.webhook_retry_base_ms as u32,
+            1..=3_600_000,
+        )?);
         s.llm = llm_from(&get)?;
         Ok(s)
     }

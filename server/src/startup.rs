@@ -17,6 +17,7 @@ use crate::{
     seed,
     settings::Settings,
     store::{self, Store},
+    webhooks::{self, WebhookStore},
 };
 
 /// Opens the store for the configured database and applies its migrations.
@@ -58,7 +59,22 @@ pub async fn build_with_shutdown(
 ) -> anyhow::Result<axum::Router> {
     // Install the metrics recorder before anything records.
     crate::stats::handle();
-    let (store, knowledge) = open_stores(&settings).await?;
+    let (store, knowledge, pool) = store::open_parts(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                crate::settings::redact_url(&settings.database_url)
+            )
+        })?;
+    let knowledge = KnowledgeBase::new(knowledge);
+    let webhooks = WebhookStore::new(pool);
+    webhooks::worker::spawn(
+        webhooks.clone(),
+        settings.webhook_retry_base_ms,
+        closing.clone(),
+    )
+    .context("cannot start the webhook worker")?;
     seed::ensure_demo_site(store.as_ref(), &knowledge).await?;
     let llm = match settings.llm.clone() {
         Some(llm) => Some(LlmClient::new(llm).context("cannot set up the LLM client")?),
@@ -84,6 +100,7 @@ pub async fn build_with_shutdown(
     let state = AppState {
         chat,
         knowledge,
+        webhooks,
         limiter: RateLimiter::new(redis.clone()),
         redis,
         settings: Arc::new(settings),

@@ -283,3 +283,60 @@ pub struct IssuedSecret {
     pub kind: String,
     pub secret: String,
 }
+
+/// `POST /api/v1/sites/{site_id}/webhooks`: an endpoint to register.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    /// `https://…`; plain `http://` only for loopback receivers.
+    pub url: String,
+    /// Any of `conversation.created`, `message.created`, `conversation.handoff`.
+    pub events: Vec<String>,
+}
+
+/// A registered webhook endpoint. `secret` is present only in the response
+/// that created it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub created_at: String,
+}
+
+/// `GET /api/v1/sites/{site_id}/webhooks`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WebhookList {
+    pub items: Vec<Webhook>,
+}
+
+/// One queued event for one endpoint, as the delivery log shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WebhookDelivery {
+    pub id: String,
+    /// The event's id (`Lantern-Webhook-Id`), shared by its deliveries.
+    pub event_id: String,
+    pub event: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    /// When the next attempt is due (pending deliveries only).
+    pub next_attempt_at: Option<String>,
+    pub delivered_at: Option<String>,
+    pub created_at: String,
+}
+
+/// `GET /api/v1/sites/{site_id}/webhooks/{id}/deliveries`, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct WebhookDeliveryList {
+    pub items: Vec<WebhookDelivery>,
+}

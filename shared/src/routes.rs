@@ -34,6 +34,9 @@ pub fn fill(template: &str, value: &str) -> String {
 pub const SITE: &str = "/api/v1/sites/{site_id}";
 pub const SITE_ADMIN_KEY: &str = "/api/v1/sites/{site_id}/admin-key";
 pub const SITE_IDENTITY_SECRET: &str = "/api/v1/sites/{site_id}/identity-secret";
+pub const SITE_WEBHOOKS: &str = "/api/v1/sites/{site_id}/webhooks";
+pub const SITE_WEBHOOK: &str = "/api/v1/sites/{site_id}/webhooks/{id}";
+pub const SITE_WEBHOOK_DELIVERIES: &str = "/api/v1/sites/{site_id}/webhooks/{id}/deliveries";
 pub const VISITOR_REFRESH: &str = "/api/v1/visitors/refresh";
 
 /// The site id of a site-scoped path (`/api/v1/sites/{site_id}/…`), if any.

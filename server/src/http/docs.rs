@@ -9,7 +9,9 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{AppState, conversations, events, feedback, knowledge, messages, site_admin, sites};
+use super::{
+    AppState, conversations, events, feedback, knowledge, messages, site_admin, sites, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,11 +25,13 @@ use super::{AppState, conversations, events, feedback, knowledge, messages, site
         knowledge::create, knowledge::list, knowledge::remove, knowledge::search,
         sites::refresh_visitor, site_admin::read, site_admin::update,
         site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
+        webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),
     modifiers(&BearerAuth),
-    tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"))
+    tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
+        (name = "webhooks"))
 )]
 pub struct ApiDoc;
 

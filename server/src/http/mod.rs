@@ -16,6 +16,7 @@ mod messages;
 pub mod security;
 mod site_admin;
 mod sites;
+mod webhooks;
 mod widget;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ use crate::{
 pub struct AppState {
     pub chat: Chat,
     pub knowledge: KnowledgeBase,
+    pub webhooks: crate::webhooks::WebhookStore,
     pub limiter: RateLimiter,
     /// Present when `REDIS_URL` is set (connected or not).
     pub redis: Option<RedisLink>,
@@ -66,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::router())
         .merge(feedback::router())
         .merge(site_admin::router())
+        .merge(webhooks::router())
         .nest_service(
             lantern_shared::routes::WIDGET_PREFIX,
             widget::service(&state.settings.widget_dir),

@@ -30,7 +30,11 @@ pub fn router() -> Router<AppState> {
 
 /// The site, if `caller` is its admin. Everyone else gets 403 (the site id is
 /// public anyway, through the widget tag).
-async fn own_site(state: &AppState, caller: &Caller, site_id: &str) -> Result<Site, ApiError> {
+pub(super) async fn own_site(
+    state: &AppState,
+    caller: &Caller,
+    site_id: &str,
+) -> Result<Site, ApiError> {
     match caller {
         Caller::Admin { site_id: own } if own == site_id => state.chat.site(site_id).await,
         Caller::Admin { .. } => Err(ApiError::Forbidden(

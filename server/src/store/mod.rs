@@ -215,12 +215,25 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 pub async fn open_all(
     url: &str,
 ) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn crate::knowledge::KnowledgeStore>)> {
+    let (store, knowledge, _) = open_parts(url).await?;
+    Ok((store, knowledge))
+}
+
+/// Like [`open_all`], plus the pool itself (for the webhook store).
+pub async fn open_parts(
+    url: &str,
+) -> anyhow::Result<(
+    Arc<dyn Store>,
+    Arc<dyn crate::knowledge::KnowledgeStore>,
+    crate::db::Pool,
+)> {
     let pool = crate::db::Pool::connect(url).await?;
     pool.migrate().await?;
     let knowledge = crate::knowledge::open(&pool);
+    let webhooks_pool = pool.clone();
     let store: Arc<dyn Store> = match pool {
         crate::db::Pool::Sqlite(p) => Arc::new(SqliteStore::new(p)),
         crate::db::Pool::Postgres(p) => Arc::new(PostgresStore::new(p)),
     };
-    Ok((store, knowledge))
+    Ok((store, knowledge, webhooks_pool))
 }

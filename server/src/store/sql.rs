@@ -221,6 +221,8 @@ macro_rules! impl_store {
 
             async fn create_conversation(&self, new: &NewConversation) -> StoreResult<ConversationRecord> {
                 let now = Utc::now();
+                // One transaction: the conversation and its webhook deliveries.
+                let mut tx = self.pool.begin().await?;
                 let row: ConversationRow = sqlx::query_as(&format!(
                     "INSERT INTO conversations (id, site_id, visitor_id, status, language, metadata, created_at, updated_at) \
                      VALUES ($1, $2, $3, 'open', $4, $5, $6, $6) RETURNING {CONVERSATION_COLUMNS}"
@@ -231,9 +233,20 @@ macro_rules! impl_store {
                 .bind(&new.language)
                 .bind(Json(&new.metadata))
                 .bind(now)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
-                Ok(row.into())
+                let record: ConversationRecord = row.into();
+                let queued = enqueue_webhooks(
+                    &mut tx,
+                    &record.site_id,
+                    $crate::webhooks::CONVERSATION_CREATED,
+                    conversation_data(&record),
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+                $crate::webhooks::wake_if(queued);
+                Ok(record)
             }
 
             async fn conversation(&self, id: &str) -> StoreResult<Option<ConversationRecord>> {
@@ -277,15 +290,15 @@ macro_rules! impl_store {
                 // or the database write lock (SQLite) before any read, so the
                 // counters are handed out one at a time and SQLite never has to
                 // upgrade a read transaction (which can fail with BUSY).
-                let counters: Option<(i64, i64, String)> = sqlx::query_as(
+                let counters: Option<(i64, i64, String, String)> = sqlx::query_as(
                     "UPDATE conversations SET last_seq = last_seq + 1, last_event_id = last_event_id + 1, \
-                     updated_at = $2 WHERE id = $1 RETURNING last_seq, last_event_id, status",
+                     updated_at = $2 WHERE id = $1 RETURNING last_seq, last_event_id, status, site_id",
                 )
                 .bind(conversation_id)
                 .bind(now)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some((seq, event_id, status)) = counters else {
+                let Some((seq, event_id, status, site_id)) = counters else {
                     return Err(StoreError::NotFound);
                 };
                 if let Some(client_id) = &new.client_message_id {
@@ -333,7 +346,16 @@ macro_rules! impl_store {
                     now,
                 )
                 .await?;
+                let queued = enqueue_webhooks(
+                    &mut tx,
+                    &site_id,
+                    $crate::webhooks::MESSAGE_CREATED,
+                    event.data.clone(),
+                    now,
+                )
+                .await?;
                 tx.commit().await?;
+                $crate::webhooks::wake_if(queued);
                 Ok(Appended { message, event: Some(event) })
             }
 
@@ -397,9 +419,21 @@ macro_rules! impl_store {
                         .bind(conversation_id)
                         .fetch_optional(&mut *tx)
                         .await?;
-                let row = row.ok_or(StoreError::NotFound)?;
+                let record: ConversationRecord = row.ok_or(StoreError::NotFound)?.into();
+                let mut queued = false;
+                if event.is_some() && status == ConversationStatus::Handoff {
+                    queued = enqueue_webhooks(
+                        &mut tx,
+                        &record.site_id,
+                        $crate::webhooks::CONVERSATION_HANDOFF,
+                        conversation_data(&record),
+                        now,
+                    )
+                    .await?;
+                }
                 tx.commit().await?;
-                Ok((row.into(), event))
+                $crate::webhooks::wake_if(queued);
+                Ok((record, event))
             }
 
             async fn events_after(&self, conversation_id: &str, after_id: i64, limit: i64) -> StoreResult<Vec<StoredEvent>> {
@@ -462,6 +496,57 @@ macro_rules! impl_store {
                 .execute(&mut **tx)
                 .await?;
             Ok(StoredEvent { conversation_id: conversation_id.to_string(), id, kind: kind.to_string(), data })
+        }
+
+        /// Queues one webhook delivery of `event` per endpoint of the site
+        /// subscribed to it, inside the caller's transaction (so an event is
+        /// queued exactly when its write commits). True when any was queued.
+        async fn enqueue_webhooks(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            site_id: &str,
+            event: &str,
+            data: serde_json::Value,
+            now: DateTime<Utc>,
+        ) -> Result<bool, sqlx::Error> {
+            let endpoints: Vec<(String,)> =
+                sqlx::query_as("SELECT id FROM webhook_endpoints WHERE site_id = $1 AND events LIKE $2")
+                    .bind(site_id)
+                    .bind(format!("%,{event},%"))
+                    .fetch_all(&mut **tx)
+                    .await?;
+            if endpoints.is_empty() {
+                return Ok(false);
+            }
+            let event_id = new_id();
+            let body = serde_json::json!({
+                "id": event_id,
+                "type": event,
+                "created_at": rfc3339(now),
+                "site_id": site_id,
+                "data": data,
+            })
+            .to_string();
+            for (endpoint_id,) in endpoints {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event, body, status, attempts, \
+                     next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)",
+                )
+                .bind(new_id())
+                .bind(endpoint_id)
+                .bind(&event_id)
+                .bind(event)
+                .bind(&body)
+                .bind(now.timestamp_millis())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(true)
+        }
+
+        /// A conversation as webhook payload (the API shape, without messages).
+        fn conversation_data(c: &ConversationRecord) -> serde_json::Value {
+            serde_json::to_value($crate::chat::to_api(c.clone(), None)).unwrap_or_default()
         }
     };
 }

@@ -1,0 +1,99 @@
+//! Signed webhooks: sites register endpoints for conversation events; the
+//! store queues one delivery row per endpoint in the event's own transaction
+//! and a background [`worker`] sends them with retries.
+
+mod store;
+pub mod worker;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::sync::Notify;
+
+pub use store::{Endpoint, WebhookStore};
+
+pub const CONVERSATION_CREATED: &str = "conversation.created";
+pub const MESSAGE_CREATED: &str = "message.created";
+pub const CONVERSATION_HANDOFF: &str = "conversation.handoff";
+/// Every event type an endpoint may subscribe to.
+pub const EVENTS: [&str; 3] = [CONVERSATION_CREATED, MESSAGE_CREATED, CONVERSATION_HANDOFF];
+
+/// Attempts before a delivery is marked `failed`.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// The longest wait between two attempts.
+pub const MAX_BACKOFF_MS: u64 = 10 * 60 * 1000;
+
+/// Wakes the workers of this process when deliveries were queued. One per
+/// process is enough: a spurious wake-up only costs a poll.
+static WAKE: Notify = Notify::const_new();
+
+/// Wakes the workers if `queued`.
+pub fn wake_if(queued: bool) {
+    if queued {
+        WAKE.notify_waiters();
+    }
+}
+
+/// `v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    // HMAC accepts keys of any length.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The wait before attempt `attempts + 1`: `base · 2^(attempts-1)`, capped.
+pub fn backoff_ms(base_ms: u64, attempts: i64) -> u64 {
+    let exp = attempts.clamp(1, 30) as u32 - 1;
+    base_ms.saturating_mul(1u64 << exp).min(MAX_BACKOFF_MS)
+}
+
+/// Checks a receiver URL: `https://`, or plain `http://` to a loopback host
+/// (local receivers and tests). Returns the problem, if any.
+pub fn check_url(url: &str) -> Result<(), &'static str> {
+    if url.len() > 2000 {
+        return Err("must be at most 2000 characters");
+    }
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Err("must be an absolute URL such as https://hooks.example.com/lantern");
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must not contain credentials");
+    }
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
+        return Err("must name a host");
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err("must be https:// (plain http:// only for 127.0.0.1, localhost or [::1])"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_https_except_loopback() {
+        assert!(check_url("https://hooks.example.com/x").is_ok());
+        assert!(check_url("http://127.0.0.1:9000/x").is_ok());
+        assert!(check_url("http://localhost/x").is_ok());
+        assert!(check_url("http://[::1]:80/").is_ok());
+        assert!(check_url("http://hooks.example.com/x").is_err());
+        assert!(check_url("ftp://127.0.0.1/").is_err());
+        assert!(check_url("not a url").is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff_ms(1000, 1), 1000);
+        assert_eq!(backoff_ms(1000, 2), 2000);
+        assert_eq!(backoff_ms(1000, 3), 4000);
+        assert_eq!(backoff_ms(1000, 30), MAX_BACKOFF_MS);
+    }
+}

@@ -1,0 +1,89 @@
+//! The delivery worker: claims due deliveries, POSTs them signed, and records
+//! the outcome (delivered, retried with exponential backoff, or failed).
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::{MAX_ATTEMPTS, WAKE, WebhookStore, backoff_ms, signature, store::Claimed};
+
+/// How often the queue is polled when no wake-up comes.
+const POLL: Duration = Duration::from_millis(200);
+/// How long a claim holds a delivery (longer than one attempt can take).
+const LEASE_MS: i64 = 30_000;
+const TIMEOUT: Duration = Duration::from_secs(10);
+const BATCH: i64 = 16;
+
+/// Starts the worker on the current runtime; it stops when `closing` turns true.
+pub fn spawn(
+    store: WebhookStore,
+    retry_base_ms: u64,
+    closing: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        // A receiver must answer itself; following redirects would let a
+        // registered URL point the server anywhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    Ok(tokio::spawn(async move {
+        while !*closing.borrow() {
+            match store.claim_due(BATCH, LEASE_MS).await {
+                Ok(batch) => {
+                    futures::future::join_all(
+                        batch
+                            .into_iter()
+                            .map(|c| deliver(&store, &client, retry_base_ms, c)),
+                    )
+                    .await;
+                }
+                Err(e) => tracing::warn!(error = %e, "webhook queue poll failed"),
+            }
+            tokio::select! {
+                _ = WAKE.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }))
+}
+
+/// One attempt at one delivery, and its bookkeeping.
+async fn deliver(store: &WebhookStore, client: &reqwest::Client, retry_base_ms: u64, c: Claimed) {
+    let timestamp = Utc::now().timestamp();
+    let sent = client
+        .post(&c.url)
+        .header("content-type", "application/json")
+        .header(
+            "user-agent",
+            concat!("Lantern-Webhooks/", env!("CARGO_PKG_VERSION")),
+        )
+        .header("Lantern-Webhook-Id", &c.event_id)
+        .header("Lantern-Webhook-Timestamp", timestamp.to_string())
+        .header(
+            "Lantern-Webhook-Signature",
+            signature(&c.secret, timestamp, &c.body),
+        )
+        .body(c.body.clone())
+        .send()
+        .await;
+    let (code, error) = match sent {
+        Ok(res) if res.status().is_success() => {
+            if let Err(e) = store.delivered(&c.id, res.status().as_u16()).await {
+                tracing::warn!(error = %e, delivery = %c.id, "cannot record a webhook delivery");
+            }
+            return;
+        }
+        Ok(res) => (
+            Some(res.status().as_u16()),
+            format!("the receiver answered {}", res.status()),
+        ),
+        Err(e) if e.is_timeout() => (None, "timed out after 10 s".to_string()),
+        Err(e) => (None, format!("cannot reach the receiver: {e}")),
+    };
+    let retry_at = (c.attempts < MAX_ATTEMPTS)
+        .then(|| Utc::now().timestamp_millis() + backoff_ms(retry_base_ms, c.attempts) as i64);
+    tracing::info!(delivery = %c.id, attempts = c.attempts, error = %error, "webhook attempt failed");
+    if let Err(e) = store.attempt_failed(&c.id, code, &error, retry_at).await {
+        tracing::warn!(error = %e, delivery = %c.id, "cannot record a webhook attempt");
+    }
+}
