@@ -14,6 +14,7 @@ mod messages;
 mod ratelimits;
 mod scaleout;
 mod security;
+mod webhooks;
 
 use serde_json::Value;
 
