@@ -35,7 +35,13 @@ pub async fn backup(database_url: &str, out: &Path) -> anyhow::Result<()> {
         return result;
     }
     let mut dump = Command::new("pg_dump")
-        .args(["--no-owner", "--no-privileges", "--clean", "--if-exists", database_url])
+        .args([
+            "--no-owner",
+            "--no-privileges",
+            "--clean",
+            "--if-exists",
+            database_url,
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .context("pg_dump is needed to back up Postgres (install the postgresql-client package)")?;
@@ -60,7 +66,9 @@ pub async fn restore(database_url: &str, input: &Path) -> anyhow::Result<()> {
         io::copy(&mut reader, &mut BufWriter::new(File::create(&staged)?))?;
         // Check it is a Lantern database before it replaces anything.
         let check = format!("sqlite://{}", staged.display());
-        let mut conn = SqliteConnection::connect(&check).await.context("the backup is not a SQLite database")?;
+        let mut conn = SqliteConnection::connect(&check)
+            .await
+            .context("the backup is not a SQLite database")?;
         sqlx::query("SELECT COUNT(*) FROM sites")
             .execute(&mut conn)
             .await
@@ -96,7 +104,9 @@ fn compress(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// The file of a `sqlite:` URL.
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     Some(PathBuf::from(rest.split('?').next().unwrap_or(rest)))
 }
 
