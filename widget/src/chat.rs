@@ -1,0 +1,180 @@
+//! The conversation's state (signals the view reads) and how events change
+//! it. Events may arrive twice — from the streamed POST and from the live
+//! stream, or again after a reconnect — so every change is idempotent:
+//! messages are unique by id and kept in `seq` order, answer pieces are
+//! unique by their index.
+
+use std::collections::BTreeMap;
+
+use lantern_shared::api::{ConversationStatus, Message, Rating, Role, SiteConfig};
+use lantern_shared::event::{AnswerDelta, StatusChanged, kind};
+use leptos::prelude::*;
+
+use crate::config::MountConfig;
+use crate::i18n::{Strings, strings};
+use crate::{hooks, sse};
+
+/// A message the visitor sent that the server has not confirmed yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub client_id: String,
+    pub content: String,
+    pub failed: bool,
+}
+
+/// Non-reactive session data.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub token: Option<String>,
+    pub conv: Option<String>,
+    /// A boot or conversation creation is under way.
+    pub busy: bool,
+    /// Bumped to stop the current live-events loop.
+    pub live_gen: u32,
+    pub last_event: Option<String>,
+}
+
+/// Everything the panel shows; `Copy`, so closures capture it freely.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub cfg: StoredValue<MountConfig>,
+    pub t: &'static Strings,
+    pub site: RwSignal<Option<SiteConfig>>,
+    pub messages: RwSignal<Vec<Message>>,
+    pub pending: RwSignal<Vec<Pending>>,
+    /// Replies being streamed: reply_to seq → index → text.
+    pub drafts: RwSignal<BTreeMap<i64, BTreeMap<u32, String>>>,
+    pub sending: RwSignal<bool>,
+    pub ready: RwSignal<bool>,
+    pub notice: RwSignal<Option<String>>,
+    pub status: RwSignal<Option<ConversationStatus>>,
+    pub open: RwSignal<bool>,
+    pub unread: RwSignal<u32>,
+    pub ratings: RwSignal<Vec<(String, Rating)>>,
+    pub session: StoredValue<Session>,
+}
+
+impl Chat {
+    pub fn new(cfg: MountConfig) -> Self {
+        Chat {
+            t: strings(&cfg.lang),
+            open: RwSignal::new(cfg.open),
+            cfg: StoredValue::new(cfg),
+            site: RwSignal::new(None),
+            messages: RwSignal::new(Vec::new()),
+            pending: RwSignal::new(Vec::new()),
+            drafts: RwSignal::new(BTreeMap::new()),
+            sending: RwSignal::new(false),
+            ready: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            status: RwSignal::new(None),
+            unread: RwSignal::new(0),
+            ratings: RwSignal::new(Vec::new()),
+            session: StoredValue::new(Session::default()),
+        }
+    }
+
+    /// The site id.
+    pub fn site_id(&self) -> String {
+        self.cfg.with_value(|c| c.site.clone())
+    }
+
+    /// An API URL: the loader's origin + `path`.
+    pub fn url(&self, path: &str) -> String {
+        self.cfg.with_value(|c| format!("{}{}", c.api, path))
+    }
+
+    pub fn conv(&self) -> Option<String> {
+        self.session.with_value(|s| s.conv.clone())
+    }
+
+    /// Applies one SSE event from either stream.
+    pub fn apply(self, ev: &sse::Event) {
+        match ev.event.as_str() {
+            kind::MESSAGE_CREATED => {
+                if let Ok(m) = serde_json::from_str::<Message>(&ev.data) {
+                    self.add(m, true);
+                }
+            }
+            kind::ANSWER_DELTA => {
+                if let Ok(d) = serde_json::from_str::<AnswerDelta>(&ev.data) {
+                    self.delta(d);
+                }
+            }
+            kind::STATUS_CHANGED => {
+                if let Ok(s) = serde_json::from_str::<StatusChanged>(&ev.data)
+                    && Some(&s.conversation_id) == self.conv().as_ref()
+                {
+                    self.status.set(Some(s.status));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds a stored message unless already shown. `live`: it arrived now
+    /// (not from history), so it counts as unread while the panel is closed.
+    pub fn add(self, m: Message, live: bool) {
+        if Some(&m.conversation_id) != self.conv().as_ref() {
+            return; // a late event of a conversation the visitor left
+        }
+        if let Some(cid) = &m.client_message_id {
+            self.pending.update(|p| p.retain(|x| &x.client_id != cid));
+        }
+        if self
+            .messages
+            .with_untracked(|v| v.iter().any(|x| x.id == m.id))
+        {
+            return;
+        }
+        let replies = matches!(m.role, Role::Assistant | Role::Agent);
+        let seq = m.seq;
+        self.messages.update(|v| {
+            let at = v.partition_point(|x| x.seq < seq);
+            v.insert(at, m);
+        });
+        if replies {
+            self.drafts
+                .update(|d| d.retain(|reply_to, _| *reply_to >= seq));
+            if live && !self.open.get_untracked() {
+                self.unread.update(|n| *n += 1);
+                hooks::call("unread", self.unread.get_untracked().into());
+            }
+        }
+    }
+
+    /// Adds a piece of a reply being written, unless the reply is stored.
+    fn delta(self, d: AnswerDelta) {
+        if Some(&d.conversation_id) != self.conv().as_ref() {
+            return;
+        }
+        let answered = self.messages.with_untracked(|v| {
+            v.iter()
+                .any(|m| m.seq > d.reply_to && matches!(m.role, Role::Assistant))
+        });
+        if answered {
+            return;
+        }
+        self.drafts.update(|all| {
+            all.entry(d.reply_to)
+                .or_default()
+                .entry(d.index)
+                .or_insert(d.text);
+        });
+    }
+
+    /// Forgets the shown conversation (new conversation, other identity).
+    pub fn clear(self) {
+        self.session.update_value(|s| {
+            s.conv = None;
+            s.live_gen += 1;
+            s.last_event = None;
+        });
+        self.messages.set(Vec::new());
+        self.pending.set(Vec::new());
+        self.drafts.set(BTreeMap::new());
+        self.status.set(None);
+        self.ready.set(false);
+        self.notice.set(None);
+    }
+}

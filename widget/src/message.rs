@@ -1,0 +1,69 @@
+//! One message in the list. Replies are shown from the server's sanitised
+//! `html` only, never from their raw `content`; the visitor's own messages
+//! are plain text.
+
+use lantern_shared::api::{Citation, Message, Rating, Role};
+use leptos::prelude::*;
+
+use crate::chat::Chat;
+
+/// Only web links become `href`s: a `javascript:` URL in a citation would
+/// run in the host page.
+fn web_url(c: &Citation) -> Option<String> {
+    let url = c.url.as_deref()?;
+    let lower = url.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.to_string())
+}
+
+#[component]
+pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
+    if m.role == Role::User {
+        return view! { <div class="msg user"><p class="text">{m.content}</p></div> }.into_any();
+    }
+    let cites: Vec<_> = m
+        .citations
+        .iter()
+        .filter_map(|c| Some((c.title.clone(), web_url(c)?)))
+        .collect();
+    let cites = (!cites.is_empty()).then(|| {
+        view! {
+            <ul class="cites" aria-label=chat.t.sources>
+                {cites.into_iter().map(|(title, url)| view! {
+                    <li><a href=url target="_blank" rel="noopener noreferrer">{title}</a></li>
+                }).collect_view()}
+            </ul>
+        }
+    });
+    let rate = (m.role == Role::Assistant).then(|| view! { <Rate chat=chat id=m.id.clone()/> });
+    view! {
+        <div class=format!("msg {}", m.role.as_str())>
+            <div class="html" inner_html=m.html></div>
+            {cites}
+            {rate}
+        </div>
+    }
+    .into_any()
+}
+
+/// Thumbs up / down, with `aria-pressed` showing the visitor's choice.
+#[component]
+fn Rate(chat: Chat, id: String) -> impl IntoView {
+    let button = move |rating: Rating, label: &'static str, icon: &'static str| {
+        let (a, b) = (id.clone(), id.clone());
+        let pressed = move || {
+            chat.ratings
+                .with(|r| r.iter().any(|(i, x)| *i == a && *x == rating))
+                .to_string()
+        };
+        view! {
+            <button type="button" aria-label=label title=label aria-pressed=pressed
+                on:click=move |_| chat.rate(b.clone(), rating)>{icon}</button>
+        }
+    };
+    view! {
+        <div class="rate">
+            {button(Rating::Up, chat.t.helpful, "\u{1F44D}")}
+            {button(Rating::Down, chat.t.not_helpful, "\u{1F44E}")}
+        </div>
+    }
+}
