@@ -1,12 +1,21 @@
-// The demo page and the widget, in headless Chromium against the real server.
+// The widget in headless Chromium against the real server (no mocks). Host
+// pages are served on the server's own origin through page.route, so the
+// server's same-origin rule admits the visitor; every API call goes to the
+// real `lantern serve`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLantern, launchBrowser } from './support.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ROOT, startLantern, launchBrowser } from './support.mjs';
 
+const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+const W = '#lantern-widget';
 let server;
 let browser;
 
 before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   server = await startLantern();
   browser = await launchBrowser();
 });
@@ -16,20 +25,299 @@ after(async () => {
   await server?.stop();
 });
 
-test('the demo page embeds the widget and opening it mounts the WASM app', async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.base}/`);
+/** A host page on the server's origin with the embed tag (and extras). */
+function hostHtml({ lang = 'en', dir = '', attrs = '', css = '', body = '<h1>Host page</h1>' } = {}) {
+  return `<!doctype html><html lang="${lang}"${dir ? ` dir="${dir}"` : ''}><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>${css}</style></head>
+<body>${body}<script src="${server.base}/widget/loader.js" data-site="demo" ${attrs} async></script></body></html>`;
+}
 
-  const launcher = page.locator('#lantern-widget').locator('button.lantern-launcher');
-  await launcher.waitFor({ state: 'visible' });
-  assert.equal(await launcher.getAttribute('aria-label'), 'Open chat');
+/** A fresh context (own localStorage) with a host page at `path`. */
+async function newHost(opts = {}, ctxOpts = {}) {
+  const context = await browser.newContext(ctxOpts);
+  const page = await context.newPage();
+  const problems = { errors: [], dialogs: [] };
+  page.on('pageerror', (e) => problems.errors.push(String(e)));
+  page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  const path = opts.path ?? '/host';
+  await page.route(`${server.base}${path}`, (r) =>
+    r.fulfill({ contentType: 'text/html; charset=utf-8', body: hostHtml(opts) }));
+  await page.goto(`${server.base}${path}`);
+  await page.locator(`${W} .lantern-launcher`).waitFor({ state: 'visible' });
+  return { context, page, problems };
+}
 
-  await launcher.click();
-  const app = page.locator('#lantern-widget').locator('[data-lantern-app="demo"]');
-  await app.waitFor({ state: 'attached', timeout: 20_000 });
-  assert.match(await app.innerText(), /Lantern/);
-  assert.deepEqual(errors, []);
-  await page.close();
+const launcher = (page) => page.locator(`${W} .lantern-launcher`);
+const panel = (page) => page.locator(`${W} section.panel`);
+const input = (page) => page.locator(`${W} textarea`);
+
+async function openPanel(page) {
+  await launcher(page).click();
+  await input(page).waitFor({ state: 'visible', timeout: 20_000 });
+}
+
+/** Waits until the conversation is there (the welcome message is its first). */
+async function waitForConversation(page) {
+  await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() =>
+    !!localStorage.getItem('lantern:demo:conv'), null, { timeout: 15_000 });
+}
+
+async function send(page, text) {
+  await input(page).fill(text);
+  await input(page).press('Enter');
+}
+
+/** Sends `text` and waits for the reply after it (a new assistant message). */
+async function ask(page, text) {
+  const replies = page.locator(`${W} .log .msg.assistant .html`);
+  const before = await replies.count();
+  await send(page, text);
+  await page.locator(`${W} .log .msg.user`, { hasText: text.slice(0, 20) }).first().waitFor();
+  await replies.nth(before).waitFor({ timeout: 20_000 });
+  await page.locator(`${W} .typing`).waitFor({ state: 'detached', timeout: 20_000 });
+  return (await replies.nth(before).innerText()).trim();
+}
+
+const shadowActive = (page) => page.evaluate(() => {
+  const host = document.getElementById('lantern-widget');
+  const a = host.shadowRoot.activeElement;
+  return { hostFocused: document.activeElement === host, tag: a?.tagName ?? null, cls: a?.className ?? null };
+});
+
+test('the loader is small, loads no app until opened, and the click opens an interactive panel', async () => {
+  const res = await fetch(`${server.base}/widget/loader.js`);
+  assert.equal(res.status, 200);
+  const gz = gzipSync(Buffer.from(await res.arrayBuffer()), { level: 9 }).length;
+  assert.ok(gz <= 2048, `loader.js is ${gz} bytes gzipped (budget 2048)`);
+
+  const { context, page, problems } = await newHost();
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url()); });
+  await page.waitForTimeout(500);
+  assert.deepEqual(wasm, [], 'no WASM is fetched before the visitor opens the chat');
+  assert.equal(await launcher(page).getAttribute('aria-label'), 'Open chat');
+  assert.equal(await launcher(page).getAttribute('aria-expanded'), 'false');
+
+  // Time from click to a visible, focused message box, measured in the page.
+  await page.evaluate(() => {
+    const root = document.getElementById('lantern-widget').shadowRoot;
+    root.querySelector('.lantern-launcher').addEventListener('click', () => {
+      const t0 = performance.now();
+      (function poll() {
+        const ta = root.querySelector('textarea');
+        if (ta && ta.offsetParent !== null && root.activeElement === ta) window.__lanternTti = performance.now() - t0;
+        else requestAnimationFrame(poll);
+      })();
+    }, { once: true });
+  });
+  await launcher(page).click();
+  await page.waitForFunction(() => window.__lanternTti !== undefined, null, { timeout: 20_000 });
+  const tti = await page.evaluate(() => window.__lanternTti);
+  console.log(`# click to interactive panel: ${tti.toFixed(0)} ms (Chromium, cold cache, loopback)`);
+  assert.ok(wasm.length === 1, 'the WASM app is fetched once on open');
+  assert.equal(await panel(page).getAttribute('data-lantern-app'), 'demo');
+  assert.equal(await launcher(page).getAttribute('aria-label'), 'Close chat');
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('open, send, see the answer; reload keeps the conversation and the open panel', async () => {
+  const { context, page, problems } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  const answer = await ask(page, 'What is Lantern?');
+  assert.ok(answer.length > 0, 'the assistant answered');
+
+  await page.reload();
+  await input(page).waitFor({ state: 'visible', timeout: 20_000 });
+  await page.locator(`${W} .log .msg.user`, { hasText: 'What is Lantern?' }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator(`${W} .log .msg.user`).count(), 1, 'history is not duplicated');
+  assert.ok(await page.locator(`${W} .log .msg.assistant .html`).count() >= 2, 'welcome and reply restored');
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('an Arabic page lays the widget out right to left', async () => {
+  const { context, page, problems } = await newHost({ lang: 'ar', dir: 'rtl' });
+  const box = await launcher(page).boundingBox();
+  const vw = page.viewportSize().width;
+  assert.ok(box.x < vw / 2, 'the launcher sits on the left for RTL');
+  assert.equal(await launcher(page).getAttribute('aria-label'), 'فتح المحادثة');
+  await openPanel(page);
+  assert.equal(await panel(page).getAttribute('dir'), 'rtl');
+  assert.equal(await panel(page).evaluate((el) => getComputedStyle(el).direction), 'rtl');
+  const pbox = await panel(page).boundingBox();
+  assert.ok(pbox.x < vw / 2, 'the panel opens on the left');
+  assert.equal(await input(page).getAttribute('aria-label'), 'رسالتك');
+  await page.screenshot({ path: join(SHOTS, 'rtl.png') });
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('XSS payloads sent as messages never execute or inject nodes', async () => {
+  const payloads = [
+    '<img src=x onerror="window.__xss=1;alert(1)">',
+    '<script>window.__xss=1;alert(1)</script>',
+    '<svg onload="window.__xss=1;alert(1)"></svg>',
+    '[click me](javascript:window.__xss=1;alert(1))',
+    '"><iframe src="javascript:alert(1)"></iframe>',
+    '<a href="javascript:alert(1)">x</a> **bold** <details open ontoggle=alert(1)>',
+    '![x](x" onerror="alert(1))',
+    '<style>*{display:none}</style><math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+  ];
+  const { context, page, problems } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  for (const p of payloads) {
+    await ask(page, p);
+    const shown = await page.locator(`${W} .log .msg.user .text`).last().textContent();
+    assert.equal(shown, p, 'the visitor\'s message is shown as plain text');
+  }
+  await page.waitForTimeout(500);
+  const injected = await page.evaluate(() => {
+    const root = document.getElementById('lantern-widget').shadowRoot;
+    const bad = root.querySelectorAll('.log script, .log iframe, .log img[onerror], .log svg[onload], .log [ontoggle], .log details, .log math, .log style');
+    const jsLinks = [...root.querySelectorAll('.log a')].filter((a) => /^\s*javascript:/i.test(a.getAttribute('href') ?? ''));
+    return { bad: [...bad].map((n) => n.outerHTML), jsLinks: jsLinks.map((a) => a.outerHTML), xss: window.__xss ?? null };
+  });
+  assert.deepEqual(injected, { bad: [], jsLinks: [], xss: null });
+  assert.deepEqual(problems.dialogs, [], 'no dialog opened');
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('host CSS with !important does not change the widget', async () => {
+  const colours = async (page) => page.evaluate(() => {
+    const root = document.getElementById('lantern-widget').shadowRoot;
+    const pick = (sel) => {
+      const s = getComputedStyle(root.querySelector(sel));
+      return [s.color, s.backgroundColor, s.fontFamily];
+    };
+    return { launcher: pick('.lantern-launcher'), panel: pick('.panel'), title: pick('h2'), input: pick('textarea') };
+  });
+  const plain = await newHost();
+  await openPanel(plain.page);
+  const expected = await colours(plain.page);
+  await plain.context.close();
+
+  const hostile = '* { color: red !important; background: yellow !important; font-family: serif !important; } div { all: unset !important; }';
+  const { context, page } = await newHost({ css: hostile });
+  await openPanel(page);
+  const got = await colours(page);
+  assert.deepEqual(got, expected);
+  assert.notEqual(got.panel[0], 'rgb(255, 0, 0)');
+  assert.notEqual(got.panel[1], 'rgb(255, 255, 0)');
+  // And the widget's CSS does not leak out.
+  const h1 = await page.locator('h1').evaluate((el) => getComputedStyle(el).color);
+  assert.equal(h1, 'rgb(255, 0, 0)');
+  await context.close();
+});
+
+test('keyboard only: Tab to launcher, Enter opens, Enter sends, Escape closes and focus returns', async () => {
+  const { context, page, problems } = await newHost({ body: '<p>No links here.</p>' });
+  await page.keyboard.press('Tab');
+  assert.deepEqual(await shadowActive(page), { hostFocused: true, tag: 'BUTTON', cls: 'lantern-launcher' });
+  await page.keyboard.press('Enter');
+  await input(page).waitFor({ state: 'visible', timeout: 20_000 });
+  await page.waitForFunction(() =>
+    document.getElementById('lantern-widget').shadowRoot.activeElement?.tagName === 'TEXTAREA');
+  await waitForConversation(page);
+  await page.keyboard.type('Hello from the keyboard');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('second line');
+  await page.keyboard.press('Enter');
+  await page.locator(`${W} .log .msg.user`, { hasText: 'second line' }).waitFor({ timeout: 15_000 });
+  assert.equal(
+    await page.locator(`${W} .log .msg.user .text`).last().textContent(),
+    'Hello from the keyboard\nsecond line');
+  // Every control in the panel has an accessible name.
+  const unnamed = await page.evaluate(() => [...document.getElementById('lantern-widget').shadowRoot
+    .querySelectorAll('button, textarea, [role=log]')]
+    .filter((el) => !(el.getAttribute('aria-label') || el.textContent.trim())).map((el) => el.outerHTML));
+  assert.deepEqual(unnamed, []);
+  assert.equal(await page.locator(`${W} [role=log]`).getAttribute('aria-live'), 'polite');
+  await page.keyboard.press('Escape');
+  await panel(page).waitFor({ state: 'hidden' });
+  assert.deepEqual(await shadowActive(page), { hostFocused: true, tag: 'BUTTON', cls: 'lantern-launcher' });
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('a slow network shows the typing indicator until the answer', async () => {
+  const { context, page } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  await page.route('**/api/v1/conversations/*/messages', async (route) => {
+    if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await send(page, 'How do I install it?');
+  await page.locator(`${W} .typing`).waitFor({ state: 'visible', timeout: 1000 });
+  assert.equal(await page.locator(`${W} .composer button.send`).isDisabled(), true, 'sending is blocked meanwhile');
+  await page.locator(`${W} .typing`).waitFor({ state: 'detached', timeout: 20_000 });
+  assert.ok(await page.locator(`${W} .log .msg.assistant .html`).count() >= 2);
+  await context.close();
+});
+
+test('a reply arriving while closed raises the unread badge; opening clears it', async () => {
+  const { context, page } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  await page.route('**/api/v1/conversations/*/messages', async (route) => {
+    if (route.request().method() === 'POST') await new Promise((r) => setTimeout(r, 800));
+    await route.continue();
+  });
+  await send(page, 'Tell me about pricing');
+  await page.keyboard.press('Escape');
+  const badge = page.locator(`${W} .lantern-badge`);
+  await badge.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await badge.textContent(), '1');
+  assert.match(await launcher(page).getAttribute('aria-label'), /\(1\)$/);
+  await launcher(page).click();
+  await badge.waitFor({ state: 'hidden' });
+  await context.close();
+});
+
+test('thumbs up on a reply and talk to a human', async () => {
+  const { context, page, problems } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  await ask(page, 'What is Lantern?');
+  const up = page.locator(`${W} .log .msg.assistant .rate button`).first();
+  await up.click();
+  assert.equal(await up.getAttribute('aria-pressed'), 'true');
+  await page.waitForTimeout(500);
+  assert.equal(await up.getAttribute('aria-pressed'), 'true', 'the server accepted the rating');
+  assert.equal(await page.locator(`${W} .notice`).count(), 0);
+  await page.locator(`${W} button[aria-label="Talk to a human"]`).click();
+  await page.locator(`${W} .note`).waitFor({ timeout: 10_000 });
+  assert.match(await page.locator(`${W} .note`).innerText(), /person from our team/);
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('screenshots: desktop, mobile (full screen), dark', async () => {
+  const desk = await newHost({}, { viewport: { width: 1280, height: 800 } });
+  await openPanel(desk.page);
+  await desk.page.locator(`${W} .log .msg, ${W} .notice`).first().waitFor({ timeout: 15_000 });
+  await desk.page.screenshot({ path: join(SHOTS, 'desktop.png') });
+  const dbox = await panel(desk.page).boundingBox();
+  assert.ok(dbox.width < 400 && dbox.x > 640, 'a corner panel on desktop');
+  await desk.context.close();
+
+  const mobile = await newHost({}, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+  await openPanel(mobile.page);
+  await mobile.page.locator(`${W} .log .msg, ${W} .notice`).first().waitFor({ timeout: 15_000 });
+  await mobile.page.screenshot({ path: join(SHOTS, 'mobile.png') });
+  const mbox = await panel(mobile.page).boundingBox();
+  assert.deepEqual([mbox.x, mbox.y, mbox.width, mbox.height], [0, 0, 375, 740], 'full screen under 640 px');
+  await mobile.context.close();
+
+  const dark = await newHost({}, { colorScheme: 'dark' });
+  await openPanel(dark.page);
+  await dark.page.locator(`${W} .log .msg, ${W} .notice`).first().waitFor({ timeout: 15_000 });
+  await dark.page.screenshot({ path: join(SHOTS, 'dark.png') });
+  assert.equal(await panel(dark.page).evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(17, 24, 39)');
+  await dark.context.close();
 });

@@ -4,8 +4,6 @@
 //! messages are unique by id and kept in `seq` order, answer pieces are
 //! unique by their index.
 
-use std::collections::BTreeMap;
-
 use lantern_shared::api::{ConversationStatus, Message, Rating, Role, SiteConfig};
 use lantern_shared::event::{AnswerDelta, StatusChanged, kind};
 use leptos::prelude::*;
@@ -20,6 +18,26 @@ pub struct Pending {
     pub client_id: String,
     pub content: String,
     pub failed: bool,
+}
+
+/// A reply being streamed: its pieces by index (sorted, unique).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Draft {
+    pub reply_to: i64,
+    pub parts: Vec<(u32, String)>,
+}
+
+impl Draft {
+    pub fn text(&self) -> String {
+        self.parts.iter().map(|(_, t)| t.as_str()).collect()
+    }
+
+    /// Adds a piece unless it is already there (a resumed stream repeats).
+    fn insert(&mut self, index: u32, text: String) {
+        if let Err(at) = self.parts.binary_search_by_key(&index, |(i, _)| *i) {
+            self.parts.insert(at, (index, text));
+        }
+    }
 }
 
 /// Non-reactive session data.
@@ -42,8 +60,8 @@ pub struct Chat {
     pub site: RwSignal<Option<SiteConfig>>,
     pub messages: RwSignal<Vec<Message>>,
     pub pending: RwSignal<Vec<Pending>>,
-    /// Replies being streamed: reply_to seq → index → text.
-    pub drafts: RwSignal<BTreeMap<i64, BTreeMap<u32, String>>>,
+    /// Replies being streamed.
+    pub drafts: RwSignal<Vec<Draft>>,
     pub sending: RwSignal<bool>,
     pub ready: RwSignal<bool>,
     pub notice: RwSignal<Option<String>>,
@@ -63,7 +81,7 @@ impl Chat {
             site: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
             pending: RwSignal::new(Vec::new()),
-            drafts: RwSignal::new(BTreeMap::new()),
+            drafts: RwSignal::new(Vec::new()),
             sending: RwSignal::new(false),
             ready: RwSignal::new(false),
             notice: RwSignal::new(None),
@@ -134,8 +152,7 @@ impl Chat {
             v.insert(at, m);
         });
         if replies {
-            self.drafts
-                .update(|d| d.retain(|reply_to, _| *reply_to >= seq));
+            self.drafts.update(|d| d.retain(|x| x.reply_to >= seq));
             if live && !self.open.get_untracked() {
                 self.unread.update(|n| *n += 1);
                 hooks::call("unread", self.unread.get_untracked().into());
@@ -156,10 +173,17 @@ impl Chat {
             return;
         }
         self.drafts.update(|all| {
-            all.entry(d.reply_to)
-                .or_default()
-                .entry(d.index)
-                .or_insert(d.text);
+            let at = match all.iter().position(|x| x.reply_to == d.reply_to) {
+                Some(at) => at,
+                None => {
+                    all.push(Draft {
+                        reply_to: d.reply_to,
+                        parts: Vec::new(),
+                    });
+                    all.len() - 1
+                }
+            };
+            all[at].insert(d.index, d.text);
         });
     }
 
@@ -172,9 +196,23 @@ impl Chat {
         });
         self.messages.set(Vec::new());
         self.pending.set(Vec::new());
-        self.drafts.set(BTreeMap::new());
+        self.drafts.set(Vec::new());
         self.status.set(None);
         self.ready.set(false);
         self.notice.set(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_and_out_of_order_pieces_are_kept_once_in_order() {
+        let mut d = Draft::default();
+        for (i, t) in [(1, "b"), (0, "a"), (1, "b"), (2, "c"), (0, "a")] {
+            d.insert(i, t.into());
+        }
+        assert_eq!(d.text(), "abc");
     }
 }

@@ -2,11 +2,19 @@
 //! of the widget is downloaded by every visitor), and the error cases the
 //! panel tells the visitor about.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use lantern_shared::ErrorBody;
 use serde::{Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
+
+/// A boxed future. Async code is the bulk of the widget's wasm: boxing the
+/// shared steps (send, token, …) keeps one copy of each instead of one
+/// inlined into every caller.
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
 /// Why a call failed, as far as the visitor needs to know.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +60,11 @@ impl<'a> Call<'a> {
     }
 
     /// Sends the request; a non-2xx answer becomes an [`ApiError`].
-    pub async fn send(self) -> Result<Response, ApiError> {
+    pub fn send(self) -> Fut<'a, Result<Response, ApiError>> {
+        Box::pin(self.send_inner())
+    }
+
+    async fn send_inner(self) -> Result<Response, ApiError> {
         let headers = Headers::new().map_err(|_| ApiError::Invalid)?;
         let accept = if self.sse {
             "text/event-stream"

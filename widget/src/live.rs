@@ -71,7 +71,7 @@ impl Chat {
         let seen = self
             .messages
             .with_untracked(|v| v.last().map_or(0, |m| m.seq));
-        self.fetch_after(conv, seen, true).await?;
+        self.fetch_after(conv.to_string(), seen, true).await?;
         let mut parser = Parser::default();
         let _ = read_body(&resp, |chunk| {
             if !self.current(generation) {

@@ -72,11 +72,7 @@ pub fn Panel(chat: Chat) -> impl IntoView {
     };
     let drafts = move || {
         chat.drafts
-            .with(|d| {
-                d.values()
-                    .map(|parts| parts.values().cloned().collect::<String>())
-                    .collect::<Vec<_>>()
-            })
+            .with(|d| d.iter().map(|x| x.text()).collect::<Vec<_>>())
             .into_iter()
             .map(|text| view! { <div class="msg assistant"><p class="text">{text}</p></div> })
             .collect_view()

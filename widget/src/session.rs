@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 
 use crate::chat::Chat;
 use crate::config::safe_color;
-use crate::http::{ApiError, Call, sleep};
+use crate::http::{ApiError, Call, Fut, sleep};
 use crate::{hooks, store};
 
 /// Renew a token this long (ms) before it expires.
@@ -84,7 +84,11 @@ impl Chat {
     }
 
     /// A valid visitor token: the one in memory or storage, else a new one.
-    pub async fn token(self) -> Result<String, ApiError> {
+    pub fn token(self) -> Fut<'static, Result<String, ApiError>> {
+        Box::pin(self.token_inner())
+    }
+
+    async fn token_inner(self) -> Result<String, ApiError> {
         let site = self.site_id();
         let now = js_sys::Date::now();
         let fresh = |exp: Option<String>| {
@@ -135,7 +139,11 @@ impl Chat {
         })
     }
 
-    async fn create_conversation(self) -> Result<String, ApiError> {
+    fn create_conversation(self) -> Fut<'static, Result<String, ApiError>> {
+        Box::pin(self.create_inner())
+    }
+
+    async fn create_inner(self) -> Result<String, ApiError> {
         let token = self.token().await?;
         let body = CreateConversation {
             language: self.language(),
@@ -173,13 +181,27 @@ impl Chat {
 
     /// Loads the stored history (the contract's pages of up to 100).
     async fn load_history(self, conv: &str) -> Result<(), ApiError> {
-        self.fetch_after(conv, 0, false).await
+        self.fetch_after(conv.to_string(), 0, false).await
     }
 
     /// Adds messages after `seq` (history, or catching up after a reconnect).
-    pub async fn fetch_after(self, conv: &str, mut after: i64, live: bool) -> Result<(), ApiError> {
+    pub fn fetch_after(
+        self,
+        conv: String,
+        after: i64,
+        live: bool,
+    ) -> Fut<'static, Result<(), ApiError>> {
+        Box::pin(self.fetch_after_inner(conv, after, live))
+    }
+
+    async fn fetch_after_inner(
+        self,
+        conv: String,
+        mut after: i64,
+        live: bool,
+    ) -> Result<(), ApiError> {
         let token = self.token().await?;
-        let path = routes::fill(routes::CONVERSATION_MESSAGES, conv);
+        let path = routes::fill(routes::CONVERSATION_MESSAGES, &conv);
         for _ in 0..20 {
             let url = self.url(&format!("{path}?after={after}&limit=100"));
             let page: Page<Message> = Call::new("GET", url, Some(&token)).fetch_json().await?;
