@@ -68,6 +68,11 @@ if [ -z "${TEST_REDIS_URL:-}" ]; then
   fi
 fi
 say "Postgres: $TEST_DATABASE_URL   Redis: $TEST_REDIS_URL"
+# Each API test creates its own database; drop those of earlier runs.
+if command -v psql >/dev/null; then
+  psql "$TEST_DATABASE_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'lantern\_test\_%'" 2>/dev/null |
+    while read -r db; do psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+fi
 
 # --- Rust tests -------------------------------------------------------------
 say "cargo test"

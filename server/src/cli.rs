@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use crate::{settings::Settings, startup, telemetry};
+use crate::{seed, settings::Settings, startup, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,6 +23,28 @@ enum Command {
     Serve,
     /// Run migrations and exit.
     Migrate,
+    /// Manage sites.
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SiteCommand {
+    /// Create a site; prints its id and admin key (shown once).
+    Create(SiteCreate),
+}
+
+#[derive(Debug, Args)]
+struct SiteCreate {
+    /// Display name of the site.
+    #[arg(long)]
+    name: String,
+    /// An origin allowed to embed the widget, e.g. https://www.example.com (repeatable).
+    #[arg(long = "origin")]
+    origins: Vec<String>,
+    /// Print `{"site_id": …, "admin_key": …}`.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Entry point of the binary. Exit codes: 0 success, 1 runtime failure,
@@ -47,13 +69,18 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
-            Command::Migrate => startup::prepare_database(&settings).await.map(|pool| {
-                println!("migrations applied ({})", pool.backend());
+            Command::Migrate => startup::open_store(&settings).await.map(|store| {
+                println!("migrations applied ({})", store.backend());
             }),
+            Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("lantern: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("lantern: {e:#}");
             ExitCode::FAILURE
@@ -61,12 +88,78 @@ pub fn main() -> ExitCode {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {} (LANTERN_ADDR): {e}", settings.addr))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, settings = ?settings, "lantern listening");
+    let app = startup::build(settings).await?;
     println!("Lantern is running: demo page at http://{addr}/");
-    startup::launch(settings, listener, startup::shutdown_signal()).await
+    startup::serve(listener, app, startup::shutdown_signal()).await
+}
+
+async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()> {
+    let name = args.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(UsageError("--name must be 1–100 characters".into()).into());
+    }
+    let mut origins = Vec::new();
+    for o in &args.origins {
+        origins.push(normalise_origin(o).ok_or_else(|| {
+            UsageError(format!(
+                "--origin {o:?} is not an origin such as https://www.example.com"
+            ))
+        })?);
+    }
+    let store = startup::open_store(&settings).await?;
+    let (site, key) =
+        seed::create_site(store.as_ref(), &seed::new_site_id(), name, origins).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"site_id": site.id, "admin_key": key})
+        );
+    } else {
+        println!(
+            "site id:   {}\nadmin key: {key}\n(the key is shown only this once)",
+            site.id
+        );
+    }
+    Ok(())
+}
+
+/// `scheme://host[:port]` without path or trailing slash, or `None`.
+fn normalise_origin(value: &str) -> Option<String> {
+    let value = value.trim().trim_end_matches('/');
+    let (scheme, rest) = value.split_once("://")?;
+    let ok = matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+        && !rest.starts_with(':');
+    ok.then(|| format!("{scheme}://{}", rest.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_origin;
+
+    #[test]
+    fn origins_are_normalised_or_refused() {
+        assert_eq!(
+            normalise_origin("https://Example.com/").as_deref(),
+            Some("https://example.com")
+        );
+        assert_eq!(
+            normalise_origin("http://127.0.0.1:3000").as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        assert_eq!(normalise_origin("example.com"), None);
+        assert_eq!(normalise_origin("https://example.com/path"), None);
+        assert_eq!(normalise_origin("ftp://example.com"), None);
+    }
 }

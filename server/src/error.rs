@@ -1,4 +1,6 @@
-//! The API's error type: one enum, one status mapping, one envelope.
+//! The API's error type: one enum, one status mapping, one envelope. The
+//! request id and timestamp are filled in by [`crate::http::envelope`], which
+//! also wraps failures produced outside handlers (unknown routes, body limits).
 
 use axum::{
     Json,
@@ -6,42 +8,85 @@ use axum::{
 };
 use http::StatusCode;
 use lantern_shared::{ErrorBody, ErrorCode};
+use serde_json::{Value, json};
 
-/// Every way a request can fail. Internal causes are logged once here and
+use crate::store::StoreError;
+
+/// Every way a request can fail. Internal causes are logged once, here, and
 /// never sent to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    #[error("{message}")]
+    Validation {
+        message: String,
+        details: Vec<Value>,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
-    #[error("the service is not ready: {0}")]
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
 
 impl ApiError {
+    /// A validation failure of one field.
+    pub fn field(field: &str, problem: impl Into<String>) -> ApiError {
+        let problem = problem.into();
+        ApiError::Validation {
+            message: format!("{field}: {problem}"),
+            details: vec![json!({"field": field, "problem": problem})],
+        }
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::NotFound(format!("{what} not found"))
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
+            ApiError::Validation { .. } => ErrorCode::ValidationFailed,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 }
 
-/// Builds the envelope for `code` with a human sentence.
-pub fn envelope(code: ErrorCode, message: impl Into<String>) -> ErrorBody {
-    ErrorBody {
-        error: code,
-        message: message.into(),
-        details: Vec::new(),
-        request_id: String::new(),
-        timestamp: now_rfc3339(),
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::not_found("resource"),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::Database(e) => ApiError::Internal(e.into()),
+        }
     }
 }
 
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// The envelope for `code`; request id and timestamp come later.
+pub fn envelope(code: ErrorCode, message: impl Into<String>, details: Vec<Value>) -> ErrorBody {
+    ErrorBody {
+        error: code,
+        message: message.into(),
+        details,
+        request_id: String::new(),
+        timestamp: String::new(),
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -52,6 +97,14 @@ impl IntoResponse for ApiError {
         let code = self.code();
         let status =
             StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(envelope(code, self.to_string()))).into_response()
+        let details = match &self {
+            ApiError::Validation { details, .. } => details.clone(),
+            _ => Vec::new(),
+        };
+        let body = envelope(code, self.to_string(), details);
+        let mut response = (status, Json(&body)).into_response();
+        // The envelope middleware completes the body from this.
+        response.extensions_mut().insert(body);
+        response
     }
 }

@@ -12,19 +12,35 @@
 pub mod common;
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod answer;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod auth;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod chat;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod db;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod events;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod http;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod markdown;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod seed;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod settings;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod startup;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod store;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod telemetry;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -7,30 +7,37 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::{
-    db::Pool,
+    answer::Acknowledger,
+    chat::Chat,
+    events::EventHub,
     http::{self, AppState},
+    seed,
     settings::Settings,
+    store::{self, Store},
 };
 
-/// Connects to the database and applies its migrations.
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
-    let pool = Pool::connect(&settings.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                crate::settings::redact_url(&settings.database_url)
-            )
-        })?;
-    pool.migrate().await.context("database migrations failed")?;
-    Ok(pool)
+/// Opens the store for the configured database and applies its migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    store::open(&settings.database_url).await.with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            crate::settings::redact_url(&settings.database_url)
+        )
+    })
 }
 
-/// Builds the application state and router for `settings`.
+/// Builds the application state and router for `settings`: migrations, the
+/// demo site on an empty database, the answerer.
 pub async fn build(settings: Settings) -> anyhow::Result<axum::Router> {
-    let pool = prepare_database(&settings).await?;
+    let store = open_store(&settings).await?;
+    seed::ensure_demo_site(store.as_ref()).await?;
+    let chat = Chat {
+        store,
+        hub: EventHub::default(),
+        answerer: Arc::new(Acknowledger),
+    };
     let state = AppState {
-        pool,
+        chat,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),
     };

@@ -27,12 +27,22 @@ pub const WIDGET_ASSETS: CachePolicy = CachePolicy {
     s_maxage: 3600,
 };
 
+/// Public site configuration: edits should show within minutes.
+pub const SITE_CONFIG: CachePolicy = CachePolicy {
+    max_age: 60,
+    s_maxage: 300,
+};
+
 /// The policy for a path, or `None` when the response must not be shared.
 pub fn policy_for(path: &str) -> Option<CachePolicy> {
     if path.starts_with("/widget/") {
         return Some(WIDGET_ASSETS);
     }
-    None
+    let rest = path.strip_prefix("/api/v1/sites/")?;
+    match rest.split_once('/') {
+        Some((site, "config")) if !site.is_empty() => Some(SITE_CONFIG),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -43,6 +53,8 @@ mod tests {
     fn widget_assets_are_cacheable_and_api_is_not_by_default() {
         assert_eq!(policy_for("/widget/loader.js"), Some(WIDGET_ASSETS));
         assert_eq!(policy_for("/api/v1/conversations"), None);
+        assert_eq!(policy_for("/api/v1/sites/demo/config"), Some(SITE_CONFIG));
+        assert_eq!(policy_for("/api/v1/sites/demo/visitors"), None);
         assert_eq!(
             WIDGET_ASSETS.header_value(),
             "public, max-age=300, s-maxage=3600"

@@ -1,4 +1,39 @@
 //! The API suite: the real server over HTTP, each test on a fresh SQLite file
 //! and on a fresh Postgres database.
 
+mod auth;
+mod bad_input;
+mod conversations;
+mod events;
 mod health;
+mod messages;
+
+use serde_json::Value;
+
+/// Asserts `res` is an error envelope with `code` and `status`.
+pub async fn assert_envelope(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status(), status, "status");
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().expect("ascii").to_string());
+    let body: Value = res.json().await.expect("an error body is JSON");
+    assert_eq!(body["error"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(body["details"].is_array(), "{body}");
+    assert!(
+        body["timestamp"].as_str().is_some_and(|t| t.contains('T')),
+        "{body}"
+    );
+    let id = body["request_id"].as_str().expect("request_id");
+    assert!(!id.is_empty(), "{body}");
+    assert_eq!(
+        Some(id.to_string()),
+        request_id,
+        "the envelope carries the response's request id"
+    );
+    body
+}

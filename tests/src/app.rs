@@ -5,6 +5,14 @@ use tokio::sync::oneshot;
 
 use crate::backend::{Backend, FreshDatabase};
 
+/// The origin every test site allows.
+pub const ALLOWED_ORIGIN: &str = "https://site.example";
+
+pub struct SiteKeys {
+    pub id: String,
+    pub admin_key: String,
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -52,6 +60,74 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A new site allowing `https://site.example`, and its admin key.
+    pub async fn site(&self) -> SiteKeys {
+        let store = lantern_server::store::open(&self.database_url)
+            .await
+            .expect("open store");
+        let id = lantern_server::seed::new_site_id();
+        let (site, admin_key) = lantern_server::seed::create_site(
+            store.as_ref(),
+            &id,
+            "Test site",
+            vec![ALLOWED_ORIGIN.to_string()],
+        )
+        .await
+        .expect("create site");
+        SiteKeys {
+            id: site.id,
+            admin_key,
+        }
+    }
+
+    /// A visitor token for `site_id`, requested from an allowed origin.
+    pub async fn visitor(&self, site_id: &str) -> String {
+        let res = self
+            .client
+            .post(self.url(&format!("/api/v1/sites/{site_id}/visitors")))
+            .header("origin", ALLOWED_ORIGIN)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), 201, "visitor creation");
+        let body: serde_json::Value = res.json().await.expect("json");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// A conversation created by `token`; returns its JSON.
+    pub async fn conversation(&self, token: &str) -> serde_json::Value {
+        let res = self
+            .post_json("/api/v1/conversations", token, &serde_json::json!({}))
+            .await;
+        assert_eq!(res.status(), 201, "conversation creation");
+        res.json().await.expect("json")
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

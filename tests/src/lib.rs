@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod sse;
 
 pub use app::TestApp;
 pub use backend::Backend;

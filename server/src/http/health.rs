@@ -16,20 +16,27 @@ pub fn router() -> Router<AppState> {
 /// 200 when the database answers; 503 naming the database otherwise.
 async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state
-        .pool
+        .chat
+        .store
         .ping()
         .await
-        .map_err(|e| ApiError::Unavailable(format!("database: {e}")))?;
+        .map_err(|_| ApiError::Unavailable("database: not reachable".into()))?;
     Ok(Json(
         json!({"status": "ready", "checks": {"database": "ok"}}),
     ))
 }
 
 async fn diagnostics(State(state): State<AppState>) -> Json<Value> {
+    let store = &state.chat.store;
+    let (size, idle) = store.pool_stats();
     Json(json!({
         "status": "ok",
         "version": crate::VERSION,
         "uptime_seconds": state.started.elapsed().as_secs(),
-        "database": {"backend": state.pool.backend()},
+        "database": {
+            "backend": store.backend(),
+            "pool": {"size": size, "idle": idle, "in_use": size.saturating_sub(idle)},
+        },
+        "live_event_channels": state.chat.hub.watched(),
     }))
 }

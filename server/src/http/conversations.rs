@@ -1,0 +1,155 @@
+//! Conversations: create, list, get, hand off, close.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use http::StatusCode;
+use lantern_shared::{
+    api::{Conversation, ConversationStatus, CreateConversation, Page},
+    routes,
+};
+use serde::Deserialize;
+
+use super::{
+    AppState,
+    extract::{ApiJson, ApiQuery},
+};
+use crate::{
+    auth::Caller,
+    chat::to_api,
+    error::{ApiError, ApiError as E},
+    validate,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(routes::CONVERSATIONS, post(create).get(list))
+        .route(routes::CONVERSATION, get(fetch))
+        .route(routes::CONVERSATION_HANDOFF, post(handoff))
+        .route(routes::CONVERSATION_CLOSE, post(close))
+}
+
+/// Starts a conversation: the welcome message, and the first exchange when
+/// `initial_message` is given.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations",
+    request_body = CreateConversation, security(("bearer" = [])),
+    responses((status = 201, body = Conversation), (status = 400, body = lantern_shared::ErrorBody),
+              (status = 401, body = lantern_shared::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateConversation>,
+) -> Result<impl IntoResponse, ApiError> {
+    let conversation = state.chat.create_conversation(&caller, req).await?;
+    Ok((StatusCode::CREATED, Json(conversation)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `open`, `handoff` or `closed`.
+    status: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// 1–100, default 20.
+    limit: Option<i64>,
+}
+
+/// Lists conversations, newest first: all of the site's for an admin key, a
+/// visitor's own for a visitor token.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations",
+    params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Conversation>), (status = 401, body = lantern_shared::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<Conversation>>, ApiError> {
+    let limit = validate::limit(q.limit)?;
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            ConversationStatus::parse(s)
+                .ok_or_else(|| E::field("status", "must be open, handoff or closed"))?,
+        ),
+    };
+    if let Some(cursor) = &q.cursor {
+        uuid::Uuid::parse_str(cursor)
+            .map_err(|_| E::field("cursor", "is not a cursor this API issued"))?;
+    }
+    let visitor = match &caller {
+        Caller::Visitor { visitor_id, .. } => Some(visitor_id.as_str()),
+        Caller::Admin { .. } => None,
+    };
+    let mut rows = state
+        .chat
+        .store
+        .list_conversations(
+            caller.site_id(),
+            visitor,
+            status,
+            q.cursor.as_deref(),
+            limit + 1,
+        )
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|c| c.id.clone())
+    } else {
+        None
+    };
+    Ok(Json(Page {
+        items: rows.into_iter().map(|c| to_api(c, None)).collect(),
+        next_cursor,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Conversation), (status = 404, body = lantern_shared::ErrorBody)))]
+pub async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Conversation>, ApiError> {
+    let conv = state.chat.visible_conversation(&caller, &id).await?;
+    Ok(Json(to_api(conv, None)))
+}
+
+/// Asks for a human: the status becomes `handoff` and the bot stops replying.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/handoff", tag = "conversations",
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Conversation), (status = 409, body = lantern_shared::ErrorBody)))]
+pub async fn handoff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Conversation>, ApiError> {
+    Ok(Json(
+        state
+            .chat
+            .set_status(&caller, &id, ConversationStatus::Handoff)
+            .await?,
+    ))
+}
+
+/// Closes the conversation; later posts are refused with 409.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/close", tag = "conversations",
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Conversation), (status = 404, body = lantern_shared::ErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Conversation>, ApiError> {
+    Ok(Json(
+        state
+            .chat
+            .set_status(&caller, &id, ConversationStatus::Closed)
+            .await?,
+    ))
+}

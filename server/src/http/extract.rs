@@ -1,0 +1,156 @@
+//! Extractors whose rejections are the API's own errors: JSON bodies, query
+//! strings, and the caller's identity from its bearer token.
+
+use axum::{
+    extract::{FromRequest, FromRequestParts, Query, Request, rejection::JsonRejection},
+    http::request::Parts,
+};
+use http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::{
+    auth::{self, Caller},
+    error::ApiError,
+};
+
+/// `Json<T>` with enveloped rejections: 415 for a wrong content type, 400 for
+/// malformed JSON or a wrong shape (unknown fields included), 413 past the
+/// body limit.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::Validation {
+                message: format!("malformed JSON: {}", e.body_text()),
+                details: Vec::new(),
+            }),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Validation {
+                message: format!(
+                    "the body does not match the expected shape: {}",
+                    e.body_text()
+                ),
+                details: Vec::new(),
+            }),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge(format!(
+                    "the body is larger than {} bytes",
+                    crate::validate::MAX_BODY_BYTES
+                )))
+            }
+            Err(e) => Err(ApiError::Validation {
+                message: e.body_text(),
+                details: Vec::new(),
+            }),
+        }
+    }
+}
+
+/// `Query<T>` with an enveloped 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| ApiError::Validation {
+                message: format!("bad query string: {}", e.body_text()),
+                details: Vec::new(),
+            })
+    }
+}
+
+/// The bearer token of a request: the `Authorization` header, or — for event
+/// streams only, since `EventSource` cannot set headers — `?access_token=`.
+pub fn bearer(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
+    }
+    if parts.uri.path().ends_with("/events") {
+        let query = parts.uri.query()?;
+        return query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("access_token=").map(|t| t.to_string()));
+    }
+    None
+}
+
+/// Resolves a token to its caller.
+pub async fn caller_for(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let hash = auth::hash_secret(token);
+    let store = &state.chat.store;
+    let caller = if token.starts_with(auth::ADMIN_KEY_PREFIX) {
+        store
+            .site_by_admin_key(&hash)
+            .await?
+            .map(|site| Caller::Admin { site_id: site.id })
+    } else if token.starts_with(auth::VISITOR_TOKEN_PREFIX) {
+        store
+            .visitor_by_token(&hash)
+            .await?
+            .map(|v| Caller::Visitor {
+                site_id: v.site_id,
+                visitor_id: v.id,
+            })
+    } else {
+        None
+    };
+    caller.ok_or_else(|| ApiError::Unauthorized("the token is invalid or has expired".into()))
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "send `Authorization: Bearer <admin key or visitor token>`".into(),
+            )
+        })?;
+        caller_for(state, &token).await
+    }
+}
+
+/// An optional caller: `None` without a token, an error for a bad one.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(parts) {
+            None => Ok(MaybeCaller(None)),
+            Some(token) => caller_for(state, &token)
+                .await
+                .map(|c| MaybeCaller(Some(c))),
+        }
+    }
+}
+
+/// True when the client asked for an event stream.
+pub fn wants_event_stream(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/event-stream"))
+}

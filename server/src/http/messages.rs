@@ -1,0 +1,174 @@
+//! Messages: list, and post (the reply whole in JSON, or streamed as SSE).
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    response::{IntoResponse, Response, Sse, sse::Event},
+    routing::get,
+};
+use futures::StreamExt;
+use http::{HeaderMap, StatusCode};
+use lantern_shared::{
+    api::{Message, Page, PostMessage, PostMessageResponse},
+    event::kind,
+    routes,
+};
+use serde::Deserialize;
+use tokio_stream::wrappers::UnboundedReceiverStream;
+
+use super::{
+    AppState,
+    extract::{ApiJson, ApiQuery, wants_event_stream},
+};
+use crate::{auth::Caller, error::ApiError, events::LiveEvent, validate};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(routes::CONVERSATION_MESSAGES, get(list).post(post))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only messages with a greater seq (default 0: from the start).
+    after: Option<i64>,
+    /// 1–100, default 20.
+    limit: Option<i64>,
+}
+
+/// Messages in seq order; pass `next_cursor` as `after` for the next page.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messages",
+    params(("id" = String, Path), ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<Message>), (status = 404, body = lantern_shared::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<Message>>, ApiError> {
+    let conv = state.chat.visible_conversation(&caller, &id).await?;
+    let limit = validate::limit(q.limit)?;
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::field("after", "must not be negative"));
+    }
+    let mut items = state
+        .chat
+        .store
+        .messages(&conv.id, after, limit + 1)
+        .await?;
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(|m| m.seq.to_string())
+    } else {
+        None
+    };
+    Ok(Json(Page { items, next_cursor }))
+}
+
+/// Posts a message. The message is committed before any response byte is
+/// sent. With `Accept: text/event-stream` the answer streams: the stored
+/// message (`message.created`), `answer.delta` pieces, the stored reply
+/// (`message.created`), then `done`.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messages",
+    params(("id" = String, Path)), request_body = PostMessage, security(("bearer" = [])),
+    responses((status = 201, body = PostMessageResponse,
+               description = "JSON, or text/event-stream when asked for"),
+              (status = 400, body = lantern_shared::ErrorBody), (status = 409, body = lantern_shared::ErrorBody)))]
+pub async fn post(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<PostMessage>,
+) -> Result<Response, ApiError> {
+    let post = state.chat.prepare_post(&caller, &id, req).await?;
+    if !wants_event_stream(&headers) {
+        let (message, reply) = state.chat.post_and_reply(post).await?;
+        return Ok((
+            StatusCode::CREATED,
+            Json(PostMessageResponse { message, reply }),
+        )
+            .into_response());
+    }
+
+    let (appended, answer) = state.chat.store_post(&post).await?;
+    let message = appended.message.clone();
+    let (out, events) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let _ = out.send(created(&message));
+    let chat = state.chat.clone();
+    // The reply is produced and stored whether or not the client stays.
+    tokio::spawn(async move {
+        let (deltas, mut delta_rx) = tokio::sync::mpsc::unbounded_channel::<LiveEvent>();
+        let delta_out = out.clone();
+        let forward = tokio::spawn(async move {
+            while let Some(e) = delta_rx.recv().await {
+                let _ = delta_out.send(sse_event(&e.kind, e.id, &e.data));
+            }
+        });
+        let reply = if answer {
+            chat.reply_detached(post, message.clone(), Some(deltas))
+                .await
+                .map(Some)
+        } else {
+            drop(deltas);
+            if appended.event.is_none() {
+                chat.existing_reply(&message).await
+            } else {
+                Ok(None)
+            }
+        };
+        let _ = forward.await;
+        match reply {
+            Ok(Some(reply)) => {
+                let _ = out.send(created(&reply));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "reply failed during a streamed post");
+                let _ = out.send(sse_event(
+                    "error",
+                    None,
+                    &serde_json::json!({"message": "the reply could not be produced"}),
+                ));
+            }
+        }
+        let _ = out.send(done());
+    });
+    let mut response = sse(UnboundedReceiverStream::new(events).map(Ok::<_, Infallible>));
+    *response.status_mut() = StatusCode::CREATED;
+    Ok(response)
+}
+
+fn created(m: &Message) -> Event {
+    sse_event(
+        kind::MESSAGE_CREATED,
+        None,
+        &serde_json::to_value(m).unwrap_or_default(),
+    )
+}
+
+fn done() -> Event {
+    Event::default().event(kind::DONE).data("{}")
+}
+
+pub fn sse_event(kind: &str, id: Option<i64>, data: &serde_json::Value) -> Event {
+    let event = Event::default().event(kind).data(data.to_string());
+    match id {
+        Some(id) => event.id(id.to_string()),
+        None => event,
+    }
+}
+
+pub fn keep_alive() -> axum::response::sse::KeepAlive {
+    axum::response::sse::KeepAlive::new().interval(Duration::from_secs(15))
+}
+
+pub fn sse<S>(stream: S) -> Response
+where
+    S: futures::Stream<Item = Result<Event, Infallible>> + Send + 'static,
+{
+    Sse::new(stream).keep_alive(keep_alive()).into_response()
+}

@@ -1,0 +1,164 @@
+//! Public site endpoints: the widget's configuration and visitor tokens.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use hmac::{Hmac, Mac};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use lantern_shared::{
+    api::{CreateVisitor, SiteConfig, Theme, VisitorToken},
+    cache, routes,
+};
+use sha2::Sha256;
+
+use super::{
+    AppState,
+    extract::{ApiJson, MaybeCaller},
+};
+use crate::{
+    auth::{self, Caller},
+    error::ApiError,
+    store::{Site, rows_rfc3339},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(routes::SITE_CONFIG, get(config))
+        .route(routes::SITE_VISITORS, post(create_visitor))
+}
+
+pub fn public_config(site: &Site) -> SiteConfig {
+    SiteConfig {
+        site_id: site.id.clone(),
+        name: site.name.clone(),
+        bot_name: site.bot_name.clone(),
+        welcome_message: site.welcome_message.clone(),
+        languages: site.languages.clone(),
+        theme: Theme {
+            color: site.theme_color.clone(),
+        },
+    }
+}
+
+/// The widget's boot configuration. Public and cacheable.
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/config", tag = "sites",
+    params(("site_id" = String, Path)),
+    responses((status = 200, body = SiteConfig), (status = 404, body = lantern_shared::ErrorBody)))]
+pub async fn config(
+    State(state): State<AppState>,
+    Path(site_id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let site = state.chat.site(&site_id).await?;
+    let policy = cache::SITE_CONFIG.header_value();
+    Ok((
+        [(
+            header::CACHE_CONTROL,
+            HeaderValue::from_str(&policy).map_err(|e| ApiError::Internal(e.into()))?,
+        )],
+        Json(public_config(&site)),
+    ))
+}
+
+/// Issues a visitor token. Browsers must come from one of the site's allowed
+/// origins (or the Lantern server's own pages); callers without an `Origin`
+/// (servers) must hold the site's admin key.
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/visitors", tag = "sites",
+    params(("site_id" = String, Path)), request_body = CreateVisitor,
+    responses((status = 201, body = VisitorToken), (status = 403, body = lantern_shared::ErrorBody)))]
+pub async fn create_visitor(
+    State(state): State<AppState>,
+    Path(site_id): Path<String>,
+    MaybeCaller(caller): MaybeCaller,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CreateVisitor>,
+) -> Result<impl IntoResponse, ApiError> {
+    let site = state.chat.site(&site_id).await?;
+    let is_site_admin = matches!(&caller, Some(Caller::Admin { site_id }) if *site_id == site.id);
+    if !is_site_admin {
+        check_origin(&site, &headers)?;
+    }
+    let user_id = verified_user(&site, &req)?;
+    let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
+    let expires_at = chrono::Utc::now() + auth::VISITOR_TOKEN_TTL;
+    let visitor = state
+        .chat
+        .store
+        .issue_visitor(
+            &site.id,
+            user_id.as_deref(),
+            &auth::hash_secret(&token),
+            expires_at,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VisitorToken {
+            visitor_id: visitor.id,
+            token,
+            expires_at: rows_rfc3339(expires_at),
+        }),
+    ))
+}
+
+/// Allows an `Origin` listed by the site (or `*`), or the server's own origin.
+fn check_origin(site: &Site, headers: &HeaderMap) -> Result<(), ApiError> {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+        .ok_or_else(|| {
+            ApiError::Forbidden(
+                "an Origin header is required (servers use the site's admin key instead)".into(),
+            )
+        })?;
+    let same_origin = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|host| origin.split_once("://").is_some_and(|(_, h)| h == host));
+    let listed = site
+        .allowed_origins
+        .iter()
+        .any(|o| o == "*" || o.trim_end_matches('/') == origin);
+    if same_origin || listed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "origin {origin} is not allowed for this site"
+        )))
+    }
+}
+
+/// The verified user id, if the request carries a valid identity.
+fn verified_user(site: &Site, req: &CreateVisitor) -> Result<Option<String>, ApiError> {
+    let Some(user_id) = &req.user_id else {
+        if site.identity_required {
+            return Err(ApiError::Unauthorized(
+                "this site requires a verified user_id and user_hash".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let user_id = crate::validate::client_id("user_id", user_id)?;
+    let Some(secret) = &site.identity_secret else {
+        return Err(ApiError::field(
+            "user_id",
+            "this site has no identity verification set up",
+        ));
+    };
+    let hash = req
+        .user_hash
+        .as_deref()
+        .ok_or_else(|| ApiError::Unauthorized("user_hash is required with user_id".into()))?;
+    let given =
+        hex::decode(hash).map_err(|_| ApiError::Unauthorized("user_hash is not valid".into()))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    mac.update(user_id.as_bytes());
+    // verify_slice compares in constant time.
+    mac.verify_slice(&given)
+        .map_err(|_| ApiError::Unauthorized("user_hash is not valid".into()))?;
+    Ok(Some(user_id))
+}

@@ -1,0 +1,60 @@
+//! Sites created from the command line, and the demo site created on the
+//! first start of an empty database.
+
+use crate::{
+    auth,
+    store::{Site, Store},
+};
+
+pub const DEMO_SITE_ID: &str = "demo";
+
+/// A new site with sensible defaults; returns it with its admin key, which is
+/// shown once and stored only as a hash.
+pub async fn create_site(
+    store: &dyn Store,
+    id: &str,
+    name: &str,
+    origins: Vec<String>,
+) -> anyhow::Result<(Site, String)> {
+    let site = Site {
+        id: id.to_string(),
+        name: name.to_string(),
+        bot_name: "Lantern".into(),
+        welcome_message: format!("Hi! I'm the {name} assistant. How can I help?"),
+        languages: vec!["en".into()],
+        theme_color: "#2563eb".into(),
+        allowed_origins: origins,
+        identity_secret: None,
+        identity_required: false,
+    };
+    let key = auth::new_secret(auth::ADMIN_KEY_PREFIX);
+    store.create_site(&site, &auth::hash_secret(&key)).await?;
+    Ok((site, key))
+}
+
+/// A short random site id such as `site_3f9c1a7b2e`.
+pub fn new_site_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("site_{}", &id[..10])
+}
+
+/// Creates the demo site when the database has no site at all. Its admin key
+/// is logged once so a newcomer can try the admin API.
+pub async fn ensure_demo_site(store: &dyn Store) -> anyhow::Result<()> {
+    if store.site_count().await? > 0 {
+        return Ok(());
+    }
+    // The demo page is served by Lantern itself (same origin, always
+    // allowed); these cover the default address under both names.
+    let origins = vec![
+        "http://127.0.0.1:8080".into(),
+        "http://localhost:8080".into(),
+    ];
+    let (site, key) = create_site(store, DEMO_SITE_ID, "Lantern demo", origins).await?;
+    tracing::info!(site_id = %site.id, "created the demo site");
+    println!(
+        "Created the demo site `{}`. Its admin key (shown once): {key}",
+        site.id
+    );
+    Ok(())
+}

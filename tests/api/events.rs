@@ -1,0 +1,86 @@
+use std::time::Duration;
+
+use lantern_tests::{Backend, TestApp, on_both_backends, sse::SseReader};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Live events arrive with ids; `Last-Event-ID` resumes exactly after.
+async fn live_and_resume(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    let visitor = app.visitor(&site.id).await;
+    let conv = app.conversation(&visitor).await;
+    let id = conv["id"].as_str().expect("id").to_string();
+    let events_path = format!("/api/v1/conversations/{id}/events");
+
+    let stream = app.get_auth(&events_path, &visitor).await;
+    assert_eq!(stream.status(), 200);
+    let mut reader = SseReader::new(stream);
+    app.post_json(
+        &format!("/api/v1/conversations/{id}/messages"),
+        &visitor,
+        &json!({"content": "one"}),
+    )
+    .await;
+    let mut durable = Vec::new();
+    while durable.len() < 2 {
+        let e = reader.next(WAIT).await.expect("an event");
+        if let Some(eid) = &e.id {
+            durable.push((eid.parse::<i64>().expect("numeric id"), e.event, e.data));
+        }
+    }
+    assert_eq!(durable[0].1, "message.created");
+    assert_eq!(durable[0].2["content"], "one");
+    assert_eq!(durable[1].2["role"], "assistant");
+    assert_eq!(durable[1].0, durable[0].0 + 1, "ids are consecutive");
+    drop(reader);
+
+    // Missed while away: a message, its reply, a status change.
+    let last_seen = durable[1].0;
+    app.post_json(
+        &format!("/api/v1/conversations/{id}/messages"),
+        &visitor,
+        &json!({"content": "two"}),
+    )
+    .await;
+    app.post_json(
+        &format!("/api/v1/conversations/{id}/handoff"),
+        &visitor,
+        &json!({}),
+    )
+    .await;
+    let resumed = app
+        .client
+        .get(app.url(&events_path))
+        .bearer_auth(&visitor)
+        .header("last-event-id", last_seen.to_string())
+        .send()
+        .await
+        .expect("sent");
+    let mut reader = SseReader::new(resumed);
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let e = reader.next(WAIT).await.expect("a missed event");
+        got.push((e.id.expect("durable").parse::<i64>().expect("id"), e.event));
+    }
+    assert_eq!(
+        got,
+        vec![
+            (last_seen + 1, "message.created".to_string()),
+            (last_seen + 2, "message.created".to_string()),
+            (last_seen + 3, "conversation.status".to_string()),
+        ]
+    );
+    // Nothing repeats after the backlog.
+    assert!(reader.next(Duration::from_millis(500)).await.is_none());
+
+    // EventSource cannot send headers: the token may come as a query parameter.
+    let by_query = app
+        .get(&format!("{events_path}?access_token={visitor}&after=0"))
+        .await;
+    assert_eq!(by_query.status(), 200);
+    let first = SseReader::new(by_query).next(WAIT).await.expect("backlog");
+    assert_eq!(first.id.as_deref(), Some("1"));
+}
+on_both_backends!(events_resume_without_gaps, super::live_and_resume);
