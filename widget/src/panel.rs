@@ -77,6 +77,21 @@ pub fn Panel(chat: Chat) -> impl IntoView {
             .map(|text| view! { <div class="msg assistant"><p class="text">{text}</p></div> })
             .collect_view()
     };
+    // Unconfirmed messages are few and short-lived: no keyed list needed.
+    let pending = move || {
+        chat.pending
+            .get()
+            .into_iter()
+            .map(|p| {
+                let class = if p.failed {
+                    "msg user failed"
+                } else {
+                    "msg user"
+                };
+                view! { <div class=class><p class="text">{p.content}</p></div> }
+            })
+            .collect_view()
+    };
     let typing = move || chat.sending.get() && chat.drafts.with(|d| d.is_empty());
 
     view! {
@@ -104,19 +119,14 @@ pub fn Panel(chat: Chat) -> impl IntoView {
                 <For each=move || chat.messages.get() key=|m| m.id.clone() let:m>
                     <Bubble chat=chat m=m/>
                 </For>
-                <For each=move || chat.pending.get() key=|p| (p.client_id.clone(), p.failed) let:p>
-                    <div class=if p.failed { "msg user failed" } else { "msg user" }>
-                        <p class="text">{p.content}</p>
-                    </div>
-                </For>
+                {pending}
                 {drafts}
-                <Show when=typing>
+                {move || typing().then(|| view! {
                     <div class="typing" role="status" aria-label=t.typing><i></i><i></i><i></i></div>
-                </Show>
+                })}
             </div>
-            <Show when=move || chat.status.get() == Some(ConversationStatus::Handoff)>
-                <p class="note" role="status">{t.handoff_done}</p>
-            </Show>
+            {move || (chat.status.get() == Some(ConversationStatus::Handoff))
+                .then(|| view! { <p class="note" role="status">{t.handoff_done}</p> })}
             {move || chat.notice.get().map(|n| view! {
                 <div class="notice" role="alert">
                     <span>{n}</span>
