@@ -14,3 +14,6 @@ if command -v esbuild >/dev/null; then
 else
   warn "esbuild not found: widget/dist/loader.js is not minified"
 fi
+# `lantern serve` sends these to browsers that accept gzip (ServeDir's
+# precompressed files): the widget's weight on the wire is its gzip size.
+gzip -9kf widget/dist/*.js widget/dist/*.wasm

@@ -4,7 +4,9 @@
 // real `lantern serve`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT, startLantern, launchBrowser } from './support.mjs';
@@ -26,23 +28,23 @@ after(async () => {
 });
 
 /** A host page on the server's origin with the embed tag (and extras). */
-function hostHtml({ lang = 'en', dir = '', attrs = '', css = '', body = '<h1>Host page</h1>' } = {}) {
+function hostHtml({ lang = 'en', dir = '', attrs = '', css = '', body = '<h1>Host page</h1>', site = 'demo', srv = server } = {}) {
   return `<!doctype html><html lang="${lang}"${dir ? ` dir="${dir}"` : ''}><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${css}</style></head>
-<body>${body}<script src="${server.base}/widget/loader.js" data-site="demo" ${attrs} async></script></body></html>`;
+<body>${body}<script src="${srv.base}/widget/loader.js" data-site="${site}" ${attrs} async></script></body></html>`;
 }
 
 /** A fresh context (own localStorage) with a host page at `path`. */
-async function newHost(opts = {}, ctxOpts = {}) {
+async function newHost(opts = {}, ctxOpts = {}, srv = server) {
   const context = await browser.newContext(ctxOpts);
   const page = await context.newPage();
   const problems = { errors: [], dialogs: [] };
   page.on('pageerror', (e) => problems.errors.push(String(e)));
   page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   const path = opts.path ?? '/host';
-  await page.route(`${server.base}${path}`, (r) =>
-    r.fulfill({ contentType: 'text/html; charset=utf-8', body: hostHtml(opts) }));
-  await page.goto(`${server.base}${path}`);
+  await page.route(`${srv.base}${path}`, (r) =>
+    r.fulfill({ contentType: 'text/html; charset=utf-8', body: hostHtml({ ...opts, srv }) }));
+  await page.goto(`${srv.base}${path}`);
   await page.locator(`${W} .lantern-launcher`).waitFor({ state: 'visible' });
   return { context, page, problems };
 }
@@ -57,10 +59,10 @@ async function openPanel(page) {
 }
 
 /** Waits until the conversation is there (the welcome message is its first). */
-async function waitForConversation(page) {
+async function waitForConversation(page, site = 'demo') {
   await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
-  await page.waitForFunction(() =>
-    !!localStorage.getItem('lantern:demo:conv'), null, { timeout: 15_000 });
+  await page.waitForFunction((s) =>
+    !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
 }
 
 async function send(page, text) {
@@ -320,4 +322,48 @@ test('screenshots: desktop, mobile (full screen), dark', async () => {
   await dark.page.screenshot({ path: join(SHOTS, 'dark.png') });
   assert.equal(await panel(dark.page).evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(17, 24, 39)');
   await dark.context.close();
+});
+
+test('an agent reply arrives live through the events stream, raising the badge while closed', async () => {
+  // A server of our own, so the CLI can create a site (and its admin key) in
+  // the same database.
+  const dir = mkdtempSync(join(tmpdir(), 'lantern-widget-'));
+  const env = { DATABASE_URL: `sqlite://${join(dir, 'live.db')}` };
+  const srv = await startLantern(env);
+  try {
+    const bin = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
+    const out = execFileSync(bin, ['site', 'create', '--name', 'Live', '--origin', srv.base, '--json'],
+      { env: { ...process.env, ...env, LANTERN_LOG: 'warn' } }).toString();
+    const { site_id: site, admin_key: key } = JSON.parse(out.trim().split('\n').pop());
+
+    const { context, page, problems } = await newHost({ site }, {}, srv);
+    await openPanel(page);
+    await page.waitForFunction((s) => !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
+    const conv = await page.evaluate((s) => localStorage.getItem(`lantern:${s}:conv`), site);
+    await page.keyboard.press('Escape');
+    await panel(page).waitFor({ state: 'hidden' });
+    await page.waitForTimeout(300); // the stream is connected by now
+
+    const res = await fetch(`${srv.base}/api/v1/conversations/${conv}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'Hello, this is **Sam** from support.', role: 'agent' }),
+    });
+    assert.equal(res.status, 201, await res.text());
+
+    const badge = page.locator(`${W} .lantern-badge`);
+    await badge.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await badge.textContent(), '1');
+    await launcher(page).click();
+    const agent = page.locator(`${W} .log .msg.agent .html`);
+    await agent.waitFor({ timeout: 5_000 });
+    assert.match(await agent.innerText(), /Sam/);
+    assert.equal(await agent.locator('strong').count(), 1, 'rendered from the server\'s html');
+    assert.equal(await agent.count(), 1, 'shown once');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  } finally {
+    await srv.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

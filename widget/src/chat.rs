@@ -6,6 +6,8 @@
 
 use lantern_shared::api::{ConversationStatus, Message, Rating, Role, SiteConfig};
 use lantern_shared::event::{AnswerDelta, StatusChanged, kind};
+use std::cell::RefCell;
+
 use leptos::prelude::*;
 
 use crate::config::MountConfig;
@@ -52,10 +54,26 @@ pub struct Session {
     pub last_event: Option<String>,
 }
 
+thread_local! {
+    // One widget per page: the embed's settings and the session live here
+    // rather than in reactive storage, which costs code per access.
+    static CONFIG: RefCell<MountConfig> = RefCell::new(MountConfig::default());
+    static SESSION: RefCell<Session> = RefCell::new(Session::default());
+}
+
+/// Reads or changes the embed's settings.
+pub fn config<R>(f: impl FnOnce(&mut MountConfig) -> R) -> R {
+    CONFIG.with(|c| f(&mut c.borrow_mut()))
+}
+
+/// Reads or changes the session.
+pub fn session<R>(f: impl FnOnce(&mut Session) -> R) -> R {
+    SESSION.with(|s| f(&mut s.borrow_mut()))
+}
+
 /// Everything the panel shows; `Copy`, so closures capture it freely.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    pub cfg: StoredValue<MountConfig>,
     pub t: &'static Strings,
     pub site: RwSignal<Option<SiteConfig>>,
     pub messages: RwSignal<Vec<Message>>,
@@ -69,15 +87,13 @@ pub struct Chat {
     pub open: RwSignal<bool>,
     pub unread: RwSignal<u32>,
     pub ratings: RwSignal<Vec<(String, Rating)>>,
-    pub session: StoredValue<Session>,
 }
 
 impl Chat {
     pub fn new(cfg: MountConfig) -> Self {
-        Chat {
+        let chat = Chat {
             t: strings(&cfg.lang),
             open: RwSignal::new(cfg.open),
-            cfg: StoredValue::new(cfg),
             site: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
             pending: RwSignal::new(Vec::new()),
@@ -88,22 +104,23 @@ impl Chat {
             status: RwSignal::new(None),
             unread: RwSignal::new(0),
             ratings: RwSignal::new(Vec::new()),
-            session: StoredValue::new(Session::default()),
-        }
+        };
+        config(|c| *c = cfg);
+        chat
     }
 
     /// The site id.
     pub fn site_id(&self) -> String {
-        self.cfg.with_value(|c| c.site.clone())
+        config(|c| c.site.clone())
     }
 
     /// An API URL: the loader's origin + `path`.
     pub fn url(&self, path: &str) -> String {
-        self.cfg.with_value(|c| format!("{}{}", c.api, path))
+        config(|c| format!("{}{}", c.api, path))
     }
 
     pub fn conv(&self) -> Option<String> {
-        self.session.with_value(|s| s.conv.clone())
+        session(|s| s.conv.clone())
     }
 
     /// Applies one SSE event from either stream.
@@ -189,7 +206,7 @@ impl Chat {
 
     /// Forgets the shown conversation (new conversation, other identity).
     pub fn clear(self) {
-        self.session.update_value(|s| {
+        session(|s| {
             s.conv = None;
             s.live_gen += 1;
             s.last_event = None;

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::AbortController;
 
-use crate::chat::Chat;
+use crate::chat::{Chat, session};
 use crate::http::{ApiError, Call, read_body, sleep};
 use crate::sse::Parser;
 
@@ -25,18 +25,18 @@ thread_local! {
 impl Chat {
     /// Starts (or restarts) following the current conversation.
     pub fn start_live(self) {
-        self.session.update_value(|s| s.live_gen += 1);
+        session(|s| s.live_gen += 1);
         CURRENT.with(|c| {
             if let Some(old) = c.borrow_mut().take() {
                 old.abort();
             }
         });
-        let generation = self.session.with_value(|s| s.live_gen);
+        let generation = session(|s| s.live_gen);
         spawn_local(self.follow(generation));
     }
 
     fn current(self, generation: u32) -> bool {
-        self.session.with_value(|s| s.live_gen) == generation
+        session(|s| s.live_gen) == generation
     }
 
     async fn follow(self, generation: u32) {
@@ -58,7 +58,7 @@ impl Chat {
         let ctrl = AbortController::new().ok();
         let signal = ctrl.as_ref().map(|c| c.signal());
         CURRENT.with(|c| *c.borrow_mut() = ctrl);
-        let last = self.session.with_value(|s| s.last_event.clone());
+        let last = session(|s| s.last_event.clone());
         let mut call = Call::new(
             "GET",
             self.url(&routes::fill(routes::CONVERSATION_EVENTS, conv)),
@@ -85,7 +85,7 @@ impl Chat {
             }
             if let Some(id) = parser.last_id() {
                 let id = id.to_string();
-                self.session.update_value(|s| s.last_event = Some(id));
+                session(|s| s.last_event = Some(id));
             }
             true
         })

@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 
 use lantern_shared::api::ConversationStatus;
 
-use crate::chat::Chat;
+use crate::chat::{Chat, config};
 use crate::composer::Composer;
 use crate::hooks;
 use crate::i18n::is_rtl;
@@ -23,7 +23,7 @@ fn close() {
 #[component]
 pub fn Panel(chat: Chat) -> impl IntoView {
     let t = chat.t;
-    let lang = chat.cfg.with_value(|c| c.lang.clone());
+    let lang = config(|c| c.lang.clone());
     let dir = if is_rtl(&lang) { "rtl" } else { "ltr" };
     let site = chat.site_id();
     let log = NodeRef::<Div>::new();

@@ -8,7 +8,7 @@ use lantern_shared::routes;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::chat::Chat;
+use crate::chat::{Chat, config, session};
 use crate::config::safe_color;
 use crate::http::{ApiError, Call, Fut, sleep};
 use crate::{hooks, store};
@@ -20,15 +20,15 @@ impl Chat {
     /// Makes sure config and a conversation are loaded; safe to call again
     /// (on open, on retry). Creates a conversation only while open.
     pub async fn ensure_ready(self) {
-        if self.session.with_value(|s| s.busy) {
+        if session(|s| s.busy) {
             return;
         }
-        self.session.update_value(|s| s.busy = true);
+        session(|s| s.busy = true);
         if self.site.get_untracked().is_none() {
             self.load_config().await;
         }
         let result = self.restore_or_create().await;
-        self.session.update_value(|s| s.busy = false);
+        session(|s| s.busy = false);
         match result {
             Ok(()) => {
                 self.ready.set(self.conv().is_some());
@@ -46,7 +46,7 @@ impl Chat {
             .fetch_json::<SiteConfig>()
             .await
         {
-            if self.cfg.with_value(|m| m.color.is_none())
+            if config(|m| m.color.is_none())
                 && let Some(color) = safe_color(&c.theme.color)
             {
                 hooks::call("color", color.into());
@@ -60,7 +60,7 @@ impl Chat {
             return Ok(());
         }
         if let Some(conv) = store::get(&self.site_id(), store::CONVERSATION) {
-            self.session.update_value(|s| s.conv = Some(conv.clone()));
+            session(|s| s.conv = Some(conv.clone()));
             match self.load_history(&conv).await {
                 Ok(()) => {
                     self.start_live();
@@ -69,10 +69,10 @@ impl Chat {
                 // Gone, or another visitor's: start afresh.
                 Err(ApiError::Status(401 | 403 | 404, _)) => {
                     store::remove(&self.site_id(), store::CONVERSATION);
-                    self.session.update_value(|s| s.conv = None);
+                    session(|s| s.conv = None);
                 }
                 Err(e) => {
-                    self.session.update_value(|s| s.conv = None);
+                    session(|s| s.conv = None);
                     return Err(e);
                 }
             }
@@ -95,12 +95,9 @@ impl Chat {
             let t = exp.map_or(f64::NAN, |e| js_sys::Date::parse(&e));
             t.is_nan() || t - TOKEN_MARGIN_MS > now
         };
-        let user = self
-            .cfg
-            .with_value(|c| c.user_id.clone())
-            .unwrap_or_default();
+        let user = config(|c| c.user_id.clone()).unwrap_or_default();
         let same_user = store::get(&site, store::USER).unwrap_or_default() == user;
-        if let Some(t) = self.session.with_value(|s| s.token.clone())
+        if let Some(t) = session(|s| s.token.clone())
             && fresh(store::get(&site, store::TOKEN_EXPIRES))
         {
             return Ok(t);
@@ -109,10 +106,10 @@ impl Chat {
             && let Some(t) = store::get(&site, store::TOKEN)
             && fresh(store::get(&site, store::TOKEN_EXPIRES))
         {
-            self.session.update_value(|s| s.token = Some(t.clone()));
+            session(|s| s.token = Some(t.clone()));
             return Ok(t);
         }
-        let body = self.cfg.with_value(|c| CreateVisitor {
+        let body = config(|c| CreateVisitor {
             user_id: c.user_id.clone(),
             user_hash: c.user_hash.clone(),
         });
@@ -124,14 +121,13 @@ impl Chat {
         store::set(&site, store::TOKEN, &v.token);
         store::set(&site, store::TOKEN_EXPIRES, &v.expires_at);
         store::set(&site, store::USER, &user);
-        self.session
-            .update_value(|s| s.token = Some(v.token.clone()));
+        session(|s| s.token = Some(v.token.clone()));
         Ok(v.token)
     }
 
     /// The conversation language: the page's, when the site answers in it.
     fn language(self) -> Option<String> {
-        let lang = self.cfg.with_value(|c| c.lang.clone());
+        let lang = config(|c| c.lang.clone());
         let primary = lang.split('-').next().unwrap_or_default().to_string();
         self.site.with_untracked(|s| {
             let langs = s.as_ref().map(|s| s.languages.clone()).unwrap_or_default();
@@ -154,7 +150,7 @@ impl Chat {
             .fetch_json()
             .await?;
         store::set(&self.site_id(), store::CONVERSATION, &c.id);
-        self.session.update_value(|s| s.conv = Some(c.id.clone()));
+        session(|s| s.conv = Some(c.id.clone()));
         self.status.set(Some(c.status));
         for m in c.messages.unwrap_or_default() {
             self.add(m, false);
@@ -166,15 +162,15 @@ impl Chat {
     /// The current conversation, created when there is none.
     pub async fn ensure_conversation(self) -> Result<String, ApiError> {
         // A start-up under way may be creating it: wait rather than make two.
-        while self.session.with_value(|s| s.busy) {
+        while session(|s| s.busy) {
             sleep(50).await;
         }
         if let Some(c) = self.conv() {
             return Ok(c);
         }
-        self.session.update_value(|s| s.busy = true);
+        session(|s| s.busy = true);
         let created = self.create_conversation().await;
-        self.session.update_value(|s| s.busy = false);
+        session(|s| s.busy = false);
         self.ready.set(created.is_ok());
         created
     }
@@ -220,9 +216,7 @@ impl Chat {
     /// Visitor asked for a fresh conversation: close the old one for the
     /// site's agents, forget it, start another.
     pub fn new_conversation(self) {
-        if let (Some(conv), Some(token)) =
-            (self.conv(), self.session.with_value(|s| s.token.clone()))
-        {
+        if let (Some(conv), Some(token)) = (self.conv(), session(|s| s.token.clone())) {
             let url = self.url(&routes::fill(routes::CONVERSATION_CLOSE, &conv));
             spawn_local(async move {
                 let _ = Call::new("POST", url, Some(&token)).send().await;
@@ -235,10 +229,8 @@ impl Chat {
 
     /// `Lantern.identify`: another signed-in user gets their own visitor.
     pub fn identify(self, user_id: String, user_hash: String) {
-        let same = self
-            .cfg
-            .with_value(|c| c.user_id.as_deref() == Some(user_id.as_str()));
-        self.cfg.update_value(|c| {
+        let same = config(|c| c.user_id.as_deref() == Some(user_id.as_str()));
+        config(|c| {
             c.user_id = (!user_id.is_empty()).then_some(user_id);
             c.user_hash = (!user_hash.is_empty()).then_some(user_hash);
         });
@@ -249,7 +241,7 @@ impl Chat {
         for k in [store::TOKEN, store::TOKEN_EXPIRES, store::CONVERSATION] {
             store::remove(&site, k);
         }
-        self.session.update_value(|s| s.token = None);
+        session(|s| s.token = None);
         self.clear();
         if self.open.get_untracked() {
             spawn_local(self.ensure_ready());
