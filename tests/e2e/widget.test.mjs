@@ -128,8 +128,10 @@ test('open, send, see the answer; reload keeps the conversation and the open pan
   const { context, page, problems } = await newHost();
   await openPanel(page);
   await waitForConversation(page);
+  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && /\/messages$/.test(r.url()));
   const answer = await ask(page, 'What is Lantern?');
   assert.ok(answer.length > 0, 'the assistant answered');
+  assert.match((await posted).headers()['content-type'], /^text\/event-stream/, 'the reply was streamed');
 
   await page.reload();
   await input(page).waitFor({ state: 'visible', timeout: 20_000 });
@@ -366,4 +368,80 @@ test('an agent reply arrives live through the events stream, raising the badge w
     await srv.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('offline: the send fails with a clear message, Retry delivers it once', async () => {
+  const { context, page } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  await context.setOffline(true);
+  await send(page, 'Are you there?');
+  const notice = page.locator(`${W} .notice`);
+  await notice.waitFor({ timeout: 10_000 });
+  assert.match(await notice.innerText(), /offline/i);
+  await page.locator(`${W} .msg.user.failed`).waitFor();
+  await context.setOffline(false);
+  await notice.getByRole('button', { name: 'Retry' }).click();
+  await notice.waitFor({ state: 'detached', timeout: 10_000 });
+  await page.locator(`${W} .typing`).waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal(await page.locator(`${W} .msg.user`, { hasText: 'Are you there?' }).count(), 1);
+  // The server stored it once, too.
+  await page.reload();
+  await page.locator(`${W} .msg.user`, { hasText: 'Are you there?' }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator(`${W} .msg.user`, { hasText: 'Are you there?' }).count(), 1);
+  await context.close();
+});
+
+test('rate limited: the wait from Retry-After is shown (fault injected on one response)', async () => {
+  const { context, page } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  // One 429 in the server's own envelope, injected on the way; the next
+  // attempt goes to the real server.
+  let injected = false;
+  await page.route('**/api/v1/conversations/*/messages', async (route) => {
+    if (route.request().method() === 'POST' && !injected) {
+      injected = true;
+      return route.fulfill({
+        status: 429,
+        headers: { 'retry-after': '7', 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'rate_limited', message: 'slow down', details: [], request_id: 'x', timestamp: '2026-01-01T00:00:00Z' }),
+      });
+    }
+    return route.continue();
+  });
+  await send(page, 'Quick question');
+  const notice = page.locator(`${W} .notice`);
+  await notice.waitFor({ timeout: 10_000 });
+  assert.match(await notice.innerText(), /wait 7 s/);
+  await notice.getByRole('button', { name: 'Retry' }).click();
+  await page.locator(`${W} .msg.user:not(.failed)`, { hasText: 'Quick question' }).waitFor({ timeout: 15_000 });
+  await notice.waitFor({ state: 'detached' });
+  await context.close();
+});
+
+test('new conversation starts afresh; a closed widget with a conversation loads at once', async () => {
+  const { context, page } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  await ask(page, 'First conversation');
+  const first = await page.evaluate(() => localStorage.getItem('lantern:demo:conv'));
+  await page.locator(`${W} button[aria-label="New conversation"]`).click();
+  await page.waitForFunction((f) => {
+    const c = localStorage.getItem('lantern:demo:conv');
+    return c && c !== f;
+  }, first, { timeout: 15_000 });
+  await page.locator(`${W} .log .msg.assistant`).first().waitFor();
+  assert.equal(await page.locator(`${W} .log .msg.user`).count(), 0);
+
+  await page.keyboard.press('Escape');
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url()); });
+  await page.reload();
+  await launcher(page).waitFor();
+  await page.waitForFunction(() =>
+    document.getElementById('lantern-widget').shadowRoot.querySelector('section.panel'), null, { timeout: 15_000 });
+  assert.equal(wasm.length, 1, 'the app loads without a click when a conversation is open');
+  assert.equal(await panel(page).isHidden(), true, 'but stays closed');
+  await context.close();
 });
