@@ -28,7 +28,7 @@ impl MountConfig {
     /// Parses the loader's JSON; a malformed string falls back to the demo
     /// defaults rather than leaving the visitor without a widget.
     pub fn parse(json: &str) -> Self {
-        serde_json::from_str(json).unwrap_or_default()
+        crate::json::parse(json).unwrap_or_default()
     }
 }
 

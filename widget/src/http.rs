@@ -55,7 +55,7 @@ impl<'a> Call<'a> {
     }
 
     pub fn json(mut self, body: &impl Serialize) -> Self {
-        self.body = serde_json::to_string(body).ok();
+        self.body = crate::json::stringify(body);
         self
     }
 
@@ -108,7 +108,7 @@ impl<'a> Call<'a> {
             return Err(ApiError::RateLimited(secs));
         }
         let body = text(&resp).await.ok();
-        let envelope = body.and_then(|b| serde_json::from_str(&b).ok());
+        let envelope = body.and_then(|b| crate::json::parse(&b));
         Err(ApiError::Status(status, envelope))
     }
 
@@ -121,7 +121,7 @@ impl<'a> Call<'a> {
 /// Decodes a JSON response body.
 pub async fn decode<T: DeserializeOwned>(resp: &Response) -> Result<T, ApiError> {
     let body = text(resp).await?;
-    serde_json::from_str(&body).map_err(|_| ApiError::Invalid)
+    crate::json::parse(&body).ok_or(ApiError::Invalid)
 }
 
 async fn text(resp: &Response) -> Result<String, ApiError> {

@@ -11,6 +11,7 @@ pub mod config;
 mod hooks;
 mod http;
 pub mod i18n;
+mod json;
 mod live;
 mod message;
 mod panel;
