@@ -34,7 +34,9 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
             </ul>
         }
     });
-    let rate = (m.role == Role::Assistant).then(|| view! { <Rate chat=chat id=m.id.clone()/> });
+    // The welcome (seq 1) is canned text: nothing to rate.
+    let rate = (m.role == Role::Assistant && m.seq > 1)
+        .then(|| view! { <Rate chat=chat id=m.id.clone()/> });
     view! {
         <div class=format!("msg {}", m.role.as_str())>
             <div class="html" inner_html=m.html></div>
@@ -48,7 +50,8 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
 /// Thumbs up / down, with `aria-pressed` showing the visitor's choice.
 #[component]
 fn Rate(chat: Chat, id: String) -> impl IntoView {
-    let button = move |rating: Rating, label: &'static str, icon: &'static str| {
+    // An icon, not an emoji: many systems lack an emoji font.
+    let button = move |rating: Rating, label: &'static str, class: &'static str| {
         let (a, b) = (id.clone(), id.clone());
         let pressed = move || {
             chat.ratings
@@ -56,14 +59,16 @@ fn Rate(chat: Chat, id: String) -> impl IntoView {
                 .to_string()
         };
         view! {
-            <button type="button" aria-label=label title=label aria-pressed=pressed
-                on:click=move |_| chat.rate(b.clone(), rating)>{icon}</button>
+            <button type="button" class=class aria-label=label title=label aria-pressed=pressed
+                on:click=move |_| chat.rate(b.clone(), rating)>
+                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M1 21h4V9H1zm22-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.5-1.1L14.2 1 7.6 7.6C7.2 8 7 8.5 7 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7c.1-.3.2-.5.2-.8z"/></svg>
+            </button>
         }
     };
     view! {
         <div class="rate">
-            {button(Rating::Up, chat.t.helpful, "\u{1F44D}")}
-            {button(Rating::Down, chat.t.not_helpful, "\u{1F44E}")}
+            {button(Rating::Up, chat.t.helpful, "up")}
+            {button(Rating::Down, chat.t.not_helpful, "down")}
         </div>
     }
 }
