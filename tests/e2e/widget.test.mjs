@@ -154,6 +154,10 @@ test('an Arabic page lays the widget out right to left', async () => {
   const pbox = await panel(page).boundingBox();
   assert.ok(pbox.x < vw / 2, 'the panel opens on the left');
   assert.equal(await input(page).getAttribute('aria-label'), 'رسالتك');
+  // Each message takes its own direction: English text in an RTL panel stays LTR.
+  const welcome = page.locator(`${W} .log .msg.assistant [dir=auto]`).first();
+  await welcome.waitFor({ timeout: 15_000 });
+  assert.equal(await welcome.evaluate((el) => getComputedStyle(el).direction), 'ltr');
   await page.screenshot({ path: join(SHOTS, 'rtl.png') });
   assert.deepEqual(problems.errors, []);
   await context.close();

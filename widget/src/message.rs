@@ -18,7 +18,8 @@ fn web_url(c: &Citation) -> Option<String> {
 #[component]
 pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
     if m.role == Role::User {
-        return view! { <div class="msg user"><p class="text">{m.content}</p></div> }.into_any();
+        return view! { <div class="msg user"><p class="text" dir="auto">{m.content}</p></div> }
+            .into_any();
     }
     let cites: Vec<_> = m
         .citations
@@ -39,7 +40,7 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
         .then(|| view! { <Rate chat=chat id=m.id.clone()/> });
     view! {
         <div class=format!("msg {}", m.role.as_str())>
-            <div class="html" inner_html=m.html></div>
+            <div class="html" dir="auto" inner_html=m.html></div>
             {cites}
             {rate}
         </div>

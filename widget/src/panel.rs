@@ -68,13 +68,13 @@ pub fn Panel(chat: Chat) -> impl IntoView {
             .site
             .with(|s| s.as_ref().map(|s| s.welcome_message.clone()));
         text.filter(|_| empty)
-            .map(|w| view! { <div class="msg assistant"><p class="text">{w}</p></div> })
+            .map(|w| view! { <div class="msg assistant"><p class="text" dir="auto">{w}</p></div> })
     };
     let drafts = move || {
         chat.drafts
             .with(|d| d.iter().map(|x| x.text()).collect::<Vec<_>>())
             .into_iter()
-            .map(|text| view! { <div class="msg assistant"><p class="text">{text}</p></div> })
+            .map(|text| view! { <div class="msg assistant"><p class="text" dir="auto">{text}</p></div> })
             .collect_view()
     };
     // Unconfirmed messages are few and short-lived: no keyed list needed.
@@ -88,7 +88,7 @@ pub fn Panel(chat: Chat) -> impl IntoView {
                 } else {
                     "msg user"
                 };
-                view! { <div class=class><p class="text">{p.content}</p></div> }
+                view! { <div class=class><p class="text" dir="auto">{p.content}</p></div> }
             })
             .collect_view()
     };
