@@ -1,7 +1,8 @@
 //! The answer engine's interface. The conversations API asks an [`Answerer`]
 //! for the assistant's reply and passes on the deltas it writes; the
-//! knowledge-base engine implements it. Until then, [`Acknowledger`] replies
-//! with a fixed acknowledgement, streamed word by word like a real answer.
+//! knowledge-base engine ([`crate::engine::Engine`]) implements it;
+//! [`Acknowledger`] replies with a fixed acknowledgement, streamed word by
+//! word like a real answer.
 
 use async_trait::async_trait;
 use lantern_shared::api::{Citation, Message};
@@ -27,6 +28,9 @@ pub struct Answer {
     pub citations: Vec<Citation>,
     /// The answer was cut short (e.g. the LLM stream broke).
     pub incomplete: bool,
+    /// The visitor asked for a person: the conversation goes to `handoff`
+    /// once this reply is stored.
+    pub handoff: bool,
 }
 
 /// Where an answerer writes pieces of its reply as they are produced.
@@ -78,6 +82,7 @@ impl Answerer for Acknowledger {
             content: text.to_string(),
             citations: Vec::new(),
             incomplete: false,
+            handoff: false,
         }
     }
 }

@@ -268,6 +268,7 @@ impl Chat {
             content,
             citations,
             incomplete,
+            handoff,
         } = self
             .answerer
             .answer(
@@ -290,6 +291,17 @@ impl Chat {
                 assistant_message(&content, citations, incomplete),
             )
             .await?;
+        if handoff {
+            // After the reply, so the visitor reads it before the status
+            // changes; a human takes the conversation from here.
+            let (_, event) = self
+                .store
+                .set_status(&post.conversation.id, ConversationStatus::Handoff)
+                .await?;
+            if let Some(event) = event {
+                self.hub.publish(event.into());
+            }
+        }
         Ok(appended.message)
     }
 

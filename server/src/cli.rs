@@ -26,6 +26,31 @@ enum Command {
     /// Manage sites.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Manage knowledge bases.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KbCommand {
+    /// Import files or folders (.md, .txt, .html, FAQ .json/.csv) into a site.
+    Import {
+        /// The site to import into.
+        #[arg(long)]
+        site: String,
+        /// Files or folders (folders are read recursively).
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
+    /// Measure retrieval: top-1/top-3 hit rates of questions with known answers.
+    Eval {
+        /// JSON list of {"question", "document"} (document: title or url).
+        file: std::path::PathBuf,
+        /// Evaluate this site of DATABASE_URL instead of the built-in demo
+        /// knowledge base in a throwaway SQLite file.
+        #[arg(long)]
+        site: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,6 +98,12 @@ pub fn main() -> ExitCode {
                 println!("migrations applied ({})", store.backend());
             }),
             Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
+            Command::Kb(KbCommand::Import { site, paths }) => {
+                crate::kb_cli::import(settings, &site, &paths).await
+            }
+            Command::Kb(KbCommand::Eval { file, site }) => {
+                crate::kb_cli::eval(settings, &file, site.as_deref()).await
+            }
         }
     });
     match result {
@@ -110,11 +141,15 @@ async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()>
     }
     let mut origins = Vec::new();
     for o in &args.origins {
-        origins.push(normalise_origin(o).ok_or_else(|| {
-            UsageError(format!(
-                "--origin {o:?} is not an origin such as https://www.example.com"
-            ))
-        })?);
+        origins.push(
+            crate::validate::origin(o)
+                .filter(|o| o != "*")
+                .ok_or_else(|| {
+                    UsageError(format!(
+                        "--origin {o:?} is not an origin such as https://www.example.com"
+                    ))
+                })?,
+        );
     }
     let store = startup::open_store(&settings).await?;
     let (site, key) =
@@ -133,20 +168,9 @@ async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()>
     Ok(())
 }
 
-/// `scheme://host[:port]` without path or trailing slash, or `None`.
-fn normalise_origin(value: &str) -> Option<String> {
-    let value = value.trim().trim_end_matches('/');
-    let (scheme, rest) = value.split_once("://")?;
-    let ok = matches!(scheme, "http" | "https")
-        && !rest.is_empty()
-        && !rest.contains(['/', '?', '#', '@', ' '])
-        && !rest.starts_with(':');
-    ok.then(|| format!("{scheme}://{}", rest.to_ascii_lowercase()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::normalise_origin;
+    use crate::validate::origin as normalise_origin;
 
     #[test]
     fn origins_are_normalised_or_refused() {

@@ -35,6 +35,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error("too many requests; retry in {} s", .0.reset_secs)]
+    RateLimited(crate::ratelimit::Decision),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -63,6 +65,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -103,6 +106,9 @@ impl IntoResponse for ApiError {
         };
         let body = envelope(code, self.to_string(), details);
         let mut response = (status, Json(&body)).into_response();
+        if let ApiError::RateLimited(decision) = &self {
+            crate::http::limits::set_headers(response.headers_mut(), decision, true);
+        }
         // The envelope middleware completes the body from this.
         response.extensions_mut().insert(body);
         response

@@ -22,13 +22,23 @@ pub mod cli;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod db;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod engine;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod events;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod http;
 #[cfg(not(target_arch = "wasm32"))]
+mod kb_cli;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod knowledge;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod markdown;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod ratelimit;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod redis_link;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod seed;
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,10 +1,43 @@
 //! Sites created from the command line, and the demo site created on the
 //! first start of an empty database.
 
+use lantern_shared::knowledge::CreateDocument;
+
 use crate::{
     auth,
+    knowledge::{KnowledgeBase, import},
     store::{Site, Store},
 };
+
+/// The demo knowledge base (about Lantern itself), built into the binary.
+pub const DEMO_KB: &[(&str, &str)] = &[
+    ("install.md", include_str!("../../kb/demo/install.md")),
+    ("embed.md", include_str!("../../kb/demo/embed.md")),
+    ("configure.md", include_str!("../../kb/demo/configure.md")),
+    ("api.md", include_str!("../../kb/demo/api.md")),
+    ("knowledge.md", include_str!("../../kb/demo/knowledge.md")),
+    ("deploy.md", include_str!("../../kb/demo/deploy.md")),
+    (
+        "troubleshooting.md",
+        include_str!("../../kb/demo/troubleshooting.md"),
+    ),
+];
+
+/// The demo knowledge base as documents to add.
+pub fn demo_documents() -> Vec<CreateDocument> {
+    DEMO_KB
+        .iter()
+        .map(|(name, text)| import::markdown(text, name.trim_end_matches(".md")))
+        .collect()
+}
+
+/// Loads the demo knowledge base into `site_id`.
+pub async fn load_demo_knowledge(knowledge: &KnowledgeBase, site_id: &str) -> anyhow::Result<()> {
+    for doc in demo_documents() {
+        knowledge.add(site_id, "en", doc).await?;
+    }
+    Ok(())
+}
 
 pub const DEMO_SITE_ID: &str = "demo";
 
@@ -38,9 +71,10 @@ pub fn new_site_id() -> String {
     format!("site_{}", &id[..10])
 }
 
-/// Creates the demo site when the database has no site at all. Its admin key
-/// is logged once so a newcomer can try the admin API.
-pub async fn ensure_demo_site(store: &dyn Store) -> anyhow::Result<()> {
+/// Creates the demo site, with the demo knowledge base, when the database
+/// has no site at all. Its admin key is printed once so a newcomer can try
+/// the admin API.
+pub async fn ensure_demo_site(store: &dyn Store, knowledge: &KnowledgeBase) -> anyhow::Result<()> {
     if store.site_count().await? > 0 {
         return Ok(());
     }
@@ -51,6 +85,7 @@ pub async fn ensure_demo_site(store: &dyn Store) -> anyhow::Result<()> {
         "http://localhost:8080".into(),
     ];
     let (site, key) = create_site(store, DEMO_SITE_ID, "Lantern demo", origins).await?;
+    load_demo_knowledge(knowledge, &site.id).await?;
     tracing::info!(site_id = %site.id, "created the demo site");
     println!(
         "Created the demo site `{}`. Its admin key (shown once): {key}",

@@ -2,7 +2,7 @@
 //! Validated once at start-up; a bad value becomes one sentence naming the
 //! variable, and the process exits with code 2.
 
-use std::{fmt, net::SocketAddr, path::PathBuf};
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Everything the server needs to start.
 #[derive(Clone)]
@@ -13,12 +13,91 @@ pub struct Settings {
     pub database_url: String,
     /// `REDIS_URL`, when set.
     pub redis_url: Option<String>,
+    /// `LANTERN_REDIS_PREFIX`: namespace of Lantern's keys, so several
+    /// deployments can share one Redis.
+    pub redis_prefix: String,
     /// `LANTERN_WIDGET_DIR`: the Trunk output folder served under `/widget/`.
     pub widget_dir: PathBuf,
     /// `LANTERN_LOG`
     pub log_filter: String,
     /// `LANTERN_LOG_FORMAT`
     pub log_format: LogFormat,
+    /// `LANTERN_TRUSTED_PROXIES`: peers (IPs or CIDRs, comma-separated) whose
+    /// `CF-Connecting-IP` / `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `LANTERN_RATE_LIMIT_IP`: API requests per minute per client IP.
+    pub rate_limit_ip: u32,
+    /// `LANTERN_RATE_LIMIT_VISITOR`: messages and conversations per minute
+    /// per site + visitor.
+    pub rate_limit_visitor: u32,
+    /// `LANTERN_REQUEST_TIMEOUT_SECS`: longest a non-streaming request may take.
+    pub request_timeout_secs: u64,
+    /// `LANTERN_LLM_*`: the LLM that writes answers; `None` answers from
+    /// the knowledge base alone.
+    pub llm: Option<LlmSettings>,
+}
+
+/// Which wire protocol the LLM speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmProvider {
+    /// OpenAI-compatible chat completions (OpenAI, Ollama, vLLM, llama.cpp).
+    OpenAi,
+    /// Anthropic messages.
+    Anthropic,
+}
+
+/// The LLM provider's settings.
+#[derive(Clone)]
+pub struct LlmSettings {
+    /// `LANTERN_LLM_PROVIDER`
+    pub provider: LlmProvider,
+    /// `LANTERN_LLM_BASE_URL`: for OpenAI-compatible servers the URL that
+    /// `/chat/completions` is appended to (e.g. `https://api.openai.com/v1`,
+    /// `http://localhost:11434/v1`); for Anthropic the one `/v1/messages` is
+    /// appended to (`https://api.anthropic.com`).
+    pub base_url: String,
+    /// `LANTERN_LLM_API_KEY` (optional for local servers).
+    pub api_key: Option<String>,
+    /// `LANTERN_LLM_MODEL`
+    pub model: String,
+    /// Connecting to the provider.
+    pub connect_timeout: Duration,
+    /// From sending the request to the first byte of the answer
+    /// (`LANTERN_LLM_TIMEOUT_SECS`, default 30).
+    pub first_byte_timeout: Duration,
+    /// Longest silence between two chunks of a streaming answer.
+    pub idle_timeout: Duration,
+    /// A 429's `retry-after` is honoured once when at most this long.
+    pub max_retry_wait: Duration,
+}
+
+impl LlmSettings {
+    /// Settings with the default timeouts.
+    pub fn new(provider: LlmProvider, base_url: &str, api_key: Option<&str>, model: &str) -> Self {
+        LlmSettings {
+            provider,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            api_key: api_key.map(str::to_string),
+            model: model.to_string(),
+            connect_timeout: Duration::from_secs(5),
+            first_byte_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(20),
+            max_retry_wait: Duration::from_secs(3),
+        }
+    }
+}
+
+impl fmt::Debug for LlmSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LlmSettings")
+            .field("provider", &self.provider)
+            .field("base_url", &redact_url(&self.base_url))
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("model", &self.model)
+            .field("first_byte_timeout", &self.first_byte_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +120,15 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://lantern.db".into(),
             redis_url: None,
+            redis_prefix: "lantern".into(),
             widget_dir: PathBuf::from("widget/dist"),
             log_filter: "info".into(),
             log_format: LogFormat::Human,
+            trusted_proxies: Vec::new(),
+            rate_limit_ip: 600,
+            rate_limit_visitor: 30,
+            request_timeout_secs: 60,
+            llm: None,
         }
     }
 }
@@ -86,6 +171,15 @@ impl Settings {
             }
             s.redis_url = Some(v);
         }
+        if let Some(v) = get("LANTERN_REDIS_PREFIX") {
+            if v.contains(char::is_whitespace) || v.len() > 64 {
+                return Err(SettingsError {
+                    variable: "LANTERN_REDIS_PREFIX",
+                    problem: "must be at most 64 characters without spaces".into(),
+                });
+            }
+            s.redis_prefix = v;
+        }
         if let Some(v) = get("LANTERN_WIDGET_DIR") {
             s.widget_dir = PathBuf::from(v);
         }
@@ -104,8 +198,120 @@ impl Settings {
                 }
             };
         }
+        if let Some(v) = get("LANTERN_TRUSTED_PROXIES") {
+            s.trusted_proxies = parse_proxies(&v).ok_or_else(|| SettingsError {
+                variable: "LANTERN_TRUSTED_PROXIES",
+                problem: format!(
+                    "must be comma-separated IPs or CIDRs such as 10.0.0.0/8, not {v:?}"
+                ),
+            })?;
+        }
+        s.rate_limit_ip = number(
+            &get,
+            "LANTERN_RATE_LIMIT_IP",
+            s.rate_limit_ip,
+            1..=1_000_000,
+        )?;
+        s.rate_limit_visitor = number(
+            &get,
+            "LANTERN_RATE_LIMIT_VISITOR",
+            s.rate_limit_visitor,
+            1..=100_000,
+        )?;
+        s.request_timeout_secs = number(
+            &get,
+            "LANTERN_REQUEST_TIMEOUT_SECS",
+            s.request_timeout_secs as u32,
+            1..=3600,
+        )? as u64;
+        s.llm = llm_from(&get)?;
         Ok(s)
     }
+}
+
+/// The `LANTERN_LLM_*` variables: none set is fine; a provider needs a base
+/// URL and a model.
+fn llm_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<LlmSettings>, SettingsError> {
+    let Some(provider) = get("LANTERN_LLM_PROVIDER") else {
+        return Ok(None);
+    };
+    let provider = match provider.trim().to_ascii_lowercase().as_str() {
+        "openai" => LlmProvider::OpenAi,
+        "anthropic" => LlmProvider::Anthropic,
+        other => {
+            return Err(SettingsError {
+                variable: "LANTERN_LLM_PROVIDER",
+                problem: format!("must be \"openai\" or \"anthropic\", not {other:?}"),
+            });
+        }
+    };
+    let base_url = get("LANTERN_LLM_BASE_URL").ok_or_else(|| SettingsError {
+        variable: "LANTERN_LLM_BASE_URL",
+        problem: "is required when LANTERN_LLM_PROVIDER is set (e.g. https://api.openai.com/v1)"
+            .into(),
+    })?;
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return Err(SettingsError {
+            variable: "LANTERN_LLM_BASE_URL",
+            problem: format!(
+                "must start with http:// or https://, not {:?}",
+                redact_url(&base_url)
+            ),
+        });
+    }
+    let model = get("LANTERN_LLM_MODEL").ok_or_else(|| SettingsError {
+        variable: "LANTERN_LLM_MODEL",
+        problem: "is required when LANTERN_LLM_PROVIDER is set".into(),
+    })?;
+    let key = get("LANTERN_LLM_API_KEY");
+    let mut llm = LlmSettings::new(provider, &base_url, key.as_deref(), model.trim());
+    if let Some(v) = get("LANTERN_LLM_TIMEOUT_SECS") {
+        let secs: u64 = v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=600).contains(n))
+            .ok_or_else(|| SettingsError {
+                variable: "LANTERN_LLM_TIMEOUT_SECS",
+                problem: format!("must be a number of seconds from 1 to 600, not {v:?}"),
+            })?;
+        llm.first_byte_timeout = Duration::from_secs(secs);
+    }
+    Ok(Some(llm))
+}
+
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, SettingsError> {
+    let Some(v) = get(variable) else {
+        return Ok(default);
+    };
+    match v.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(SettingsError {
+            variable,
+            problem: format!(
+                "must be a whole number from {} to {}, not {v:?}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+fn parse_proxies(v: &str) -> Option<Vec<ipnet::IpNet>> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .ok()
+                .or_else(|| p.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+        })
+        .collect()
 }
 
 /// Hides credentials inside URLs (`postgres://user:secret@host` →
@@ -129,9 +335,15 @@ impl fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("database_url", &redact_url(&self.database_url))
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
+            .field("redis_prefix", &self.redis_prefix)
             .field("widget_dir", &self.widget_dir)
             .field("log_filter", &self.log_filter)
             .field("log_format", &self.log_format)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limit_ip", &self.rate_limit_ip)
+            .field("rate_limit_visitor", &self.rate_limit_visitor)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("llm", &self.llm)
             .finish()
     }
 }
@@ -164,6 +376,32 @@ mod tests {
         let err = Settings::from_lookup(env(&[("DATABASE_URL", "mysql://x")]))
             .expect_err("must be refused");
         assert!(err.to_string().starts_with("DATABASE_URL "));
+    }
+
+    #[test]
+    fn llm_settings_are_validated_and_the_key_hidden() {
+        let err = Settings::from_lookup(env(&[("LANTERN_LLM_PROVIDER", "openai")]))
+            .expect_err("needs a base URL");
+        assert_eq!(err.variable, "LANTERN_LLM_BASE_URL");
+        let err = Settings::from_lookup(env(&[("LANTERN_LLM_PROVIDER", "gpt")]))
+            .expect_err("unknown provider");
+        assert_eq!(err.variable, "LANTERN_LLM_PROVIDER");
+        let err = Settings::from_lookup(env(&[
+            ("LANTERN_LLM_PROVIDER", "anthropic"),
+            ("LANTERN_LLM_BASE_URL", "https://api.anthropic.com"),
+        ]))
+        .expect_err("needs a model");
+        assert_eq!(err.variable, "LANTERN_LLM_MODEL");
+        let s = Settings::from_lookup(env(&[
+            ("LANTERN_LLM_PROVIDER", "openai"),
+            ("LANTERN_LLM_BASE_URL", "http://127.0.0.1:11434/v1/"),
+            ("LANTERN_LLM_MODEL", "llama3"),
+            ("LANTERN_LLM_API_KEY", "sk-topsecret"),
+        ]))
+        .expect("valid");
+        let llm = s.llm.as_ref().expect("configured");
+        assert_eq!(llm.base_url, "http://127.0.0.1:11434/v1");
+        assert!(!format!("{s:?}").contains("topsecret"));
     }
 
     #[test]

@@ -7,10 +7,13 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::{
-    answer::Acknowledger,
     chat::Chat,
+    engine::{Engine, llm::LlmClient},
     events::EventHub,
     http::{self, AppState},
+    knowledge::KnowledgeBase,
+    ratelimit::RateLimiter,
+    redis_link::RedisLink,
     seed,
     settings::Settings,
     store::{self, Store},
@@ -26,18 +29,50 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
+/// Opens the conversation store and the knowledge base (one pool).
+pub async fn open_stores(settings: &Settings) -> anyhow::Result<(Arc<dyn Store>, KnowledgeBase)> {
+    let (store, knowledge) = store::open_all(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                crate::settings::redact_url(&settings.database_url)
+            )
+        })?;
+    Ok((store, KnowledgeBase::new(knowledge)))
+}
+
 /// Builds the application state and router for `settings`: migrations, the
 /// demo site on an empty database, the answerer.
 pub async fn build(settings: Settings) -> anyhow::Result<axum::Router> {
-    let store = open_store(&settings).await?;
-    seed::ensure_demo_site(store.as_ref()).await?;
+    let (store, knowledge) = open_stores(&settings).await?;
+    seed::ensure_demo_site(store.as_ref(), &knowledge).await?;
+    let llm = match settings.llm.clone() {
+        Some(llm) => Some(LlmClient::new(llm).context("cannot set up the LLM client")?),
+        None => None,
+    };
+    let engine = Engine {
+        knowledge: knowledge.clone(),
+        llm,
+    };
+    let redis = settings
+        .redis_url
+        .as_deref()
+        .and_then(|url| RedisLink::start(url, &settings.redis_prefix));
+    let hub = match &redis {
+        Some(link) => EventHub::with_redis(link.clone()),
+        None => EventHub::default(),
+    };
     let chat = Chat {
         store,
-        hub: EventHub::default(),
-        answerer: Arc::new(Acknowledger),
+        hub,
+        answerer: Arc::new(engine),
     };
     let state = AppState {
         chat,
+        knowledge,
+        limiter: RateLimiter::new(redis.clone()),
+        redis,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),
     };
@@ -60,10 +95,14 @@ pub async fn serve(
     app: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")
+    // The peer address feeds client-IP rate limits.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server error")
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -118,6 +118,34 @@ pub fn id<'a>(what: &str, value: &'a str) -> Result<&'a str, ApiError> {
     }
 }
 
+/// A CSS hex colour (`#rgb` or `#rrggbb`), lower-cased.
+pub fn color(field: &str, value: &str) -> Result<String, ApiError> {
+    let hex = value.strip_prefix('#').unwrap_or_default();
+    if matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(value.to_ascii_lowercase())
+    } else {
+        Err(ApiError::field(
+            field,
+            "must be a hex colour such as #2563eb",
+        ))
+    }
+}
+
+/// `scheme://host[:port]` without path or trailing slash, lower-cased; `*`
+/// (any origin) is kept as is.
+pub fn origin(value: &str) -> Option<String> {
+    let value = value.trim().trim_end_matches('/');
+    if value == "*" {
+        return Some(value.to_string());
+    }
+    let (scheme, rest) = value.split_once("://")?;
+    let ok = matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+        && !rest.starts_with(':');
+    ok.then(|| format!("{scheme}://{}", rest.to_ascii_lowercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

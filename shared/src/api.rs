@@ -230,3 +230,51 @@ pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+/// A site's full settings, as its admin sees them (`GET/PATCH /api/v1/sites/{site_id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SiteSettings {
+    pub site_id: String,
+    pub name: String,
+    pub bot_name: String,
+    pub welcome_message: String,
+    pub languages: Vec<String>,
+    pub theme: Theme,
+    pub allowed_origins: Vec<String>,
+    /// When true, visitors must present a valid `user_hash`.
+    pub identity_required: bool,
+    /// Whether an identity secret exists (the secret itself is never shown again).
+    pub identity_secret_set: bool,
+}
+
+/// `PATCH /api/v1/sites/{site_id}`: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSite {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub welcome_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme_color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_required: Option<bool>,
+}
+
+/// A newly issued secret, shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct IssuedSecret {
+    pub site_id: String,
+    /// `admin_key` or `identity_secret`.
+    pub kind: String,
+    pub secret: String,
+}

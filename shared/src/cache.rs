@@ -33,6 +33,13 @@ pub const SITE_CONFIG: CachePolicy = CachePolicy {
     s_maxage: 300,
 };
 
+/// Knowledge search: answers change only when documents do; a short shared
+/// lifetime keeps a re-imported document visible within minutes.
+pub const KNOWLEDGE_SEARCH: CachePolicy = CachePolicy {
+    max_age: 60,
+    s_maxage: 300,
+};
+
 /// The policy for a path, or `None` when the response must not be shared.
 pub fn policy_for(path: &str) -> Option<CachePolicy> {
     if path.starts_with("/widget/") {
@@ -41,6 +48,7 @@ pub fn policy_for(path: &str) -> Option<CachePolicy> {
     let rest = path.strip_prefix("/api/v1/sites/")?;
     match rest.split_once('/') {
         Some((site, "config")) if !site.is_empty() => Some(SITE_CONFIG),
+        Some((site, "knowledge/search")) if !site.is_empty() => Some(KNOWLEDGE_SEARCH),
         _ => None,
     }
 }
@@ -55,6 +63,11 @@ mod tests {
         assert_eq!(policy_for("/api/v1/conversations"), None);
         assert_eq!(policy_for("/api/v1/sites/demo/config"), Some(SITE_CONFIG));
         assert_eq!(policy_for("/api/v1/sites/demo/visitors"), None);
+        assert_eq!(
+            policy_for("/api/v1/sites/demo/knowledge/search"),
+            Some(KNOWLEDGE_SEARCH)
+        );
+        assert_eq!(policy_for("/api/v1/knowledge/documents"), None);
         assert_eq!(
             WIDGET_ASSETS.header_value(),
             "public, max-age=300, s-maxage=3600"

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod knowledge;
 pub mod routes;
 
 pub use error::{ErrorBody, ErrorCode};

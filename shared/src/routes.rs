@@ -30,3 +30,8 @@ pub fn fill(template: &str, value: &str) -> String {
         _ => template.to_string(),
     }
 }
+
+pub const SITE: &str = "/api/v1/sites/{site_id}";
+pub const SITE_ADMIN_KEY: &str = "/api/v1/sites/{site_id}/admin-key";
+pub const SITE_IDENTITY_SECRET: &str = "/api/v1/sites/{site_id}/identity-secret";
+pub const VISITOR_REFRESH: &str = "/api/v1/visitors/refresh";

@@ -1,12 +1,18 @@
 //! The API suite: the real server over HTTP, each test on a fresh SQLite file
 //! and on a fresh Postgres database.
 
+mod answers;
 mod auth;
 mod bad_input;
 mod conversations;
 mod events;
 mod health;
+mod knowledge;
+mod llm;
 mod messages;
+mod ratelimits;
+mod scaleout;
+mod security;
 
 use serde_json::Value;
 

@@ -48,7 +48,8 @@ on_both_backends!(same_client_id_stored_once, super::idempotent_posts);
 
 /// 40 concurrent posts into one conversation: all acknowledged, seq gap-free.
 async fn concurrent_posts(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // Above the default per-visitor budget (30/min) on purpose: this is about storage.
+    let app = TestApp::spawn_with(backend, |s| s.rate_limit_visitor = 1000).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
     let id = app.conversation(&visitor).await["id"]

@@ -18,7 +18,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
-    _db: FreshDatabase,
+    _db: Option<FreshDatabase>,
 }
 
 impl TestApp {
@@ -30,8 +30,21 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with a chance to adjust the settings first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let db = backend.fresh_database().await;
+        Self::start(db.url.clone(), Some(db), adjust).await
+    }
+
+    /// A second instance on `other`'s database (scale-out tests).
+    pub async fn spawn_sharing(other: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(other.database_url.clone(), None, adjust).await
+    }
+
+    async fn start(
+        database_url: String,
+        db: Option<FreshDatabase>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut settings = Settings {
-            database_url: db.url.clone(),
+            database_url: database_url.clone(),
             ..Settings::default()
         };
         adjust(&mut settings);
@@ -52,10 +65,24 @@ impl TestApp {
         TestApp {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
-            database_url: db.url.clone(),
+            database_url,
             stop: Some(stop),
             _db: db,
         }
+    }
+
+    /// Waits until `/health/ready` reports Redis as `ok` (connections to Redis
+    /// are made in the background).
+    pub async fn wait_for_redis(&self) {
+        for _ in 0..100 {
+            let ready: serde_json::Value =
+                self.get("/health/ready").await.json().await.expect("json");
+            if ready["checks"]["redis"] == "ok" {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("Redis never became ready for {}", self.base);
     }
 
     pub fn url(&self, path: &str) -> String {

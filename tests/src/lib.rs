@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod provider;
 pub mod sse;
 
 pub use app::TestApp;

@@ -43,6 +43,7 @@ pub async fn create(
     caller: Caller,
     ApiJson(req): ApiJson<CreateConversation>,
 ) -> Result<impl IntoResponse, ApiError> {
+    super::limits::per_visitor(&state, &caller).await?;
     let conversation = state.chat.create_conversation(&caller, req).await?;
     Ok((StatusCode::CREATED, Json(conversation)))
 }

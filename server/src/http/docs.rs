@@ -9,7 +9,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{AppState, conversations, events, feedback, messages, sites};
+use super::{AppState, conversations, events, feedback, knowledge, messages, site_admin, sites};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,11 +20,14 @@ use super::{AppState, conversations, events, feedback, messages, sites};
         conversations::create, conversations::list, conversations::fetch,
         conversations::handoff, conversations::close,
         messages::list, messages::post, events::events, feedback::feedback,
+        knowledge::create, knowledge::list, knowledge::remove, knowledge::search,
+        sites::refresh_visitor, site_admin::read, site_admin::update,
+        site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),
     modifiers(&BearerAuth),
-    tags((name = "sites"), (name = "conversations"), (name = "messages"))
+    tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"))
 )]
 pub struct ApiDoc;
 
@@ -48,7 +51,18 @@ impl Modify for BearerAuth {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::OPENAPI, get(|| async { Json(ApiDoc::openapi()) }))
-        .route(routes::DOCS, get(|| async { Html(render_docs()) }))
+        .route(
+            routes::DOCS,
+            get(|| async {
+                (
+                    [(
+                        http::header::CONTENT_SECURITY_POLICY,
+                        super::security::PAGE_CSP,
+                    )],
+                    Html(render_docs()),
+                )
+            }),
+        )
 }
 
 fn escape(s: &str) -> String {

@@ -124,7 +124,14 @@ impl FromRequestParts<AppState> for Caller {
                 "send `Authorization: Bearer <admin key or visitor token>`".into(),
             )
         })?;
-        caller_for(state, &token).await
+        let caller = caller_for(state, &token).await?;
+        super::security::check_browser_origin(
+            state.chat.store.as_ref(),
+            &parts.headers,
+            caller.site_id(),
+        )
+        .await?;
+        Ok(caller)
     }
 }
 

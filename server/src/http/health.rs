@@ -14,16 +14,26 @@ pub fn router() -> Router<AppState> {
 }
 
 /// 200 when the database answers; 503 naming the database otherwise.
+/// Redis, when configured, is reported as `ok` or `degraded`: without it an
+/// instance still serves (events stay local, limits count locally), so it
+/// stays ready.
 async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state
         .chat
         .store
         .ping()
         .await
-        .map_err(|_| ApiError::Unavailable("database: not reachable".into()))?;
-    Ok(Json(
-        json!({"status": "ready", "checks": {"database": "ok"}}),
-    ))
+        .map_err(|_| ApiError::Unavailable("not ready: database is not reachable".into()))?;
+    let mut checks = json!({"database": "ok"});
+    let mut status = "ready";
+    if let Some(link) = &state.redis {
+        let ok = link.healthy().await && link.is_subscribed();
+        checks["redis"] = json!(if ok { "ok" } else { "degraded" });
+        if !ok {
+            status = "degraded";
+        }
+    }
+    Ok(Json(json!({"status": status, "checks": checks})))
 }
 
 async fn diagnostics(State(state): State<AppState>) -> Json<Value> {

@@ -85,6 +85,7 @@ pub async fn post(
     ApiJson(req): ApiJson<PostMessage>,
 ) -> Result<Response, ApiError> {
     let post = state.chat.prepare_post(&caller, &id, req).await?;
+    super::limits::per_visitor(&state, &caller).await?;
     if !wants_event_stream(&headers) {
         let (message, reply) = state.chat.post_and_reply(post).await?;
         return Ok((

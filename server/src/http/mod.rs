@@ -1,6 +1,7 @@
 //! The origin's HTTP surface: one module per resource, merged here with the
 //! layers every request passes (request id, tracing, body limit, envelope).
 
+pub mod client_ip;
 mod conversations;
 mod demo;
 pub mod docs;
@@ -9,26 +10,41 @@ mod events;
 pub mod extract;
 mod feedback;
 mod health;
+mod knowledge;
+pub mod limits;
 mod messages;
+pub mod security;
+mod site_admin;
 mod sites;
 mod widget;
 
 use std::sync::Arc;
 
 use axum::{Router, extract::DefaultBodyLimit, middleware};
-use http::HeaderName;
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue, StatusCode, header};
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
-use crate::{chat::Chat, common, settings::Settings, validate::MAX_BODY_BYTES};
+use crate::{
+    chat::Chat, common, knowledge::KnowledgeBase, ratelimit::RateLimiter, redis_link::RedisLink,
+    settings::Settings, validate::MAX_BODY_BYTES,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub chat: Chat,
+    pub knowledge: KnowledgeBase,
+    pub limiter: RateLimiter,
+    /// Present when `REDIS_URL` is set (connected or not).
+    pub redis: Option<RedisLink>,
     pub settings: Arc<Settings>,
     pub started: std::time::Instant,
 }
@@ -36,7 +52,7 @@ pub struct AppState {
 /// The full router of the origin server.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(envelope::REQUEST_ID);
-    Router::new()
+    let limited = Router::new()
         .merge(common::router(common::Side::Origin))
         .merge(health::router())
         .merge(demo::router())
@@ -46,13 +62,35 @@ pub fn router(state: AppState) -> Router {
         .merge(messages::router())
         .merge(events::router())
         .merge(feedback::router())
+        .merge(site_admin::router())
         .nest_service(
             lantern_shared::routes::WIDGET_PREFIX,
             widget::service(&state.settings.widget_dir),
         )
         .fallback(envelope::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    // The knowledge routes set their own body limits (documents are larger
+    // than messages), so they sit outside the global one; every other layer
+    // applies to them too.
+    Router::new()
+        .merge(limited)
+        .merge(knowledge::router())
+        // Bounds the time to the response head; streamed bodies (SSE) go on.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.settings.request_timeout_secs),
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::per_ip))
+        .layer(security::cors(state.chat.store.clone()))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
         .layer(middleware::from_fn(envelope::complete))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {

@@ -17,6 +17,7 @@ use sha2::Sha256;
 use super::{
     AppState,
     extract::{ApiJson, MaybeCaller},
+    security,
 };
 use crate::{
     auth::{self, Caller},
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::SITE_CONFIG, get(config))
         .route(routes::SITE_VISITORS, post(create_visitor))
+        .route(routes::VISITOR_REFRESH, post(refresh_visitor))
 }
 
 pub fn public_config(site: &Site) -> SiteConfig {
@@ -103,31 +105,49 @@ pub async fn create_visitor(
     ))
 }
 
+/// Exchanges a valid visitor token for a fresh one (same visitor, new
+/// expiry). The widget calls it before its token runs out.
+#[utoipa::path(post, path = "/api/v1/visitors/refresh", tag = "sites", security(("bearer" = [])),
+    responses((status = 201, body = VisitorToken), (status = 401, body = lantern_shared::ErrorBody)))]
+pub async fn refresh_visitor(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<impl IntoResponse, ApiError> {
+    let Caller::Visitor { visitor_id, .. } = caller else {
+        return Err(ApiError::Forbidden(
+            "only a visitor token can be refreshed".into(),
+        ));
+    };
+    let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
+    let expires_at = chrono::Utc::now() + auth::VISITOR_TOKEN_TTL;
+    state
+        .chat
+        .store
+        .add_visitor_token(&visitor_id, &auth::hash_secret(&token), expires_at)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VisitorToken {
+            visitor_id,
+            token,
+            expires_at: rows_rfc3339(expires_at),
+        }),
+    ))
+}
+
 /// Allows an `Origin` listed by the site (or `*`), or the server's own origin.
 fn check_origin(site: &Site, headers: &HeaderMap) -> Result<(), ApiError> {
-    let origin = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .filter(|o| *o != "null")
-        .ok_or_else(|| {
-            ApiError::Forbidden(
-                "an Origin header is required (servers use the site's admin key instead)".into(),
-            )
-        })?;
-    let same_origin = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|host| origin.split_once("://").is_some_and(|(_, h)| h == host));
-    let listed = site
-        .allowed_origins
-        .iter()
-        .any(|o| o == "*" || o.trim_end_matches('/') == origin);
-    if same_origin || listed {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "origin {origin} is not allowed for this site"
-        )))
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if origin.is_none_or(|o| o == "null") {
+        return Err(ApiError::Forbidden(
+            "an Origin header is required (servers use the site's admin key instead)".into(),
+        ));
+    }
+    match security::foreign_origin(headers) {
+        Some(o) if !security::site_allows(site, o) => Err(ApiError::Forbidden(format!(
+            "origin {o} is not allowed for this site"
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 pub use postgres::PostgresStore;
 pub use rows::rfc3339 as rows_rfc3339;
+pub use sql::new_id;
 pub use sqlite::SqliteStore;
 
 /// Failures of the storage layer. Database causes stay inside; callers see
@@ -33,7 +34,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// A site as the server sees it (the public part is `SiteConfig`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Site {
     pub id: String,
     pub name: String,
@@ -44,6 +45,21 @@ pub struct Site {
     pub allowed_origins: Vec<String>,
     pub identity_secret: Option<String>,
     pub identity_required: bool,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("allowed_origins", &self.allowed_origins)
+            .field(
+                "identity_secret",
+                &self.identity_secret.as_ref().map(|_| "***"),
+            )
+            .field("identity_required", &self.identity_required)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +132,13 @@ pub trait Store: Send + Sync + 'static {
     async fn create_site(&self, site: &Site, admin_key_hash: &str) -> StoreResult<()>;
     async fn site(&self, id: &str) -> StoreResult<Option<Site>>;
     async fn site_count(&self) -> StoreResult<i64>;
+    /// Replaces a site's editable settings (everything but id and secrets).
+    async fn update_site(&self, site: &Site) -> StoreResult<()>;
+    /// Revokes every admin key of the site and stores the new one's hash.
+    async fn rotate_admin_key(&self, site_id: &str, new_key_hash: &str) -> StoreResult<()>;
+    async fn set_identity_secret(&self, site_id: &str, secret: &str) -> StoreResult<()>;
+    /// True when some site lists `origin` (for CORS preflights).
+    async fn origin_known(&self, origin: &str) -> StoreResult<bool>;
     /// The site an unrevoked admin key (by its hash) belongs to.
     async fn site_by_admin_key(&self, key_hash: &str) -> StoreResult<Option<Site>>;
 
@@ -128,6 +151,13 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<Visitor>;
+    /// Stores another token for an existing visitor (refresh).
+    async fn add_visitor_token(
+        &self,
+        visitor_id: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// The visitor of an unexpired token.
     async fn visitor_by_token(&self, token_hash: &str) -> StoreResult<Option<Visitor>>;
 
@@ -178,10 +208,19 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the store for `url`, runs its migrations, and returns it.
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_all(url).await?.0)
+}
+
+/// The conversation store and the knowledge store, sharing one pool.
+pub async fn open_all(
+    url: &str,
+) -> anyhow::Result<(Arc<dyn Store>, Arc<dyn crate::knowledge::KnowledgeStore>)> {
     let pool = crate::db::Pool::connect(url).await?;
     pool.migrate().await?;
-    Ok(match pool {
+    let knowledge = crate::knowledge::open(&pool);
+    let store: Arc<dyn Store> = match pool {
         crate::db::Pool::Sqlite(p) => Arc::new(SqliteStore::new(p)),
         crate::db::Pool::Postgres(p) => Arc::new(PostgresStore::new(p)),
-    })
+    };
+    Ok((store, knowledge))
 }

@@ -71,6 +71,64 @@ macro_rules! impl_store {
                 Ok(n)
             }
 
+            async fn update_site(&self, site: &Site) -> StoreResult<()> {
+                let done = sqlx::query(
+                    "UPDATE sites SET name = $2, bot_name = $3, welcome_message = $4, languages = $5, \
+                     theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9 WHERE id = $1",
+                )
+                .bind(&site.id)
+                .bind(&site.name)
+                .bind(&site.bot_name)
+                .bind(&site.welcome_message)
+                .bind(Json(&site.languages))
+                .bind(&site.theme_color)
+                .bind(Json(&site.allowed_origins))
+                .bind(site.identity_required)
+                .bind(Utc::now())
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn rotate_admin_key(&self, site_id: &str, new_key_hash: &str) -> StoreResult<()> {
+                let now = Utc::now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE site_id = $1 AND revoked_at IS NULL")
+                    .bind(site_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO api_keys (id, site_id, key_hash, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(new_id())
+                    .bind(site_id)
+                    .bind(new_key_hash)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_identity_secret(&self, site_id: &str, secret: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE sites SET identity_secret = $2, updated_at = $3 WHERE id = $1")
+                    .bind(site_id)
+                    .bind(secret)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn origin_known(&self, origin: &str) -> StoreResult<bool> {
+                let rows: Vec<(Json<Vec<String>>,)> = sqlx::query_as("SELECT allowed_origins FROM sites")
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.iter().any(|(o,)| o.0.iter().any(|o| o == origin || o == "*")))
+            }
+
             async fn site_by_admin_key(&self, key_hash: &str) -> StoreResult<Option<Site>> {
                 let row: Option<SiteRow> = sqlx::query_as(&format!(
                     "SELECT {} FROM sites s JOIN api_keys k ON k.site_id = s.id \
@@ -134,6 +192,19 @@ macro_rules! impl_store {
                     site_id: site_id.to_string(),
                     external_user_id: external_user_id.map(str::to_string),
                 })
+            }
+
+            async fn add_visitor_token(&self, visitor_id: &str, token_hash: &str, expires_at: DateTime<Utc>) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO visitor_tokens (token_hash, visitor_id, expires_at, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(visitor_id)
+                .bind(expires_at)
+                .bind(Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn visitor_by_token(&self, token_hash: &str) -> StoreResult<Option<Visitor>> {

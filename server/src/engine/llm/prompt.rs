@@ -1,0 +1,96 @@
+//! What the LLM is given: an instruction to answer only from numbered
+//! sources and cite them, the sources (retrieved passages), and the recent
+//! conversation within a token budget.
+
+use lantern_shared::api::{Message, Role as ApiRole};
+
+use super::Role;
+use crate::knowledge::PassageHit;
+
+/// Tokens of history sent at most (a token is taken as four characters).
+pub const HISTORY_TOKENS: usize = 1500;
+
+pub struct Prompt {
+    pub system: String,
+    /// Oldest first; the last is the question.
+    pub messages: Vec<(Role, String)>,
+}
+
+/// Rough token count: characters / 4, rounded up.
+pub fn tokens(text: &str) -> usize {
+    text.chars().count().div_ceil(4)
+}
+
+pub fn build(
+    bot: &str,
+    site: &str,
+    language: &str,
+    passages: &[PassageHit],
+    history: &[Message],
+    question: &str,
+) -> Prompt {
+    let mut system = format!(
+        "You are {bot}, the assistant on the website of {site}. Answer the visitor using only the \
+         numbered sources below. Cite the sources you use with their number in square brackets, \
+         like [1]. If the sources do not contain the answer, say plainly that you don't know and \
+         offer to connect the visitor with a person. Never invent facts, links, prices or \
+         commands. Reply in the visitor's language (BCP 47: {language}), briefly, in markdown.\n\nSources:\n"
+    );
+    for (i, p) in passages.iter().enumerate() {
+        system.push_str(&format!("\n[{}] {}\n{}\n", i + 1, p.heading, p.body));
+    }
+    // Newest history first until the budget is spent, then back in order.
+    let mut budget = HISTORY_TOKENS;
+    let mut kept: Vec<(Role, String)> = Vec::new();
+    for m in history.iter().rev() {
+        let role = match m.role {
+            ApiRole::User => Role::User,
+            ApiRole::Assistant | ApiRole::Agent => Role::Assistant,
+            ApiRole::System => continue,
+        };
+        let cost = tokens(&m.content);
+        if cost > budget {
+            break;
+        }
+        budget -= cost;
+        kept.push((role, m.content.clone()));
+    }
+    kept.reverse();
+    kept.push((Role::User, question.to_string()));
+    Prompt {
+        system,
+        messages: kept,
+    }
+}
+
+/// The source numbers `[n]` cited in `text` (1-based, in order, distinct).
+pub fn cited(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('[') {
+        rest = &rest[i + 1..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty()
+            && rest[digits.len()..].starts_with(']')
+            && let Ok(n) = digits.parse::<usize>()
+            && n > 0
+            && !out.contains(&n)
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn citation_markers_are_found() {
+        assert_eq!(
+            cited("Use Docker [2]. See [1] and [2], not [x] or [0]."),
+            [2, 1]
+        );
+    }
+}

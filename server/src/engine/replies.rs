@@ -1,0 +1,110 @@
+//! The engine's fixed lines, per language (English when the conversation's
+//! language has none).
+
+use super::intent::Intent;
+
+/// The primary subtag we have texts for.
+fn lang(language: &str) -> &'static str {
+    match language
+        .split('-')
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "ar" => "ar",
+        "fr" => "fr",
+        "es" => "es",
+        "de" => "de",
+        _ => "en",
+    }
+}
+
+pub fn small_talk(intent: Intent, language: &str) -> &'static str {
+    match (intent, lang(language)) {
+        (Intent::Greeting, "ar") => {
+            "مرحبًا! كيف يمكنني مساعدتك اليوم؟ اطرح سؤالك، أو اطلب التحدث إلى موظف في أي وقت."
+        }
+        (Intent::Greeting, "fr") => {
+            "Bonjour ! Comment puis-je vous aider ? Posez votre question, ou demandez à parler à une personne à tout moment."
+        }
+        (Intent::Greeting, "es") => {
+            "¡Hola! ¿En qué puedo ayudarte? Haz tu pregunta o pide hablar con una persona cuando quieras."
+        }
+        (Intent::Greeting, "de") => {
+            "Hallo! Wie kann ich helfen? Stellen Sie Ihre Frage, oder bitten Sie jederzeit um einen Menschen."
+        }
+        (Intent::Greeting, _) => {
+            "Hello! How can I help you today? Ask me a question, or ask for a person at any time."
+        }
+        (Intent::Thanks, "ar") => "على الرحب والسعة! هل هناك شيء آخر يمكنني مساعدتك فيه؟",
+        (Intent::Thanks, "fr") => "Avec plaisir ! Puis-je vous aider pour autre chose ?",
+        (Intent::Thanks, "es") => "¡De nada! ¿Puedo ayudarte con algo más?",
+        (Intent::Thanks, "de") => "Gern geschehen! Kann ich sonst noch helfen?",
+        (Intent::Thanks, _) => "You're welcome! Is there anything else I can help with?",
+        (Intent::Human, "ar") => {
+            "بالتأكيد — سأحوّلك إلى أحد أعضاء الفريق. سيرد عليك شخص هنا في أقرب وقت ممكن."
+        }
+        (Intent::Human, "fr") => {
+            "Bien sûr — je vous mets en relation avec une personne. Quelqu'un de l'équipe vous répondra ici dès que possible."
+        }
+        (Intent::Human, "es") => {
+            "Por supuesto: te paso con una persona. Alguien del equipo te responderá aquí lo antes posible."
+        }
+        (Intent::Human, "de") => {
+            "Natürlich — ich verbinde Sie mit einem Menschen. Jemand aus dem Team antwortet hier so bald wie möglich."
+        }
+        (Intent::Human, _) => {
+            "Of course — I'm connecting you with a person. Someone from the team will reply here as soon as possible."
+        }
+    }
+}
+
+/// The honest answer when the knowledge base has nothing good enough.
+pub fn no_answer(language: &str) -> &'static str {
+    match lang(language) {
+        "ar" => {
+            "لم أجد إجابة عن هذا في قاعدة المعرفة، ولا أريد أن أخمّن. هل تودّ التحدث إلى موظف؟ اكتب «موظف» وسأحوّلك."
+        }
+        "fr" => {
+            "Je n'ai pas trouvé de réponse à cela dans la base de connaissances, et je préfère ne pas deviner. Voulez-vous parler à une personne ? Écrivez « humain »."
+        }
+        "es" => {
+            "No encontré una respuesta a eso en la base de conocimiento y prefiero no adivinar. ¿Quieres hablar con una persona? Escribe «humano»."
+        }
+        "de" => {
+            "Dazu habe ich in der Wissensdatenbank keine Antwort gefunden, und ich möchte nicht raten. Möchten Sie mit einem Menschen sprechen? Schreiben Sie „Mensch“."
+        }
+        _ => {
+            "I couldn't find an answer to that in the knowledge base, and I'd rather not guess. Would you like to talk to a person? Just say \"human\"."
+        }
+    }
+}
+
+/// The line before an answer quoted from the knowledge base.
+pub fn found_intro(language: &str) -> &'static str {
+    match lang(language) {
+        "ar" => "هذا ما وجدته في قاعدة المعرفة:",
+        "fr" => "Voici ce que j'ai trouvé dans la base de connaissances :",
+        "es" => "Esto es lo que encontré en la base de conocimiento:",
+        "de" => "Das habe ich in der Wissensdatenbank gefunden:",
+        _ => "Here's what I found in the knowledge base:",
+    }
+}
+
+/// Appended to an LLM answer that broke off.
+pub fn cut_short(language: &str) -> &'static str {
+    match lang(language) {
+        "ar" => "\n\n_(انقطعت الإجابة. يمكنك إعادة السؤال أو طلب موظف.)_",
+        "fr" => {
+            "\n\n_(La réponse a été interrompue. Vous pouvez reposer la question ou demander une personne.)_"
+        }
+        "es" => {
+            "\n\n_(La respuesta se interrumpió. Puedes volver a preguntar o pedir una persona.)_"
+        }
+        "de" => {
+            "\n\n_(Die Antwort wurde unterbrochen. Fragen Sie erneut oder bitten Sie um einen Menschen.)_"
+        }
+        _ => "\n\n_(The answer was cut short. You can ask again, or ask for a person.)_",
+    }
+}

@@ -1,0 +1,77 @@
+//! Rate limits at the HTTP edge: every `/api/` request counts against its
+//! client IP; message and conversation creation also count against the
+//! visitor. Refusals are 429 envelopes with `Retry-After`; every limited
+//! response carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`.
+
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use http::{HeaderMap, HeaderValue};
+
+use super::{AppState, client_ip::client_ip};
+use crate::{auth::Caller, error::ApiError, ratelimit::Decision};
+
+pub fn set_headers(headers: &mut HeaderMap, d: &Decision, refused: bool) {
+    let num =
+        |n: u64| HeaderValue::from_str(&n.to_string()).unwrap_or(HeaderValue::from_static("0"));
+    headers.insert("ratelimit-limit", num(u64::from(d.limit)));
+    headers.insert("ratelimit-remaining", num(u64::from(d.remaining)));
+    headers.insert("ratelimit-reset", num(d.reset_secs));
+    if refused {
+        headers.insert(http::header::RETRY_AFTER, num(d.reset_secs));
+    }
+}
+
+/// Per-IP budget for the API.
+pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let ip = client_ip(
+        request.extensions(),
+        request.headers(),
+        &state.settings.trusted_proxies,
+    );
+    let Some(ip) = ip else {
+        return next.run(request).await;
+    };
+    let decision = state
+        .limiter
+        .check(&format!("ip:{ip}"), state.settings.rate_limit_ip)
+        .await;
+    if !decision.allowed {
+        return ApiError::RateLimited(decision).into_response();
+    }
+    let mut response = next.run(request).await;
+    // A tighter (visitor) limit may already have reported itself.
+    if !response.headers().contains_key("ratelimit-limit") {
+        set_headers(response.headers_mut(), &decision, false);
+    }
+    response
+}
+
+/// Per-visitor budget for writes that make the assistant work. Admin keys
+/// (server-to-server integrations) are limited by IP only.
+pub async fn per_visitor(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
+    let Caller::Visitor {
+        site_id,
+        visitor_id,
+    } = caller
+    else {
+        return Ok(());
+    };
+    let decision = state
+        .limiter
+        .check(
+            &format!("v:{site_id}:{visitor_id}"),
+            state.settings.rate_limit_visitor,
+        )
+        .await;
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::RateLimited(decision))
+    }
+}

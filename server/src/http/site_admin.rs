@@ -1,0 +1,179 @@
+//! A site's administration by its admin key: settings, key rotation, the
+//! identity-verification secret.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use http::StatusCode;
+use lantern_shared::{
+    api::{IssuedSecret, SiteSettings, Theme, UpdateSite},
+    routes,
+};
+
+use super::{AppState, extract::ApiJson};
+use crate::{
+    auth::{self, Caller},
+    error::ApiError,
+    store::Site,
+    validate,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(routes::SITE, get(read).patch(update))
+        .route(routes::SITE_ADMIN_KEY, post(rotate_admin_key))
+        .route(routes::SITE_IDENTITY_SECRET, post(rotate_identity_secret))
+}
+
+/// The site, if `caller` is its admin. Everyone else gets 403 (the site id is
+/// public anyway, through the widget tag).
+async fn own_site(state: &AppState, caller: &Caller, site_id: &str) -> Result<Site, ApiError> {
+    match caller {
+        Caller::Admin { site_id: own } if own == site_id => state.chat.site(site_id).await,
+        Caller::Admin { .. } => Err(ApiError::Forbidden(
+            "this admin key belongs to another site".into(),
+        )),
+        Caller::Visitor { .. } => Err(ApiError::Forbidden(
+            "this route needs the site's admin key".into(),
+        )),
+    }
+}
+
+fn settings(site: Site) -> SiteSettings {
+    SiteSettings {
+        identity_secret_set: site.identity_secret.is_some(),
+        site_id: site.id,
+        name: site.name,
+        bot_name: site.bot_name,
+        welcome_message: site.welcome_message,
+        languages: site.languages,
+        theme: Theme {
+            color: site.theme_color,
+        },
+        allowed_origins: site.allowed_origins,
+        identity_required: site.identity_required,
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = String, Path)),
+    security(("bearer" = [])), responses((status = 200, body = SiteSettings), (status = 403, body = lantern_shared::ErrorBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_id): Path<String>,
+) -> Result<Json<SiteSettings>, ApiError> {
+    Ok(Json(settings(own_site(&state, &caller, &site_id).await?)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = String, Path)),
+    request_body = UpdateSite, security(("bearer" = [])),
+    responses((status = 200, body = SiteSettings), (status = 400, body = lantern_shared::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_id): Path<String>,
+    ApiJson(req): ApiJson<UpdateSite>,
+) -> Result<Json<SiteSettings>, ApiError> {
+    let mut site = own_site(&state, &caller, &site_id).await?;
+    if let Some(v) = &req.name {
+        site.name = validate::text("name", v, 100)?;
+    }
+    if let Some(v) = &req.bot_name {
+        site.bot_name = validate::text("bot_name", v, 60)?;
+    }
+    if let Some(v) = &req.welcome_message {
+        site.welcome_message = validate::text("welcome_message", v, 1000)?;
+    }
+    if let Some(v) = &req.languages {
+        if v.is_empty() || v.len() > 20 {
+            return Err(ApiError::field("languages", "must list 1–20 language tags"));
+        }
+        site.languages = v
+            .iter()
+            .map(|l| validate::language("languages", l))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = &req.theme_color {
+        site.theme_color = validate::color("theme_color", v)?;
+    }
+    if let Some(v) = &req.allowed_origins {
+        if v.len() > 50 {
+            return Err(ApiError::field("allowed_origins", "at most 50 origins"));
+        }
+        site.allowed_origins = v
+            .iter()
+            .map(|o| {
+                validate::origin(o).ok_or_else(|| {
+                    ApiError::field(
+                        "allowed_origins",
+                        format!("{o:?} is not an origin such as https://www.example.com"),
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = req.identity_required {
+        if v && site.identity_secret.is_none() {
+            return Err(ApiError::field(
+                "identity_required",
+                "create an identity secret first (POST …/identity-secret)",
+            ));
+        }
+        site.identity_required = v;
+    }
+    state.chat.store.update_site(&site).await?;
+    Ok(Json(settings(site)))
+}
+
+/// Issues a new admin key and revokes the old ones at once.
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/admin-key", tag = "sites", params(("site_id" = String, Path)),
+    security(("bearer" = [])), responses((status = 201, body = IssuedSecret)))]
+pub async fn rotate_admin_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let site = own_site(&state, &caller, &site_id).await?;
+    let key = auth::new_secret(auth::ADMIN_KEY_PREFIX);
+    state
+        .chat
+        .store
+        .rotate_admin_key(&site.id, &auth::hash_secret(&key))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedSecret {
+            site_id: site.id,
+            kind: "admin_key".into(),
+            secret: key,
+        }),
+    ))
+}
+
+/// Issues a new identity-verification secret (the old one stops verifying).
+#[utoipa::path(post, path = "/api/v1/sites/{site_id}/identity-secret", tag = "sites", params(("site_id" = String, Path)),
+    security(("bearer" = [])), responses((status = 201, body = IssuedSecret)))]
+pub async fn rotate_identity_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let site = own_site(&state, &caller, &site_id).await?;
+    let secret = auth::new_secret("lis_");
+    state
+        .chat
+        .store
+        .set_identity_secret(&site.id, &secret)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedSecret {
+            site_id: site.id,
+            kind: "identity_secret".into(),
+            secret,
+        }),
+    ))
+}

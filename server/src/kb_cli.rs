@@ -1,0 +1,144 @@
+//! `lantern kb …`: importing files into a site's knowledge base (with a
+//! progress bar and a summary) and evaluating retrieval against a list of
+//! questions with known answering documents.
+
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::{
+    knowledge::{KnowledgeBase, import},
+    seed,
+    settings::Settings,
+    startup,
+};
+
+/// Imports `paths` into `site_id`; prints a summary.
+pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> anyhow::Result<()> {
+    let (store, knowledge) = startup::open_stores(&settings).await?;
+    let site = store.site(site_id).await?.ok_or_else(|| {
+        anyhow::anyhow!("no site with id {site_id:?} (see `lantern site create`)")
+    })?;
+    let language = site
+        .languages
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "en".into());
+    let (files, mut skipped) = import::collect(paths);
+    let bar = ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut imported = 0usize;
+    let mut passages = 0i64;
+    for path in files {
+        bar.set_message(path.display().to_string());
+        let outcome = match import::read(&path) {
+            Ok(doc) => knowledge
+                .add(&site.id, &language, doc)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(reason) => Err(reason),
+        };
+        match outcome {
+            Ok(doc) => {
+                imported += 1;
+                passages += doc.passages;
+            }
+            Err(reason) => skipped.push(import::Skipped { path, reason }),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "imported {imported} document(s), {passages} passage(s) into site {}",
+        site.id
+    );
+    if !skipped.is_empty() {
+        println!("skipped {}:", skipped.len());
+        for s in &skipped {
+            println!("  {}: {}", s.path.display(), s.reason);
+        }
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct Case {
+    question: String,
+    /// Title (or url) of the document that answers it.
+    document: String,
+}
+
+/// Runs the questions of `file` against `site_id` in the configured
+/// database, or — without a site — against the demo knowledge base loaded
+/// into a throwaway SQLite file. Prints top-1 and top-3 hit rates.
+pub async fn eval(settings: Settings, file: &PathBuf, site_id: Option<&str>) -> anyhow::Result<()> {
+    let cases: Vec<Case> = serde_json::from_str(&std::fs::read_to_string(file)?).map_err(|e| {
+        anyhow::anyhow!("{}: expected [{{question, document}}]: {e}", file.display())
+    })?;
+    let scratch =
+        std::env::temp_dir().join(format!("lantern-eval-{}.db", uuid::Uuid::new_v4().simple()));
+    let (knowledge, site): (KnowledgeBase, String) = match site_id {
+        Some(id) => (startup::open_stores(&settings).await?.1, id.to_string()),
+        None => {
+            let settings = Settings {
+                database_url: format!("sqlite://{}", scratch.display()),
+                ..settings
+            };
+            let (store, knowledge) = startup::open_stores(&settings).await?;
+            seed::ensure_demo_site(store.as_ref(), &knowledge).await?;
+            (knowledge, seed::DEMO_SITE_ID.to_string())
+        }
+    };
+    let (mut top1, mut top3) = (0usize, 0usize);
+    let mut misses = Vec::new();
+    for case in &cases {
+        let results = knowledge.search(&site, &case.question, "en", 3).await?;
+        let rank = results.iter().position(|r| {
+            r.title == case.document || r.url.as_deref() == Some(case.document.as_str())
+        });
+        match rank {
+            Some(0) => {
+                top1 += 1;
+                top3 += 1;
+            }
+            Some(_) => top3 += 1,
+            None => {}
+        }
+        if rank != Some(0) {
+            let got: Vec<&str> = results.iter().map(|r| r.title.as_str()).collect();
+            misses.push(format!(
+                "  {} {:?}\n      want {:?}, got {:?}",
+                if rank.is_some() { "top3" } else { "MISS" },
+                case.question,
+                case.document,
+                got
+            ));
+        }
+    }
+    let _ = std::fs::remove_file(&scratch);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+    }
+    let n = cases.len().max(1) as f64;
+    println!("questions: {}", cases.len());
+    println!(
+        "top-1: {top1}/{} = {:.1}%",
+        cases.len(),
+        100.0 * top1 as f64 / n
+    );
+    println!(
+        "top-3: {top3}/{} = {:.1}%",
+        cases.len(),
+        100.0 * top3 as f64 / n
+    );
+    if !misses.is_empty() {
+        println!("not first:");
+        for m in misses {
+            println!("{m}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The storage interface of the knowledge base, implemented once per backend.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use lantern_shared::knowledge::DocumentFormat;
+
+use super::split::Passage;
+use crate::store::StoreResult;
+
+/// A document to store, already validated.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub site_id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub language: String,
+    pub format: DocumentFormat,
+    pub body: String,
+}
+
+/// A stored document, without its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentRecord {
+    pub id: String,
+    pub site_id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub language: String,
+    pub format: DocumentFormat,
+    pub passage_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A passage found by a search, with its document's title and url.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageHit {
+    pub document_id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub heading: String,
+    pub body: String,
+    /// Backend-specific relevance (BM25 or ts_rank); higher is better.
+    pub score: f64,
+}
+
+#[async_trait]
+pub trait KnowledgeStore: Send + Sync + 'static {
+    /// Stores a document and its passages in one transaction. A document of
+    /// the same site with the same url is deleted first; its id is returned.
+    async fn put_document(
+        &self,
+        doc: &NewDocument,
+        passages: &[Passage],
+    ) -> StoreResult<(DocumentRecord, Option<String>)>;
+    /// Newest first; `before` is the id of the last document already seen.
+    async fn list_documents(
+        &self,
+        site_id: &str,
+        before: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<DocumentRecord>>;
+    /// True when the document existed (in this site) and is now gone.
+    async fn delete_document(&self, site_id: &str, id: &str) -> StoreResult<bool>;
+    /// Passages matching any of `terms` (already tokenised, stop words
+    /// removed), best first. `language` picks the query's stemming.
+    async fn search(
+        &self,
+        site_id: &str,
+        terms: &[String],
+        language: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<PassageHit>>;
+    /// How many passages the site has (diagnostics, benchmarks).
+    async fn passage_count(&self, site_id: &str) -> StoreResult<i64>;
+}
+
+/// The row both backends read for a document.
+#[derive(sqlx::FromRow)]
+pub(super) struct DocumentRow {
+    pub id: String,
+    pub site_id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub language: String,
+    pub format: String,
+    pub passage_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<DocumentRow> for DocumentRecord {
+    fn from(r: DocumentRow) -> DocumentRecord {
+        DocumentRecord {
+            id: r.id,
+            site_id: r.site_id,
+            title: r.title,
+            url: r.url,
+            language: r.language,
+            // The CHECK constraint admits only the three formats.
+            format: DocumentFormat::parse(&r.format).unwrap_or_default(),
+            passage_count: r.passage_count,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct HitRow {
+    pub document_id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub heading: String,
+    pub body: String,
+    pub score: f64,
+}
+
+impl From<HitRow> for PassageHit {
+    fn from(r: HitRow) -> PassageHit {
+        PassageHit {
+            document_id: r.document_id,
+            title: r.title,
+            url: r.url,
+            heading: r.heading,
+            body: r.body,
+            score: r.score,
+        }
+    }
+}
+
+pub(super) const DOCUMENT_COLUMNS: &str =
+    "id, site_id, title, url, language, format, passage_count, created_at, updated_at";

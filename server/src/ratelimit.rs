@@ -1,0 +1,124 @@
+//! Fixed-window rate limits. With Redis, one atomic script per check keeps
+//! every instance on one shared budget; without it (or while Redis is
+//! unreachable) each process counts for itself. A limit check never waits
+//! on Redis longer than [`REDIS_BUDGET`].
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use redis::Script;
+
+use crate::redis_link::RedisLink;
+
+/// The window every limit is counted over.
+pub const WINDOW: Duration = Duration::from_secs(60);
+/// The longest a check waits for Redis before counting locally instead.
+pub const REDIS_BUDGET: Duration = Duration::from_millis(250);
+
+/// The outcome of one check, with what the `RateLimit-*` headers report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Seconds until the window resets.
+    pub reset_secs: u64,
+}
+
+#[derive(Clone)]
+pub struct RateLimiter {
+    redis: Option<RedisLink>,
+    local: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    script: Arc<Script>,
+}
+
+// INCR then set the expiry on the first hit; returns the count and the
+// window's remaining milliseconds. Atomic on the Redis server.
+const SCRIPT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+";
+
+impl RateLimiter {
+    /// Keys live under the link's prefix (`{prefix}:rl:{key}`).
+    pub fn new(redis: Option<RedisLink>) -> RateLimiter {
+        RateLimiter {
+            redis,
+            local: Arc::default(),
+            script: Arc::new(Script::new(SCRIPT)),
+        }
+    }
+
+    /// Counts one hit on `key` against `limit` per window.
+    pub async fn check(&self, key: &str, limit: u32) -> Decision {
+        if let Some(link) = &self.redis
+            && let Some(mut conn) = link.connection().await
+        {
+            let mut invocation = self.script.key(link.key(&format!("rl:{key}")));
+            invocation.arg(WINDOW.as_millis() as u64);
+            let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
+            match tokio::time::timeout(REDIS_BUDGET, call).await {
+                Ok(Ok((count, ttl_ms))) => {
+                    return decide(count, limit, (ttl_ms.max(0) as u64).div_ceil(1000));
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "rate limit: Redis failed; counting locally")
+                }
+                Err(_) => tracing::warn!("rate limit: Redis too slow; counting locally"),
+            }
+        }
+        self.check_local(key, limit)
+    }
+
+    fn check_local(&self, key: &str, limit: u32) -> Decision {
+        let now = Instant::now();
+        let mut map = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, start)| now.duration_since(*start) < WINDOW);
+        }
+        let entry = map.entry(key.to_string()).or_insert((0, now));
+        if now.duration_since(entry.1) >= WINDOW {
+            *entry = (0, now);
+        }
+        entry.0 = entry.0.saturating_add(1);
+        let reset = WINDOW
+            .saturating_sub(now.duration_since(entry.1))
+            .as_secs()
+            .max(1);
+        decide(u64::from(entry.0), limit, reset)
+    }
+}
+
+fn decide(count: u64, limit: u32, reset_secs: u64) -> Decision {
+    Decision {
+        allowed: count <= u64::from(limit),
+        limit,
+        remaining: u64::from(limit).saturating_sub(count) as u32,
+        reset_secs: reset_secs.max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn local_counting_refuses_past_the_limit() {
+        let rl = RateLimiter::new(None);
+        for i in 1..=3 {
+            let d = rl.check("k", 3).await;
+            assert!(d.allowed, "hit {i}");
+            assert_eq!(d.remaining, 3 - i);
+        }
+        let d = rl.check("k", 3).await;
+        assert!(!d.allowed);
+        assert!(d.reset_secs >= 1 && d.reset_secs <= 60);
+        assert!(rl.check("other", 3).await.allowed, "keys are independent");
+    }
+}

@@ -1,0 +1,286 @@
+//! Answers with an LLM: both provider clients against loopback stand-ins
+//! speaking the providers' wire formats, their error shapes, 429 handling,
+//! cut streams, timeouts, and the first delta reaching the client before the
+//! provider has finished. The database does not matter here: SQLite only.
+
+use std::{sync::Arc, time::Duration};
+
+use lantern_server::settings::{LlmProvider, LlmSettings};
+use lantern_tests::{
+    Backend, TestApp,
+    provider::{
+        Part, Script, StandIn, anthropic_delta, anthropic_event, anthropic_start, anthropic_stop,
+        openai_delta, openai_done,
+    },
+    sse::SseReader,
+};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::answers::{ask, conversation_with_docs};
+
+const QUESTION: &str = "Within how many days can I return an item for a refund?";
+
+async fn app_with(provider: LlmProvider, stand_in: &StandIn) -> TestApp {
+    let base = stand_in.base_url.clone();
+    TestApp::spawn_with(Backend::Sqlite, move |s| {
+        let mut llm = LlmSettings::new(provider, &base, Some("sk-test-key"), "test-model");
+        llm.first_byte_timeout = Duration::from_millis(800);
+        llm.idle_timeout = Duration::from_millis(800);
+        llm.max_retry_wait = Duration::from_secs(1);
+        s.llm = Some(llm);
+    })
+    .await
+}
+
+fn stored_fallback(reply: &Value) {
+    let content = reply["content"].as_str().expect("content");
+    assert!(content.contains("Here's what I found"), "{reply}");
+    assert!(content.contains("30 days"), "{reply}");
+    assert_eq!(reply["citations"][0]["title"], "Returns and refunds");
+    assert!(reply.get("incomplete").is_none(), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_answer_streams_with_sources_and_citations() {
+    let mut parts = vec![
+        openai_delta("Returns are accepted "),
+        openai_delta("within 30 days [1]."),
+    ];
+    parts.extend(openai_done());
+    let llm = StandIn::start(vec![Script::stream(parts)]).await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    assert_eq!(reply["content"], "Returns are accepted within 30 days [1].");
+    assert_eq!(
+        reply["citations"],
+        json!([{"title": "Returns and refunds", "url": "/help/returns"}])
+    );
+
+    let seen = llm.requests();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].head.starts_with("post /chat/completions "),
+        "{}",
+        seen[0].head
+    );
+    assert!(seen[0].head.contains("authorization: bearer sk-test-key"));
+    let body = &seen[0].body;
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["model"], "test-model");
+    let system = body["messages"][0]["content"].as_str().expect("system");
+    assert!(
+        system.contains("only") && system.contains("30 days"),
+        "{system}"
+    );
+    let last = body["messages"]
+        .as_array()
+        .expect("messages")
+        .last()
+        .cloned()
+        .expect("last");
+    assert_eq!(last, json!({"role": "user", "content": QUESTION}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anthropic_answer_streams() {
+    let mut parts = anthropic_start();
+    parts.push(anthropic_delta("Within "));
+    parts.push(anthropic_delta("30 days [1]."));
+    parts.extend(anthropic_stop());
+    let llm = StandIn::start(vec![Script::stream(parts)]).await;
+    let app = app_with(LlmProvider::Anthropic, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    ask(&app, &visitor, &id, "hello there").await; // small talk: no provider call
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    assert_eq!(reply["content"], "Within 30 days [1].");
+    assert_eq!(reply["citations"][0]["title"], "Returns and refunds");
+    let seen = llm.requests();
+    assert_eq!(seen.len(), 1, "small talk never reaches the provider");
+    assert!(
+        seen[0].head.starts_with("post /v1/messages "),
+        "{}",
+        seen[0].head
+    );
+    assert!(seen[0].head.contains("x-api-key: sk-test-key"));
+    assert!(seen[0].head.contains("anthropic-version: 2023-06-01"));
+    let body = &seen[0].body;
+    assert!(body["system"].as_str().expect("system").contains("30 days"));
+    let messages = body["messages"].as_array().expect("messages");
+    assert_eq!(
+        messages[0]["role"], "user",
+        "turns start with the user: {messages:?}"
+    );
+    assert_eq!(messages.last().expect("last")["content"], QUESTION);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_errors_fall_back_to_the_knowledge_base() {
+    let openai_500 = Script::error(
+        500,
+        json!({"error": {"message": "The server had an error", "type": "server_error", "code": null}}),
+        &[],
+    );
+    let llm = StandIn::start(vec![openai_500]).await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    stored_fallback(&ask(&app, &visitor, &id, QUESTION).await);
+
+    let overloaded = Script::error(
+        529,
+        json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        &[],
+    );
+    let malformed = Script::stream(vec![Part::Send("data: {not json\n\n".into())]);
+    for script in [overloaded, malformed] {
+        let llm = StandIn::start(vec![script]).await;
+        let app = app_with(LlmProvider::Anthropic, &llm).await;
+        let (visitor, id) = conversation_with_docs(&app).await;
+        stored_fallback(&ask(&app, &visitor, &id, QUESTION).await);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_retry_after_is_honoured_once_a_long_one_is_not() {
+    let limited = |after: &str| {
+        Script::error(
+            429,
+            json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}),
+            &[("retry-after", after)],
+        )
+    };
+    let mut ok = vec![openai_delta("30 days [1].")];
+    ok.extend(openai_done());
+    let llm = StandIn::start(vec![limited("0.2"), Script::stream(ok)]).await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    assert_eq!(reply["content"], "30 days [1].");
+    assert_eq!(llm.requests().len(), 2, "retried once");
+
+    let llm = StandIn::start(vec![limited("120")]).await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let started = std::time::Instant::now();
+    stored_fallback(&ask(&app, &visitor, &id, QUESTION).await);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no two-minute wait"
+    );
+    assert_eq!(llm.requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_cut_midway_is_stored_incomplete() {
+    // OpenAI: the connection closes before `[DONE]`.
+    let llm = StandIn::start(vec![Script::stream(vec![openai_delta(
+        "Returns are accepted [1]",
+    )])])
+    .await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    assert_eq!(reply["incomplete"], true, "{reply}");
+    let content = reply["content"].as_str().expect("content");
+    assert!(content.starts_with("Returns are accepted [1]"), "{content}");
+    assert!(content.contains("cut short"), "{content}");
+    assert_eq!(reply["citations"][0]["title"], "Returns and refunds");
+
+    // Anthropic: an error event mid-stream.
+    let mut parts = anthropic_start();
+    parts.push(anthropic_delta("Returns are "));
+    parts.push(anthropic_event(
+        "error",
+        json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+    ));
+    let llm = StandIn::start(vec![Script::stream(parts)]).await;
+    let app = app_with(LlmProvider::Anthropic, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    assert_eq!(reply["incomplete"], true, "{reply}");
+    assert!(
+        reply["content"]
+            .as_str()
+            .expect("c")
+            .starts_with("Returns are")
+    );
+
+    // The visitor's message is stored whatever happened.
+    let list: Value = app
+        .get_auth(&format!("/api/v1/conversations/{id}/messages"), &visitor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|m| m["content"] == QUESTION)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_provider_times_out_into_the_fallback() {
+    let mut parts = vec![Part::Sleep(Duration::from_secs(10))];
+    parts.extend(openai_done());
+    let llm = StandIn::start(vec![Script::stream(parts)]).await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let started = std::time::Instant::now();
+    stored_fallback(&ask(&app, &visitor, &id, QUESTION).await);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_delta_reaches_the_client_before_the_provider_finishes() {
+    let release = Arc::new(Notify::new());
+    let mut parts = vec![openai_delta("Returns are "), Part::Wait(release.clone())];
+    parts.push(openai_delta("accepted within 30 days [1]."));
+    parts.extend(openai_done());
+    let llm = StandIn::start(vec![Script::stream(parts)]).await;
+    let base = llm.base_url.clone();
+    // A generous idle timeout: the provider is held until the test says so.
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
+        s.llm = Some(LlmSettings::new(LlmProvider::OpenAi, &base, None, "m"));
+    })
+    .await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/conversations/{id}/messages")))
+        .bearer_auth(&visitor)
+        .header("accept", "text/event-stream")
+        .json(&json!({"content": QUESTION}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 201);
+    let mut events = SseReader::new(res);
+    let mut first = None;
+    while let Some(e) = events.next(Duration::from_secs(5)).await {
+        if e.event == "answer.delta" {
+            first = Some(e);
+            break;
+        }
+    }
+    let first = first.expect("a delta arrives while the provider is still holding the stream");
+    assert_eq!(first.data["text"], "Returns are ");
+    release.notify_one();
+    let rest = events.collect_until("done", Duration::from_secs(5)).await;
+    let reply = rest
+        .iter()
+        .rev()
+        .find(|e| e.event == "message.created")
+        .expect("the stored reply");
+    assert_eq!(
+        reply.data["content"],
+        "Returns are accepted within 30 days [1]."
+    );
+}
