@@ -449,3 +449,27 @@ test('new conversation starts afresh; a closed widget with a conversation loads 
   assert.equal(await panel(page).isHidden(), true, 'but stays closed');
   await context.close();
 });
+
+test('rate limited by the real server: the visitor is told how long to wait', async () => {
+  // Two messages-or-conversations per minute: the conversation and one
+  // message pass, the next message gets the server's 429.
+  const srv = await startLantern({ LANTERN_RATE_LIMIT_VISITOR: '2' });
+  try {
+    const { context, page } = await newHost({}, {}, srv);
+    await openPanel(page);
+    await waitForConversation(page);
+    await ask(page, 'First question');
+    const limited = page.waitForResponse((r) => r.status() === 429);
+    await send(page, 'Second question');
+    const res = await limited;
+    const wait = Number(res.headers()['retry-after']);
+    assert.ok(wait > 0, 'the server sent Retry-After');
+    const notice = page.locator(`${W} .notice`);
+    await notice.waitFor({ timeout: 10_000 });
+    assert.match(await notice.innerText(), new RegExp(`wait ${wait} s`));
+    await page.locator(`${W} .msg.user.failed`, { hasText: 'Second question' }).waitFor();
+    await context.close();
+  } finally {
+    await srv.stop();
+  }
+});
