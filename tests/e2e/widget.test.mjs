@@ -473,3 +473,50 @@ test('rate limited by the real server: the visitor is told how long to wait', as
     await srv.stop();
   }
 });
+
+test('an LLM answer streams in piece by piece, then becomes the stored reply', async () => {
+  // A stand-in OpenAI-compatible provider on loopback (the external LLM,
+  // not Lantern) that writes its answer slowly.
+  const { createServer } = await import('node:http');
+  const pieces = ['Lantern ', 'streams ', 'answers ', '**as they** ', 'are written.'];
+  const llm = createServer((req, res) => {
+    req.resume();
+    req.on('end', async () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const p of pieces) {
+        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      res.write(`data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise((ok) => llm.listen(0, '127.0.0.1', ok));
+  const srv = await startLantern({
+    LANTERN_LLM_PROVIDER: 'openai',
+    LANTERN_LLM_BASE_URL: `http://127.0.0.1:${llm.address().port}/v1`,
+    LANTERN_LLM_API_KEY: 'test',
+    LANTERN_LLM_MODEL: 'stand-in',
+  });
+  try {
+    const { context, page, problems } = await newHost({}, {}, srv);
+    await openPanel(page);
+    await waitForConversation(page);
+    await send(page, 'How does Lantern answer?');
+    // The draft bubble (plain text, before the stored html) grows.
+    const draft = page.locator(`${W} .log .msg.assistant p.text`, { hasText: 'Lantern streams' });
+    await draft.waitFor({ timeout: 15_000 });
+    const early = await draft.textContent();
+    assert.ok(!early.includes('are written.'), `seen before the end: ${early}`);
+    const reply = page.locator(`${W} .log .msg.assistant .html`, { hasText: 'are written.' });
+    await reply.waitFor({ timeout: 15_000 });
+    assert.equal(await reply.locator('strong').count(), 1, 'the stored reply is the server\'s html');
+    await draft.waitFor({ state: 'detached' });
+    assert.equal(await page.locator(`${W} .log .msg.assistant`, { hasText: 'are written.' }).count(), 1, 'no duplicate text');
+    assert.deepEqual(problems.errors, []);
+    await context.close();
+  } finally {
+    await srv.stop();
+    llm.close();
+  }
+});
