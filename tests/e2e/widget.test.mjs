@@ -124,6 +124,19 @@ test('the loader is small, loads no app until opened, and the click opens an int
   await context.close();
 });
 
+test('the demo page embeds the widget and opening it mounts the app', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.base}/`);
+  await openPanel(page);
+  assert.equal(await panel(page).getAttribute('data-lantern-app'), 'demo');
+  await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('open, send, see the answer; reload keeps the conversation and the open panel', async () => {
   const { context, page, problems } = await newHost();
   await openPanel(page);
