@@ -85,6 +85,7 @@ pub async fn build_with_shutdown(
         chat,
         knowledge,
         limiter: RateLimiter::new(redis.clone()),
+        cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),

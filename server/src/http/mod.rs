@@ -43,6 +43,8 @@ pub struct AppState {
     pub chat: Chat,
     pub knowledge: KnowledgeBase,
     pub limiter: RateLimiter,
+    /// Site config and knowledge search responses (Redis or in process).
+    pub cache: crate::kvcache::KvCache,
     /// Present when `REDIS_URL` is set (connected or not).
     pub redis: Option<RedisLink>,
     pub settings: Arc<Settings>,
