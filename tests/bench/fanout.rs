@@ -162,5 +162,6 @@ async fn main() {
         pct(1.0)
     );
     let _ = child.kill();
+    let _ = child.wait();
     let _ = std::fs::remove_dir_all(dir);
 }
