@@ -78,6 +78,9 @@ fi
 say "cargo test"
 cargo test --workspace --exclude lantern-widget 2>&1 | tee "$logs/cargo.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "cargo test failed"
+# The widget's own unit tests (SSE parser, strings…), natively.
+cargo test -p lantern-widget --lib 2>&1 | tee -a "$logs/cargo.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "widget unit tests failed"
 
 # --- worker in workerd, widget in Chromium ------------------------------------
 say "building the lantern binary for the end-to-end tests"

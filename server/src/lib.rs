@@ -36,6 +36,8 @@ mod kb_cli;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod knowledge;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod kvcache;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod markdown;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ratelimit;

@@ -102,6 +102,7 @@ pub async fn build_with_shutdown(
         knowledge,
         webhooks,
         limiter: RateLimiter::new(redis.clone()),
+        cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),

@@ -102,7 +102,12 @@ async fn events_cross_instances_and_resume_on_the_other() {
         "and nothing more"
     );
 
-    // A site update on A is what B serves at once.
+    // A site update on A is what B serves at once, though B had it cached.
+    let config_path = format!("/api/v1/sites/{}/config", site.id);
+    for app in [&a, &b, &b] {
+        let before: Value = app.get(&config_path).await.json().await.expect("json");
+        assert_ne!(before["welcome_message"], "Updated on A");
+    }
     let res = a
         .client
         .patch(a.url(&format!("/api/v1/sites/{}", site.id)))
@@ -198,6 +203,9 @@ async fn losing_redis_degrades_and_its_return_restores_fan_out() {
         );
         let body: Value = ready.json().await.expect("json");
         assert_eq!(body["checks"]["redis"], "degraded", "{body}");
+        // The cache is bypassed, not in the way.
+        let config = app.get(&format!("/api/v1/sites/{}/config", site.id)).await;
+        assert_eq!(config.status(), 200);
     }
 
     // Redis returns on the same address: fan-out resumes with no restart.
@@ -216,4 +224,89 @@ async fn losing_redis_degrades_and_its_return_restores_fan_out() {
     .await;
     let (_, _, data) = next_durable(&mut on_a, Duration::from_secs(2)).await;
     assert_eq!(data["content"], "back again");
+}
+
+/// Knowledge search is cached in Redis for every instance, and a document
+/// added on one instance retires the cached searches on all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_search_cache_is_invalidated_everywhere() {
+    let (a, b) = pair(redis_url()).await;
+    let site = a.site().await;
+    let search = format!("/api/v1/sites/{}/knowledge/search?q=lighthouse", site.id);
+    let add = |title: &str| json!({"title": title, "body": format!("The {title} lighthouse keeps ships safe at night.")});
+    let res = a
+        .post_json(
+            "/api/v1/knowledge/documents",
+            &site.admin_key,
+            &add("North"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let titles = |v: Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["title"].as_str().expect("title").to_string())
+            .collect()
+    };
+    let first = titles(b.get(&search).await.json().await.expect("json"));
+    assert_eq!(first, ["North"]);
+    let again = titles(a.get(&search).await.json().await.expect("json"));
+    assert_eq!(again, ["North"], "served from the shared cache");
+    let diag: Value = a.get("/health").await.json().await.expect("json");
+    assert!(
+        diag["cache"]["hit_rate"].as_f64().is_some_and(|r| r > 0.0),
+        "A hit what B cached: {diag}"
+    );
+
+    let res = b
+        .post_json(
+            "/api/v1/knowledge/documents",
+            &site.admin_key,
+            &add("South"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let mut after = titles(a.get(&search).await.json().await.expect("json"));
+    after.sort();
+    assert_eq!(
+        after,
+        ["North", "South"],
+        "the new document shows on the other instance at once"
+    );
+}
+
+/// Without Redis the same cache works in process, with the same invalidation.
+#[tokio::test]
+async fn in_process_cache_follows_changes() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let site = app.site().await;
+    let search = format!("/api/v1/sites/{}/knowledge/search?q=harbour", site.id);
+    let count = |v: Value| v["results"].as_array().expect("results").len();
+    let doc = |t: &str| json!({"title": t, "body": format!("{t}: the harbour opens at dawn.")});
+    app.post_json("/api/v1/knowledge/documents", &site.admin_key, &doc("One"))
+        .await;
+    assert_eq!(count(app.get(&search).await.json().await.expect("json")), 1);
+    assert_eq!(count(app.get(&search).await.json().await.expect("json")), 1);
+    app.post_json("/api/v1/knowledge/documents", &site.admin_key, &doc("Two"))
+        .await;
+    assert_eq!(count(app.get(&search).await.json().await.expect("json")), 2);
+    let config = format!("/api/v1/sites/{}/config", site.id);
+    app.get(&config).await;
+    app.client
+        .patch(app.url(&format!("/api/v1/sites/{}", site.id)))
+        .bearer_auth(&site.admin_key)
+        .json(&json!({"bot_name": "Harbourmaster"}))
+        .send()
+        .await
+        .expect("sent");
+    let now: Value = app.get(&config).await.json().await.expect("json");
+    assert_eq!(now["bot_name"], "Harbourmaster");
+    let diag: Value = app.get("/health").await.json().await.expect("json");
+    assert_eq!(diag["cache"]["backend"], "memory");
+    assert!(
+        diag["cache"]["hit_rate"].as_f64().is_some_and(|r| r > 0.0),
+        "{diag}"
+    );
 }

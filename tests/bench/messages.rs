@@ -24,9 +24,27 @@ async fn main() {
     );
     for backend in [Backend::Sqlite, Backend::Postgres] {
         for shape in [Shape::OwnConversation, Shape::OneConversation] {
-            let report = run(backend, shape, posts, concurrency).await;
+            let report = run(backend, shape, posts, concurrency, false, 1).await;
             println!("{backend:?} / {shape:?}: {report}");
         }
+    }
+    // Scale-out: Postgres + Redis, one instance vs two (clients alternate).
+    for instances in [1, 2] {
+        let report = run(
+            Backend::Postgres,
+            Shape::OwnConversation,
+            posts,
+            concurrency,
+            true,
+            instances,
+        )
+        .await;
+        let label = if instances == 2 {
+            "two instances"
+        } else {
+            "one instance"
+        };
+        println!("Postgres + Redis, {label} / OwnConversation: {report}");
     }
 }
 
@@ -38,13 +56,30 @@ enum Shape {
     OneConversation,
 }
 
-async fn run(backend: Backend, shape: Shape, posts: usize, concurrency: usize) -> String {
+async fn run(
+    backend: Backend,
+    shape: Shape,
+    posts: usize,
+    concurrency: usize,
+    redis: bool,
+    instances: usize,
+) -> String {
     // Limits off: this measures storage and answering, not the rate limiter.
-    let app = TestApp::spawn_with(backend, |s| {
+    let prefix = format!("lantern-bench-{}", uuid::Uuid::new_v4().simple());
+    let configure = |s: &mut lantern_server::settings::Settings| {
         s.rate_limit_ip = 1_000_000;
         s.rate_limit_visitor = 100_000;
-    })
-    .await;
+        if redis {
+            s.redis_url = Some(lantern_tests::backend::redis_url());
+            s.redis_prefix = prefix.clone();
+        }
+    };
+    let app = TestApp::spawn_with(backend, configure).await;
+    let second = if instances == 2 {
+        Some(TestApp::spawn_sharing(&app, configure).await)
+    } else {
+        None
+    };
     let site = app.site().await;
     let token = app.visitor(&site.id).await;
     let shared = app.conversation(&token).await["id"]
@@ -54,7 +89,11 @@ async fn run(backend: Backend, shape: Shape, posts: usize, concurrency: usize) -
     let per_client = posts / concurrency;
     let started = Instant::now();
     let clients = (0..concurrency).map(|c| {
-        let (app, token, shared) = (&app, &token, &shared);
+        let target = match (&second, c % 2) {
+            (Some(b), 1) => b,
+            _ => &app,
+        };
+        let (app, token, shared) = (target, &token, &shared);
         async move {
             let conv = match shape {
                 Shape::OneConversation => shared.clone(),

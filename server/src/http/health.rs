@@ -49,6 +49,13 @@ async fn diagnostics(State(state): State<AppState>) -> Json<Value> {
             "pool": {"size": size, "idle": idle, "in_use": size.saturating_sub(idle)},
         },
         "live_event_channels": state.chat.hub.watched(),
+        "cache": {
+            "backend": if state.redis.is_some() { "redis" } else { "memory" },
+            "hit_rate": state.cache.hit_rate(),
+        },
+        "redis": {"configured": state.redis.is_some()},
+        "llm": {"configured": state.settings.llm.is_some(),
+                "provider": state.settings.llm.as_ref().map(|l| format!("{:?}", l.provider).to_lowercase())},
     }))
 }
 

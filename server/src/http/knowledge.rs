@@ -72,6 +72,7 @@ pub async fn create(
     let site = state.chat.site(admin_site(&caller)?).await?;
     let language = site.languages.first().map_or("en", String::as_str);
     let doc = state.knowledge.add(&site.id, language, req).await?;
+    state.cache.bump(&format!("kb:{}", site.id)).await;
     Ok((StatusCode::CREATED, Json(doc)))
 }
 
@@ -123,6 +124,10 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.knowledge.delete(admin_site(&caller)?, &id).await?;
+    state
+        .cache
+        .bump(&format!("kb:{}", admin_site(&caller)?))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,16 +174,43 @@ pub async fn search(
             .cloned()
             .unwrap_or_else(|| "en".into()),
     };
-    let results = state
-        .knowledge
-        .search(&site.id, &text, &language, limit as usize)
-        .await?;
+    // Cached under the site's knowledge generation: a document change
+    // retires every cached search of the site. Unknown generation: bypass.
+    let generation = state.cache.generation(&format!("kb:{}", site.id)).await;
+    let key = generation.map(|g| format!("search:{}:{g}:{language}:{limit}:{text}", site.id));
+    let cached = match &key {
+        Some(k) => state.cache.get(k).await,
+        None => None,
+    };
+    let body = match cached {
+        Some(json) => json,
+        None => {
+            let results = state
+                .knowledge
+                .search(&site.id, &text, &language, limit as usize)
+                .await?;
+            let json = serde_json::to_string(&SearchResponse { results })
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            if let Some(k) = &key {
+                let ttl =
+                    std::time::Duration::from_secs(u64::from(cache::KNOWLEDGE_SEARCH.s_maxage));
+                state.cache.put(k, &json, ttl).await;
+            }
+            json
+        }
+    };
     let policy = cache::KNOWLEDGE_SEARCH.header_value();
     Ok((
-        [(
-            header::CACHE_CONTROL,
-            HeaderValue::from_str(&policy).map_err(|e| ApiError::Internal(e.into()))?,
-        )],
-        Json(SearchResponse { results }),
+        [
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_str(&policy).map_err(|e| ApiError::Internal(e.into()))?,
+            ),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
     ))
 }

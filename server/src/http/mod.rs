@@ -45,6 +45,8 @@ pub struct AppState {
     pub knowledge: KnowledgeBase,
     pub webhooks: crate::webhooks::WebhookStore,
     pub limiter: RateLimiter,
+    /// Site config and knowledge search responses (Redis or in process).
+    pub cache: crate::kvcache::KvCache,
     /// Present when `REDIS_URL` is set (connected or not).
     pub redis: Option<RedisLink>,
     pub settings: Arc<Settings>,

@@ -129,6 +129,8 @@ pub async fn update(
         site.identity_required = v;
     }
     state.chat.store.update_site(&site).await?;
+    // Every instance serves the new config from now on.
+    state.cache.invalidate(&format!("config:{}", site.id)).await;
     Ok(Json(settings(site)))
 }
 

@@ -54,14 +54,29 @@ pub async fn config(
     State(state): State<AppState>,
     Path(site_id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let site = state.chat.site(&site_id).await?;
     let policy = cache::SITE_CONFIG.header_value();
+    let header_value = HeaderValue::from_str(&policy).map_err(|e| ApiError::Internal(e.into()))?;
+    let key = format!("config:{site_id}");
+    let body = match state.cache.get(&key).await {
+        Some(json) => json,
+        None => {
+            let site = state.chat.site(&site_id).await?;
+            let json = serde_json::to_string(&public_config(&site))
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            let ttl = std::time::Duration::from_secs(u64::from(cache::SITE_CONFIG.s_maxage));
+            state.cache.put(&key, &json, ttl).await;
+            json
+        }
+    };
     Ok((
-        [(
-            header::CACHE_CONTROL,
-            HeaderValue::from_str(&policy).map_err(|e| ApiError::Internal(e.into()))?,
-        )],
-        Json(public_config(&site)),
+        [
+            (header::CACHE_CONTROL, header_value),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
     ))
 }
 

@@ -1,0 +1,167 @@
+//! Fan-out benchmark: N live event streams (SSE) on one `lantern` process,
+//! one event published, how long until every stream has it; and the
+//! process's resident memory with the streams open.
+//!
+//! `cargo build --release --bin lantern && cargo bench -p lantern-tests --bench fanout [-- N]`
+//! (needs `ulimit -n` above 2N; the bench raises its own soft limit).
+
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use futures::{StreamExt, future::join_all};
+use serde_json::json;
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let dir = std::env::temp_dir().join(format!("lantern-fanout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/lantern");
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .env("LANTERN_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/lantern.db", dir.display()),
+        )
+        .env("LANTERN_LOG", "warn")
+        .env("LANTERN_RATE_LIMIT_IP", "1000000")
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("build it first: cargo build --release --bin lantern");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(n + 10)
+        .build()
+        .expect("client");
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/health/live"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The demo site's admin key is printed once on first start.
+    let out = child.stdout.take().expect("stdout");
+    let key = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(out)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("(shown once): ").nth(1).map(str::to_string))
+    })
+    .await
+    .expect("join")
+    .expect("demo admin key");
+    let conv: serde_json::Value = client
+        .post(format!("{base}/api/v1/conversations"))
+        .bearer_auth(&key)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let id = conv["id"].as_str().expect("id").to_string();
+    let idle = rss_kib(child.id());
+
+    let opened = Instant::now();
+    let streams = join_all((0..n).map(|_| {
+        let (client, url, key) = (
+            client.clone(),
+            format!("{base}/api/v1/conversations/{id}/events"),
+            key.clone(),
+        );
+        async move {
+            client
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("stream")
+                .bytes_stream()
+        }
+    }))
+    .await;
+    let open_secs = opened.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let with_streams = rss_kib(child.id());
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Duration>();
+    let sent_at = Instant::now();
+    for mut s in streams {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(chunk)) = s.next().await {
+                if String::from_utf8_lossy(&chunk).contains("event: message.created") {
+                    let _ = tx.send(sent_at.elapsed());
+                    return;
+                }
+            }
+        });
+    }
+    drop(tx);
+    let res = client
+        .post(format!("{base}/api/v1/conversations/{id}/messages"))
+        .bearer_auth(&key)
+        .json(&json!({"content": "to everyone", "role": "agent"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 201);
+    let mut got = Vec::with_capacity(n);
+    while let Ok(Some(d)) = tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+        got.push(d);
+        if got.len() == n {
+            break;
+        }
+    }
+    got.sort();
+    let pct =
+        |p: f64| got[((got.len() as f64 * p) as usize).min(got.len() - 1)].as_secs_f64() * 1000.0;
+    println!(
+        "streams: {n} opened in {open_secs:.1} s; {} received the event",
+        got.len()
+    );
+    println!(
+        "RSS: {} MiB idle, {} MiB with the streams open ({:.1} KiB per stream)",
+        idle / 1024,
+        with_streams / 1024,
+        (with_streams.saturating_sub(idle)) as f64 / n as f64
+    );
+    println!(
+        "fan-out latency of one event: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,75 @@
+//! One message in the list. Replies are shown from the server's sanitised
+//! `html` only, never from their raw `content`; the visitor's own messages
+//! are plain text.
+
+use lantern_shared::api::{Citation, Message, Rating, Role};
+use leptos::prelude::*;
+
+use crate::chat::Chat;
+
+/// Only web links become `href`s: a `javascript:` URL in a citation would
+/// run in the host page.
+fn web_url(c: &Citation) -> Option<String> {
+    let url = c.url.as_deref()?;
+    let lower = url.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.to_string())
+}
+
+#[component]
+pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
+    if m.role == Role::User {
+        return view! { <div class="msg user"><p class="text" dir="auto">{m.content}</p></div> }
+            .into_any();
+    }
+    let cites: Vec<_> = m
+        .citations
+        .iter()
+        .filter_map(|c| Some((c.title.clone(), web_url(c)?)))
+        .collect();
+    let cites = (!cites.is_empty()).then(|| {
+        view! {
+            <ul class="cites" aria-label=chat.t.sources>
+                {cites.into_iter().map(|(title, url)| view! {
+                    <li><a href=url target="_blank" rel="noopener noreferrer">{title}</a></li>
+                }).collect_view()}
+            </ul>
+        }
+    });
+    // The welcome (seq 1) is canned text: nothing to rate.
+    let rate = (m.role == Role::Assistant && m.seq > 1)
+        .then(|| view! { <Rate chat=chat id=m.id.clone()/> });
+    view! {
+        <div class=format!("msg {}", m.role.as_str())>
+            <div class="html" dir="auto" inner_html=m.html></div>
+            {cites}
+            {rate}
+        </div>
+    }
+    .into_any()
+}
+
+/// Thumbs up / down, with `aria-pressed` showing the visitor's choice.
+#[component]
+fn Rate(chat: Chat, id: String) -> impl IntoView {
+    // An icon, not an emoji: many systems lack an emoji font.
+    let button = move |rating: Rating, label: &'static str, class: &'static str| {
+        let (a, b) = (id.clone(), id.clone());
+        let pressed = move || {
+            chat.ratings
+                .with(|r| r.iter().any(|(i, x)| *i == a && *x == rating))
+                .to_string()
+        };
+        view! {
+            <button type="button" class=class aria-label=label title=label aria-pressed=pressed
+                on:click=move |_| chat.rate(b.clone(), rating)>
+                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M1 21h4V9H1zm22-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.5-1.1L14.2 1 7.6 7.6C7.2 8 7 8.5 7 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7c.1-.3.2-.5.2-.8z"/></svg>
+            </button>
+        }
+    };
+    view! {
+        <div class="rate">
+            {button(Rating::Up, chat.t.helpful, "up")}
+            {button(Rating::Down, chat.t.not_helpful, "down")}
+        </div>
+    }
+}

@@ -1,0 +1,139 @@
+//! The chat panel: header, message log (a polite live region), notices and
+//! the composer. Escape or minimise hands closing to the loader, which
+//! returns focus to the launcher; opening moves focus into the message box.
+
+use leptos::html::{Div, Textarea};
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+
+use lantern_shared::api::ConversationStatus;
+
+use crate::chat::{Chat, config};
+use crate::composer::Composer;
+use crate::hooks;
+use crate::i18n::is_rtl;
+use crate::message::Bubble;
+
+const STYLE: &str = include_str!("style.css");
+
+fn close() {
+    hooks::call("close", JsValue::UNDEFINED);
+}
+
+#[component]
+pub fn Panel(chat: Chat) -> impl IntoView {
+    let t = chat.t;
+    let lang = config(|c| c.lang.clone());
+    let dir = if is_rtl(&lang) { "rtl" } else { "ltr" };
+    let site = chat.site_id();
+    let log = NodeRef::<Div>::new();
+    let input = NodeRef::<Textarea>::new();
+
+    // Focus into the panel when it opens (not on a restored page load).
+    Effect::watch(
+        move || chat.open.get(),
+        move |open, _, _| {
+            if *open {
+                request_animation_frame(move || {
+                    if let Some(el) = input.get_untracked() {
+                        let _ = el.focus();
+                    }
+                });
+            }
+        },
+        false,
+    );
+    // Keep the newest message in view.
+    Effect::new(move |_| {
+        chat.messages.track();
+        chat.pending.track();
+        chat.drafts.track();
+        chat.sending.track();
+        request_animation_frame(move || {
+            if let Some(el) = log.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    });
+
+    let title = move || {
+        chat.site.with(|s| {
+            s.as_ref()
+                .map_or(t.chat.to_string(), |s| s.bot_name.clone())
+        })
+    };
+    let welcome = move || {
+        let empty = chat.messages.with(|v| v.is_empty());
+        let text = chat
+            .site
+            .with(|s| s.as_ref().map(|s| s.welcome_message.clone()));
+        text.filter(|_| empty)
+            .map(|w| view! { <div class="msg assistant"><p class="text" dir="auto">{w}</p></div> })
+    };
+    let drafts = move || {
+        chat.drafts
+            .with(|d| d.iter().map(|x| x.text()).collect::<Vec<_>>())
+            .into_iter()
+            .map(|text| view! { <div class="msg assistant"><p class="text" dir="auto">{text}</p></div> })
+            .collect_view()
+    };
+    // Unconfirmed messages are few and short-lived: no keyed list needed.
+    let pending = move || {
+        chat.pending
+            .get()
+            .into_iter()
+            .map(|p| {
+                let class = if p.failed {
+                    "msg user failed"
+                } else {
+                    "msg user"
+                };
+                view! { <div class=class><p class="text" dir="auto">{p.content}</p></div> }
+            })
+            .collect_view()
+    };
+    let typing = move || chat.sending.get() && chat.drafts.with(|d| d.is_empty());
+
+    view! {
+        <style>{STYLE}</style>
+        <section class="panel" role="dialog" aria-labelledby="lantern-title" dir=dir lang=lang
+            data-lantern-app=site hidden=move || !chat.open.get()
+            on:keydown=move |ev| if ev.key() == "Escape" { ev.stop_propagation(); close() }>
+            <header class="head">
+                <h2 id="lantern-title">{title}</h2>
+                <button type="button" class="icon" aria-label=t.human title=t.human
+                    on:click=move |_| chat.handoff()>
+                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z"/></svg>
+                </button>
+                <button type="button" class="icon" aria-label=t.new_chat title=t.new_chat
+                    on:click=move |_| chat.new_conversation()>
+                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/></svg>
+                </button>
+                <button type="button" class="icon" aria-label=t.minimise title=t.minimise
+                    on:click=move |_| close()>
+                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 11h14v2H5z"/></svg>
+                </button>
+            </header>
+            <div class="log" role="log" aria-live="polite" aria-label=t.messages node_ref=log tabindex="0">
+                {welcome}
+                <For each=move || chat.messages.get() key=|m| m.id.clone() let:m>
+                    <Bubble chat=chat m=m/>
+                </For>
+                {pending}
+                {drafts}
+                {move || typing().then(|| view! {
+                    <div class="typing" role="status" aria-label=t.typing><i></i><i></i><i></i></div>
+                })}
+            </div>
+            {move || (chat.status.get() == Some(ConversationStatus::Handoff))
+                .then(|| view! { <p class="note" role="status">{t.handoff_done}</p> })}
+            {move || chat.notice.get().map(|n| view! {
+                <div class="notice" role="alert">
+                    <span>{n}</span>
+                    <button type="button" on:click=move |_| chat.retry()>{t.retry}</button>
+                </div>
+            })}
+            <Composer chat=chat input=input/>
+        </section>
+    }
+}

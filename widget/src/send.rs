@@ -1,0 +1,123 @@
+//! Sending the visitor's messages, with the reply streamed when the server
+//! streams it (fetch + ReadableStream + our SSE parser) and read from the
+//! JSON answer otherwise. A retry reuses the message's client id, so the
+//! server stores it once however often it is sent.
+
+use lantern_shared::api::{PostMessage, PostMessageResponse};
+use lantern_shared::event::kind;
+use lantern_shared::routes;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::chat::{Chat, Pending};
+use crate::http::{ApiError, Call, decode, is_event_stream, read_body};
+use crate::sse::Parser;
+
+/// A client id unique enough for one visitor's messages.
+fn client_id() -> String {
+    let r = (js_sys::Math::random() * 1e12) as u64;
+    format!("w{:x}-{r:x}", js_sys::Date::now() as u64)
+}
+
+impl Chat {
+    /// The composer submitted `text`.
+    pub fn submit(self, text: String) {
+        let content = text.trim().to_string();
+        if content.is_empty() || self.sending.get_untracked() {
+            return;
+        }
+        let id = client_id();
+        self.pending.update(|p| {
+            p.push(Pending {
+                client_id: id.clone(),
+                content: content.clone(),
+                failed: false,
+            })
+        });
+        spawn_local(self.send(id, content));
+    }
+
+    /// Retries the failed message(s), or the start-up when nothing failed.
+    pub fn retry(self) {
+        let failed = self
+            .pending
+            .with_untracked(|p| p.iter().find(|x| x.failed).cloned());
+        match failed {
+            Some(p) => spawn_local(self.send(p.client_id, p.content)),
+            None => spawn_local(self.ensure_ready()),
+        }
+    }
+
+    async fn send(self, client_id: String, content: String) {
+        self.sending.set(true);
+        self.notice.set(None);
+        self.mark(&client_id, false);
+        let result = self.post(&client_id, content).await;
+        self.sending.set(false);
+        if let Err(e) = result {
+            self.mark(&client_id, true);
+            self.notice.set(Some(self.describe(&e)));
+        }
+    }
+
+    fn mark(self, client_id: &str, failed: bool) {
+        self.pending.update(|p| {
+            for x in p.iter_mut().filter(|x| x.client_id == client_id) {
+                x.failed = failed;
+            }
+        });
+    }
+
+    fn acknowledged(self, client_id: &str) -> bool {
+        self.pending
+            .with_untracked(|p| !p.iter().any(|x| x.client_id == client_id))
+    }
+
+    async fn post(self, client_id: &str, content: String) -> Result<(), ApiError> {
+        let conv = self.ensure_conversation().await?;
+        let token = self.token().await?;
+        let body = PostMessage {
+            content,
+            client_message_id: Some(client_id.to_string()),
+            ..Default::default()
+        };
+        let url = self.url(&routes::fill(routes::CONVERSATION_MESSAGES, &conv));
+        let mut call = Call::new("POST", url, Some(&token)).json(&body);
+        call.sse = true;
+        let resp = call.send().await?;
+        if !is_event_stream(&resp) {
+            let r: PostMessageResponse = decode(&resp).await?;
+            self.add(r.message, false);
+            if let Some(reply) = r.reply {
+                self.add(reply, true);
+            }
+            return Ok(());
+        }
+        let mut parser = Parser::default();
+        let read = read_body(&resp, |chunk| {
+            for ev in parser.push(chunk) {
+                if ev.event == kind::DONE {
+                    return false;
+                }
+                self.apply(&ev);
+            }
+            true
+        })
+        .await;
+        // A stream cut after the message was stored is not a failed send:
+        // the reply still arrives through the live events stream.
+        if read.is_err() && !self.acknowledged(client_id) {
+            return Err(ApiError::Offline);
+        }
+        Ok(())
+    }
+
+    /// The sentence shown for an error.
+    pub fn describe(&self, e: &ApiError) -> String {
+        match e {
+            ApiError::Offline => self.t.offline.to_string(),
+            ApiError::RateLimited(secs) => self.t.rate_limited.replace("{}", &secs.to_string()),
+            ApiError::Status(..) | ApiError::Invalid => self.t.failed.to_string(),
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Getting a conversation to show: the site's config, a visitor token,
+//! then the stored conversation's history or a new conversation.
+
+use lantern_shared::api::{
+    Conversation, CreateConversation, CreateVisitor, Message, Page, SiteConfig, VisitorToken,
+};
+use lantern_shared::routes;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::chat::{Chat, config, session};
+use crate::config::safe_color;
+use crate::http::{ApiError, Call, Fut, sleep};
+use crate::{hooks, store};
+
+/// Renew a token this long (ms) before it expires.
+const TOKEN_MARGIN_MS: f64 = 60_000.0;
+
+impl Chat {
+    /// Makes sure config and a conversation are loaded; safe to call again
+    /// (on open, on retry). Creates a conversation only while open.
+    pub async fn ensure_ready(self) {
+        if session(|s| s.busy) {
+            return;
+        }
+        session(|s| s.busy = true);
+        if self.site.get_untracked().is_none() {
+            self.load_config().await;
+        }
+        let result = self.restore_or_create().await;
+        session(|s| s.busy = false);
+        match result {
+            Ok(()) => {
+                self.ready.set(self.conv().is_some());
+                if self.conv().is_some() {
+                    self.notice.set(None);
+                }
+            }
+            Err(e) => self.notice.set(Some(self.describe(&e))),
+        }
+    }
+
+    async fn load_config(self) {
+        let path = routes::fill(routes::SITE_CONFIG, &self.site_id());
+        if let Ok(c) = Call::new("GET", self.url(&path), None)
+            .fetch_json::<SiteConfig>()
+            .await
+        {
+            if config(|m| m.color.is_none())
+                && let Some(color) = safe_color(&c.theme.color)
+            {
+                hooks::call("color", color.into());
+            }
+            self.site.set(Some(c));
+        }
+    }
+
+    async fn restore_or_create(self) -> Result<(), ApiError> {
+        if self.conv().is_some() {
+            return Ok(());
+        }
+        if let Some(conv) = store::get(&self.site_id(), store::CONVERSATION) {
+            session(|s| s.conv = Some(conv.clone()));
+            match self.load_history(&conv).await {
+                Ok(()) => {
+                    self.start_live();
+                    return Ok(());
+                }
+                // Gone, or another visitor's: start afresh.
+                Err(ApiError::Status(401 | 403 | 404, _)) => {
+                    store::remove(&self.site_id(), store::CONVERSATION);
+                    session(|s| s.conv = None);
+                }
+                Err(e) => {
+                    session(|s| s.conv = None);
+                    return Err(e);
+                }
+            }
+        }
+        if self.open.get_untracked() {
+            self.create_conversation().await?;
+        }
+        Ok(())
+    }
+
+    /// A valid visitor token: the one in memory or storage, else a new one.
+    pub fn token(self) -> Fut<'static, Result<String, ApiError>> {
+        Box::pin(self.token_inner())
+    }
+
+    async fn token_inner(self) -> Result<String, ApiError> {
+        let site = self.site_id();
+        let now = js_sys::Date::now();
+        let fresh = |exp: Option<String>| {
+            let t = exp.map_or(f64::NAN, |e| js_sys::Date::parse(&e));
+            t.is_nan() || t - TOKEN_MARGIN_MS > now
+        };
+        let user = config(|c| c.user_id.clone()).unwrap_or_default();
+        let same_user = store::get(&site, store::USER).unwrap_or_default() == user;
+        if let Some(t) = session(|s| s.token.clone())
+            && fresh(store::get(&site, store::TOKEN_EXPIRES))
+        {
+            return Ok(t);
+        }
+        if same_user
+            && let Some(t) = store::get(&site, store::TOKEN)
+            && fresh(store::get(&site, store::TOKEN_EXPIRES))
+        {
+            session(|s| s.token = Some(t.clone()));
+            return Ok(t);
+        }
+        let body = config(|c| CreateVisitor {
+            user_id: c.user_id.clone(),
+            user_hash: c.user_hash.clone(),
+        });
+        let path = routes::fill(routes::SITE_VISITORS, &site);
+        let v: VisitorToken = Call::new("POST", self.url(&path), None)
+            .json(&body)
+            .fetch_json()
+            .await?;
+        store::set(&site, store::TOKEN, &v.token);
+        store::set(&site, store::TOKEN_EXPIRES, &v.expires_at);
+        store::set(&site, store::USER, &user);
+        session(|s| s.token = Some(v.token.clone()));
+        Ok(v.token)
+    }
+
+    /// The conversation language: the page's, when the site answers in it.
+    fn language(self) -> Option<String> {
+        let lang = config(|c| c.lang.clone());
+        let primary = lang.split('-').next().unwrap_or_default().to_string();
+        self.site.with_untracked(|s| {
+            let langs = s.as_ref().map(|s| s.languages.clone()).unwrap_or_default();
+            langs.into_iter().find(|l| *l == lang || *l == primary)
+        })
+    }
+
+    fn create_conversation(self) -> Fut<'static, Result<String, ApiError>> {
+        Box::pin(self.create_inner())
+    }
+
+    async fn create_inner(self) -> Result<String, ApiError> {
+        let token = self.token().await?;
+        let body = CreateConversation {
+            language: self.language(),
+            ..Default::default()
+        };
+        let c: Conversation = Call::new("POST", self.url(routes::CONVERSATIONS), Some(&token))
+            .json(&body)
+            .fetch_json()
+            .await?;
+        store::set(&self.site_id(), store::CONVERSATION, &c.id);
+        session(|s| s.conv = Some(c.id.clone()));
+        self.status.set(Some(c.status));
+        for m in c.messages.unwrap_or_default() {
+            self.add(m, false);
+        }
+        self.start_live();
+        Ok(c.id)
+    }
+
+    /// The current conversation, created when there is none.
+    pub async fn ensure_conversation(self) -> Result<String, ApiError> {
+        // A start-up under way may be creating it: wait rather than make two.
+        while session(|s| s.busy) {
+            sleep(50).await;
+        }
+        if let Some(c) = self.conv() {
+            return Ok(c);
+        }
+        session(|s| s.busy = true);
+        let created = self.create_conversation().await;
+        session(|s| s.busy = false);
+        self.ready.set(created.is_ok());
+        created
+    }
+
+    /// Loads the stored history (the contract's pages of up to 100).
+    async fn load_history(self, conv: &str) -> Result<(), ApiError> {
+        self.fetch_after(conv.to_string(), 0, false).await
+    }
+
+    /// Adds messages after `seq` (history, or catching up after a reconnect).
+    pub fn fetch_after(
+        self,
+        conv: String,
+        after: i64,
+        live: bool,
+    ) -> Fut<'static, Result<(), ApiError>> {
+        Box::pin(self.fetch_after_inner(conv, after, live))
+    }
+
+    async fn fetch_after_inner(
+        self,
+        conv: String,
+        mut after: i64,
+        live: bool,
+    ) -> Result<(), ApiError> {
+        let token = self.token().await?;
+        let path = routes::fill(routes::CONVERSATION_MESSAGES, &conv);
+        for _ in 0..20 {
+            let url = self.url(&format!("{path}?after={after}&limit=100"));
+            let page: Page<Message> = Call::new("GET", url, Some(&token)).fetch_json().await?;
+            for m in page.items {
+                after = after.max(m.seq);
+                self.add(m, live);
+            }
+            // The cursor is the last seq of the page; `after` already is.
+            if page.next_cursor.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Visitor asked for a fresh conversation: close the old one for the
+    /// site's agents, forget it, start another.
+    pub fn new_conversation(self) {
+        if let (Some(conv), Some(token)) = (self.conv(), session(|s| s.token.clone())) {
+            let url = self.url(&routes::fill(routes::CONVERSATION_CLOSE, &conv));
+            spawn_local(async move {
+                let _ = Call::new("POST", url, Some(&token)).send().await;
+            });
+        }
+        store::remove(&self.site_id(), store::CONVERSATION);
+        self.clear();
+        spawn_local(self.ensure_ready());
+    }
+
+    /// `Lantern.identify`: another signed-in user gets their own visitor.
+    pub fn identify(self, user_id: String, user_hash: String) {
+        let same = config(|c| c.user_id.as_deref() == Some(user_id.as_str()));
+        config(|c| {
+            c.user_id = (!user_id.is_empty()).then_some(user_id);
+            c.user_hash = (!user_hash.is_empty()).then_some(user_hash);
+        });
+        if same {
+            return;
+        }
+        let site = self.site_id();
+        for k in [store::TOKEN, store::TOKEN_EXPIRES, store::CONVERSATION] {
+            store::remove(&site, k);
+        }
+        session(|s| s.token = None);
+        self.clear();
+        if self.open.get_untracked() {
+            spawn_local(self.ensure_ready());
+        }
+    }
+
+    /// Opens or closes the panel (called by the loader).
+    pub fn set_open(self, open: bool) {
+        self.open.set(open);
+        if open {
+            self.unread.set(0);
+            if !self.ready.get_untracked() {
+                spawn_local(self.ensure_ready());
+            }
+        }
+    }
+}
