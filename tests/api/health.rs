@@ -28,3 +28,32 @@ async fn unknown_path_is_404(backend: Backend) {
     assert_eq!(app.get("/no/such/thing").await.status(), 404);
 }
 on_both_backends!(unknown_path, super::unknown_path_is_404);
+
+/// Readiness names the failing component: the database gone → 503.
+#[tokio::test]
+async fn readiness_is_503_naming_the_database_when_it_is_gone() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(Backend::Postgres).await;
+    assert_eq!(app.get("/health/ready").await.status(), 200);
+    let (_, name) = app.database_url.rsplit_once('/').expect("db name");
+    let mut admin = sqlx::PgConnection::connect(&lantern_tests::backend::postgres_server_url())
+        .await
+        .expect("admin connection");
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop the app's database");
+    let res = app.get("/health/ready").await;
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["error"], "unavailable");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("database"),
+        "{body}"
+    );
+    // Liveness is about the process, not its dependencies.
+    assert_eq!(app.get("/health/live").await.status(), 200);
+}

@@ -19,12 +19,14 @@ pub fn router() -> Router<AppState> {
 /// instance still serves (events stay local, limits count locally), so it
 /// stays ready.
 async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    state
-        .chat
-        .store
-        .ping()
-        .await
-        .map_err(|_| ApiError::Unavailable("not ready: database is not reachable".into()))?;
+    // Probes must answer quickly, whatever the pool is doing.
+    let ping =
+        tokio::time::timeout(std::time::Duration::from_secs(2), state.chat.store.ping()).await;
+    if !matches!(ping, Ok(Ok(()))) {
+        return Err(ApiError::Unavailable(
+            "not ready: database is not reachable".into(),
+        ));
+    }
     let mut checks = json!({"database": "ok"});
     let mut status = "ready";
     if let Some(link) = &state.redis {
