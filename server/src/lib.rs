@@ -1,7 +1,7 @@
 //! Lantern's API crate. It builds two ways:
 //!
 //! * natively: the full server behind the `lantern` binary (tokio, axum,
-//!   sqlx, redis) — see [`startup::launch`];
+//!   sqlx, redis) — see `startup::launch`;
 //! * for `wasm32-unknown-unknown`: the Cloudflare edge worker (`worker`
 //!   crate), built by the `[build]` command of the root `wrangler.toml`.
 //!
@@ -11,56 +11,40 @@
 
 pub mod common;
 
-#[cfg(not(target_arch = "wasm32"))]
-pub mod answer;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod auth;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod backup;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod chat;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cli;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod db;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod engine;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod error;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod events;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod http;
-#[cfg(not(target_arch = "wasm32"))]
-mod kb_cli;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod knowledge;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod kvcache;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod markdown;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod ratelimit;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod redis_link;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod seed;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod settings;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod settings_file;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod startup;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod stats;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod store;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod telemetry;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod validate;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod webhooks;
+/// Declares modules that exist only in the native build.
+macro_rules! native {
+    ($($vis:vis mod $name:ident;)*) => {
+        $(#[cfg(not(target_arch = "wasm32"))] $vis mod $name;)*
+    };
+}
+
+native! {
+    pub mod answer;
+    pub mod auth;
+    pub mod backup;
+    pub mod chat;
+    pub mod cli;
+    pub mod db;
+    pub mod engine;
+    pub mod error;
+    pub mod events;
+    pub mod http;
+    mod kb_cli;
+    pub mod knowledge;
+    pub mod kvcache;
+    pub mod markdown;
+    pub mod ratelimit;
+    pub mod redis_link;
+    pub mod seed;
+    pub mod settings;
+    pub mod settings_file;
+    pub mod startup;
+    pub mod stats;
+    pub mod store;
+    pub mod telemetry;
+    pub mod validate;
+    pub mod webhooks;
+}
 
 #[cfg(target_arch = "wasm32")]
 mod edge;

@@ -130,6 +130,33 @@ impl Drop for Running {
     }
 }
 
+/// A visitor of the demo site (asked for from the server's own origin) and a
+/// new conversation of theirs.
+async fn demo_conversation(client: &reqwest::Client, base: &str) -> (String, serde_json::Value) {
+    let visitor: serde_json::Value = client
+        .post(format!("{base}/api/v1/sites/demo/visitors"))
+        .header("origin", base)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = visitor["token"].as_str().expect("token").to_string();
+    let conv = client
+        .post(format!("{base}/api/v1/conversations"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    (token, conv)
+}
+
 #[test]
 fn a_bad_setting_stops_start_up_with_exit_2_naming_the_variable() {
     for (var, value) in [
@@ -219,27 +246,7 @@ async fn metrics_are_exposed_in_prometheus_text() {
 async fn sigterm_closes_streams_with_reconnect_and_exits_cleanly() {
     let mut server = start(&[("LANTERN_SHUTDOWN_GRACE_SECS", "10".into())]);
     let client = reqwest::Client::new();
-    let visitor: serde_json::Value = client
-        .post(format!("{}/api/v1/sites/demo/visitors", server.base))
-        .header("origin", &server.base)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let token = visitor["token"].as_str().expect("token").to_string();
-    let conv: serde_json::Value = client
-        .post(format!("{}/api/v1/conversations", server.base))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let (token, conv) = demo_conversation(&client, &server.base).await;
     let id = conv["id"].as_str().expect("id");
     let stream = client
         .get(format!("{}/api/v1/conversations/{id}/events", server.base))
@@ -305,27 +312,7 @@ async fn an_answer_in_flight_completes_during_shutdown() {
         ("LANTERN_SHUTDOWN_GRACE_SECS", "15".into()),
     ]);
     let client = reqwest::Client::new();
-    let visitor: serde_json::Value = client
-        .post(format!("{}/api/v1/sites/demo/visitors", server.base))
-        .header("origin", &server.base)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    let token = visitor["token"].as_str().expect("token").to_string();
-    let conv: serde_json::Value = client
-        .post(format!("{}/api/v1/conversations", server.base))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let (token, conv) = demo_conversation(&client, &server.base).await;
     let url = format!(
         "{}/api/v1/conversations/{}/messages",
         server.base,
