@@ -93,27 +93,11 @@ impl KnowledgeStore for SqliteKnowledge {
         before: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<DocumentRecord>> {
-        let rows: Vec<DocumentRow> = sqlx::query_as(&format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE site_id = $1 \
-             AND (CAST($2 AS TEXT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
-        ))
-        .bind(site_id)
-        .bind(before)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        super::store::list_documents_body!(&self.pool, site_id, before, limit)
     }
 
     async fn delete_document(&self, site_id: &str, id: &str) -> StoreResult<bool> {
-        // Passages go by ON DELETE CASCADE; their delete trigger keeps the
-        // FTS index in step.
-        let done = sqlx::query("DELETE FROM documents WHERE site_id = $1 AND id = $2")
-            .bind(site_id)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        super::store::delete_document_body!(&self.pool, site_id, id)
     }
 
     async fn search(
@@ -145,10 +129,6 @@ impl KnowledgeStore for SqliteKnowledge {
     }
 
     async fn passage_count(&self, site_id: &str) -> StoreResult<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passages WHERE site_id = $1")
-            .bind(site_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n)
+        super::store::passage_count_body!(&self.pool, site_id)
     }
 }

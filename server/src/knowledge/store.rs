@@ -131,3 +131,47 @@ impl From<HitRow> for PassageHit {
 
 pub(super) const DOCUMENT_COLUMNS: &str =
     "id, site_id, title, url, language, format, passage_count, created_at, updated_at";
+
+/// The queries both backends run verbatim (listing, deleting, counting),
+/// written once. Each expands to the body of the trait method of the same
+/// name, over a `sqlx::Pool` of either backend.
+macro_rules! list_documents_body {
+    ($pool:expr, $site_id:expr, $before:expr, $limit:expr) => {{
+        let rows: Vec<$crate::knowledge::store::DocumentRow> = sqlx::query_as(&format!(
+            "SELECT {} FROM documents WHERE site_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+            $crate::knowledge::store::DOCUMENT_COLUMNS
+        ))
+        .bind($site_id)
+        .bind($before)
+        .bind($limit)
+        .fetch_all($pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }};
+}
+
+/// Deletes a site's document; passages go with it (ON DELETE CASCADE, and
+/// on SQLite a trigger keeps the FTS index in step).
+macro_rules! delete_document_body {
+    ($pool:expr, $site_id:expr, $id:expr) => {{
+        let done = sqlx::query("DELETE FROM documents WHERE site_id = $1 AND id = $2")
+            .bind($site_id)
+            .bind($id)
+            .execute($pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }};
+}
+
+macro_rules! passage_count_body {
+    ($pool:expr, $site_id:expr) => {{
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM passages WHERE site_id = $1")
+            .bind($site_id)
+            .fetch_one($pool)
+            .await?;
+        Ok(n)
+    }};
+}
+
+pub(crate) use {delete_document_body, list_documents_body, passage_count_body};
