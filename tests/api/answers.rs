@@ -10,10 +10,7 @@ pub async fn conversation_with_docs(app: &TestApp) -> (String, String) {
     let site = app.site().await;
     crate::knowledge::load(app, &site.admin_key).await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = app.conversation_id(&visitor).await;
     (visitor, id)
 }
 

@@ -8,10 +8,7 @@ async fn round_trip(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = app.conversation_id(&visitor).await;
     for text in ["first", "second, with **markdown**", "third"] {
         let res = app
             .post_json(

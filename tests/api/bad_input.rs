@@ -22,10 +22,7 @@ async fn refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = app.conversation_id(&visitor).await;
     let path = app.url(&format!("/api/v1/conversations/{id}/messages"));
     let before = message_count(&app, &visitor, &id).await;
     let raw = |body: Vec<u8>, content_type: &str| {

@@ -9,10 +9,7 @@ async fn idempotent_posts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = app.conversation_id(&visitor).await;
     let path = format!("/api/v1/conversations/{id}/messages");
     let body = json!({"content": "once, please", "client_message_id": "m-1"});
     let first: Value = app
@@ -52,10 +49,7 @@ async fn concurrent_posts(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.rate_limit_visitor = 1000).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = app.conversation_id(&visitor).await;
     let path = format!("/api/v1/conversations/{id}/messages");
     let posts = (0..40).map(|i| {
         let body =
@@ -92,10 +86,7 @@ async fn sanitised_html(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = app.conversation_id(&visitor).await;
     let evil = "[click](javascript:alert(3))\n\n<script>alert(1)</script><img src=x onerror=alert(2)> \
                 <a href=\"javascript:alert(4)\" onclick=\"alert(5)\">x</a>";
     let posted: Value = app
@@ -127,10 +118,7 @@ async fn streamed_post(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = app.conversation_id(&visitor).await;
     let res = app
         .client
         .post(app.url(&format!("/api/v1/conversations/{id}/messages")))

@@ -22,10 +22,7 @@ async fn visitor_budget_refuses_with_retry_after_and_stores_nothing() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| s.rate_limit_visitor = 3).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
-    let id = app.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string(); // 1
+    let id = app.conversation_id(&visitor).await; // 1
     let path = format!("/api/v1/conversations/{id}/messages");
     for i in 0..2 {
         let res = app

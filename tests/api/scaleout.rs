@@ -45,10 +45,7 @@ async fn events_cross_instances_and_resume_on_the_other() {
     let (a, b) = pair(redis_url()).await;
     let site = a.site().await;
     let visitor = a.visitor(&site.id).await;
-    let id = a.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = a.conversation_id(&visitor).await;
     let events = format!("/api/v1/conversations/{id}/events");
     let mut on_a = SseReader::new(a.get_auth(&events, &visitor).await);
 
@@ -182,10 +179,7 @@ async fn losing_redis_degrades_and_its_return_restores_fan_out() {
     let (a, b) = pair(redis.url()).await;
     let site = a.site().await;
     let visitor = a.visitor(&site.id).await;
-    let id = a.conversation(&visitor).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = a.conversation_id(&visitor).await;
     let path = format!("/api/v1/conversations/{id}/messages");
 
     redis.kill().await;

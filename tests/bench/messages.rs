@@ -82,10 +82,7 @@ async fn run(
     };
     let site = app.site().await;
     let token = app.visitor(&site.id).await;
-    let shared = app.conversation(&token).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let shared = app.conversation_id(&token).await;
     let per_client = posts / concurrency;
     let started = Instant::now();
     let clients = (0..concurrency).map(|c| {

@@ -133,6 +133,14 @@ impl TestApp {
         res.json().await.expect("json")
     }
 
+    /// The id of a new conversation created by `token`.
+    pub async fn conversation_id(&self, token: &str) -> String {
+        self.conversation(token).await["id"]
+            .as_str()
+            .expect("a conversation id")
+            .to_string()
+    }
+
     pub async fn post_json(
         &self,
         path: &str,
