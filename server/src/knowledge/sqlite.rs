@@ -7,11 +7,11 @@ use sqlx::SqlitePool;
 use super::{
     split::Passage,
     store::{
-        DOCUMENT_COLUMNS, DocumentRecord, DocumentRow, HitRow, KnowledgeStore, NewDocument,
+        DocumentRecord, HitRow, KnowledgeStore, NewDocument,
         PassageHit,
     },
 };
-use crate::store::{StoreResult, new_id};
+use crate::store::StoreResult;
 
 pub struct SqliteKnowledge {
     pool: SqlitePool,
@@ -43,33 +43,7 @@ impl KnowledgeStore for SqliteKnowledge {
     ) -> StoreResult<(DocumentRecord, Option<String>)> {
         let now = Utc::now();
         let mut tx = self.pool.begin().await?;
-        let mut replaced = None;
-        if let Some(url) = &doc.url {
-            let old: Option<(String,)> = sqlx::query_as(
-                "DELETE FROM documents WHERE site_id = $1 AND url = $2 RETURNING id",
-            )
-            .bind(&doc.site_id)
-            .bind(url)
-            .fetch_optional(&mut *tx)
-            .await?;
-            replaced = old.map(|(id,)| id);
-        }
-        let row: DocumentRow = sqlx::query_as(&format!(
-            "INSERT INTO documents (id, site_id, title, url, language, format, body, passage_count, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             RETURNING {DOCUMENT_COLUMNS}"
-        ))
-        .bind(new_id())
-        .bind(&doc.site_id)
-        .bind(&doc.title)
-        .bind(&doc.url)
-        .bind(&doc.language)
-        .bind(doc.format.as_str())
-        .bind(&doc.body)
-        .bind(passages.len() as i64)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let (row, replaced) = super::store::insert_document_row!(tx, doc, passages, now);
         for (i, p) in passages.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO passages (document_id, site_id, position, heading, body) \

@@ -174,4 +174,41 @@ macro_rules! passage_count_body {
     }};
 }
 
-pub(crate) use {delete_document_body, list_documents_body, passage_count_body};
+/// Inside `put_document`'s transaction `$tx`: drops the site's document with
+/// the same url (re-indexing on change) and inserts the new document row.
+/// Evaluates to `(DocumentRow, Option<replaced id>)`; passages are the
+/// backend's own business.
+macro_rules! insert_document_row {
+    ($tx:expr, $doc:expr, $passages:expr, $now:expr) => {{
+        let mut replaced = None;
+        if let Some(url) = &$doc.url {
+            let old: Option<(String,)> =
+                sqlx::query_as("DELETE FROM documents WHERE site_id = $1 AND url = $2 RETURNING id")
+                    .bind(&$doc.site_id)
+                    .bind(url)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            replaced = old.map(|(id,)| id);
+        }
+        let row: $crate::knowledge::store::DocumentRow = sqlx::query_as(&format!(
+            "INSERT INTO documents (id, site_id, title, url, language, format, body, passage_count, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             RETURNING {}",
+            $crate::knowledge::store::DOCUMENT_COLUMNS
+        ))
+        .bind($crate::store::new_id())
+        .bind(&$doc.site_id)
+        .bind(&$doc.title)
+        .bind(&$doc.url)
+        .bind(&$doc.language)
+        .bind($doc.format.as_str())
+        .bind(&$doc.body)
+        .bind($passages.len() as i64)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        (row, replaced)
+    }};
+}
+
+pub(crate) use {delete_document_body, insert_document_row, list_documents_body, passage_count_body};
