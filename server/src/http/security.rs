@@ -2,7 +2,11 @@
 //! rule that a browser may use a key or token only from its site's origins,
 //! and security headers.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use axum::http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
@@ -19,18 +23,40 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-e
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
      frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// How long a CORS verdict on an origin is reused.
+const ORIGIN_MEMORY: Duration = Duration::from_secs(10);
+
+type KnownOrigins = Arc<Mutex<HashMap<String, (bool, Instant)>>>;
+
 /// CORS: preflights and responses allow an origin listed by some site. What a
 /// token may do is then checked per site by [`check_browser_origin`].
 pub fn cors(store: Arc<dyn Store>) -> CorsLayer {
+    // The predicate runs on every cross-origin request (every widget call
+    // from an embedding page), and the answer only changes when a site's
+    // origins do: remember it briefly instead of scanning the sites each time.
+    let known: KnownOrigins = Arc::default();
     CorsLayer::new()
         .allow_origin(AllowOrigin::async_predicate(
             move |origin: HeaderValue, _parts: &Parts| {
-                let store = store.clone();
+                let (store, known) = (store.clone(), known.clone());
                 async move {
-                    match origin.to_str() {
-                        Ok(o) => store.origin_known(o).await.unwrap_or(false),
-                        Err(_) => false,
+                    let Ok(origin) = origin.to_str() else {
+                        return false;
+                    };
+                    let remembered = known.lock().ok().and_then(|m| m.get(origin).copied());
+                    if let Some((allowed, at)) = remembered
+                        && at.elapsed() < ORIGIN_MEMORY
+                    {
+                        return allowed;
                     }
+                    let allowed = store.origin_known(origin).await.unwrap_or(false);
+                    if let Ok(mut map) = known.lock() {
+                        if map.len() > 10_000 {
+                            map.clear(); // bounded: origins are attacker-chosen
+                        }
+                        map.insert(origin.to_string(), (allowed, Instant::now()));
+                    }
+                    allowed
                 }
             },
         ))
