@@ -127,17 +127,17 @@ impl Chat {
     pub fn apply(self, ev: &sse::Event) {
         match ev.event.as_str() {
             kind::MESSAGE_CREATED => {
-                if let Ok(m) = crate::json::parse::<Message>(&ev.data).ok_or(()) {
+                if let Ok(m) = crate::codec::decode::<Message>(&ev.data).ok_or(()) {
                     self.add(m, true);
                 }
             }
             kind::ANSWER_DELTA => {
-                if let Ok(d) = crate::json::parse::<AnswerDelta>(&ev.data).ok_or(()) {
+                if let Ok(d) = crate::codec::decode::<AnswerDelta>(&ev.data).ok_or(()) {
                     self.delta(d);
                 }
             }
             kind::STATUS_CHANGED => {
-                if let Ok(s) = crate::json::parse::<StatusChanged>(&ev.data).ok_or(())
+                if let Ok(s) = crate::codec::decode::<StatusChanged>(&ev.data).ok_or(())
                     && Some(&s.conversation_id) == self.conv().as_ref()
                 {
                     self.status.set(Some(s.status));

@@ -1,26 +1,19 @@
 //! What `loader.js` passes to [`crate::mount`]: the embed's settings, as JSON.
 
-use serde::Deserialize;
-
 /// Settings read by the loader from its `<script>` tag (and `Lantern.identify`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MountConfig {
     /// The site id (`data-site`).
     pub site: String,
     /// API origin: the loader script's own origin.
     pub api: String,
     /// Lower-case BCP 47 tag: `data-lang`, else `<html lang>`, else the browser's.
-    #[serde(default)]
     pub lang: String,
     /// `data-color`: overrides the site's configured theme colour.
-    #[serde(default)]
     pub color: Option<String>,
     /// Whether the panel starts open.
-    #[serde(default)]
     pub open: bool,
-    #[serde(default)]
     pub user_id: Option<String>,
-    #[serde(default)]
     pub user_hash: Option<String>,
 }
 
@@ -28,7 +21,7 @@ impl MountConfig {
     /// Parses the loader's JSON; a malformed string falls back to the demo
     /// defaults rather than leaving the visitor without a widget.
     pub fn parse(json: &str) -> Self {
-        crate::json::parse(json).unwrap_or_default()
+        crate::codec::decode(json).unwrap_or_default()
     }
 }
 
@@ -54,6 +47,11 @@ mod tests {
         assert_eq!(c.site, "demo");
         assert!(c.open);
         assert_eq!(c.lang, "ar");
+        // No site: the demo defaults, not a half-filled config.
+        assert_eq!(
+            MountConfig::parse(r#"{"api":"http://x"}"#),
+            MountConfig::default()
+        );
     }
 
     #[test]

@@ -5,8 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use lantern_shared::ErrorBody;
-use serde::{Serialize, de::DeserializeOwned};
+use crate::codec::{FromJson, ToJson};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
@@ -23,8 +22,9 @@ pub enum ApiError {
     Offline,
     /// 429; seconds from `Retry-After`.
     RateLimited(u32),
-    /// Any other non-2xx (status, decoded envelope when there is one).
-    Status(u16, Option<ErrorBody>),
+    /// Any other non-2xx status. The envelope's message is for
+    /// integrators; the visitor sees one of the panel's own sentences.
+    Status(u16),
     /// A 2xx body that did not decode.
     Invalid,
 }
@@ -54,8 +54,8 @@ impl<'a> Call<'a> {
         }
     }
 
-    pub fn json(mut self, body: &impl Serialize) -> Self {
-        self.body = crate::json::stringify(body);
+    pub fn json(mut self, body: &impl ToJson) -> Self {
+        self.body = Some(body.to_json());
         self
     }
 
@@ -107,21 +107,19 @@ impl<'a> Call<'a> {
                 .unwrap_or(5);
             return Err(ApiError::RateLimited(secs));
         }
-        let body = text(&resp).await.ok();
-        let envelope = body.and_then(|b| crate::json::parse(&b));
-        Err(ApiError::Status(status, envelope))
+        Err(ApiError::Status(status))
     }
 
     /// Sends and decodes a JSON answer.
-    pub async fn fetch_json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+    pub async fn fetch_json<T: FromJson>(self) -> Result<T, ApiError> {
         decode(&self.send().await?).await
     }
 }
 
 /// Decodes a JSON response body.
-pub async fn decode<T: DeserializeOwned>(resp: &Response) -> Result<T, ApiError> {
+pub async fn decode<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
     let body = text(resp).await?;
-    crate::json::parse(&body).ok_or(ApiError::Invalid)
+    crate::codec::decode(&body).ok_or(ApiError::Invalid)
 }
 
 async fn text(resp: &Response) -> Result<String, ApiError> {

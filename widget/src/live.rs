@@ -45,7 +45,7 @@ impl Chat {
             let Some(conv) = self.conv() else { return };
             match self.connect(&conv, generation).await {
                 // No such conversation (any more), or no events endpoint.
-                Err(ApiError::Status(401 | 403 | 404 | 405, _)) => return,
+                Err(ApiError::Status(401 | 403 | 404 | 405)) => return,
                 Ok(()) => backoff = 1_000,
                 Err(_) => backoff = (backoff * 2).min(30_000),
             }

@@ -67,7 +67,7 @@ impl Chat {
                     return Ok(());
                 }
                 // Gone, or another visitor's: start afresh.
-                Err(ApiError::Status(401 | 403 | 404, _)) => {
+                Err(ApiError::Status(401 | 403 | 404)) => {
                     store::remove(&self.site_id(), store::CONVERSATION);
                     session(|s| s.conv = None);
                 }

@@ -454,10 +454,6 @@ macro_rules! impl_store {
 
             async fn put_feedback(&self, message_id: &str, rating: Rating, comment: Option<&str>) -> StoreResult<Feedback> {
                 let now = Utc::now();
-                let rating_str = match rating {
-                    Rating::Up => "up",
-                    Rating::Down => "down",
-                };
                 // One verdict per message: a second vote replaces the first.
                 sqlx::query(
                     "INSERT INTO feedback (message_id, rating, comment, created_at) VALUES ($1, $2, $3, $4) \
@@ -465,7 +461,7 @@ macro_rules! impl_store {
                      comment = excluded.comment, created_at = excluded.created_at",
                 )
                 .bind(message_id)
-                .bind(rating_str)
+                .bind(rating.as_str())
                 .bind(comment)
                 .bind(now)
                 .execute(&self.pool)

@@ -1,0 +1,380 @@
+//! The API's shapes the widget reads and writes, mapped by hand to and from
+//! [`Json`] (see `json.rs` for why not serde). Decoders follow the server's
+//! serde rules: optional fields may be missing or `null`, `citations` may be
+//! missing, unknown fields are ignored.
+
+use lantern_shared::api::{
+    Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message, Page,
+    PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
+};
+use lantern_shared::event::{AnswerDelta, StatusChanged};
+
+use crate::config::MountConfig;
+use crate::json::{Json, Writer};
+
+/// A type the widget decodes from the API's JSON.
+pub trait FromJson: Sized {
+    fn from_json(v: &Json) -> Option<Self>;
+}
+
+/// Decodes `text`; `None` when it is not JSON or not a `T`.
+pub fn decode<T: FromJson>(text: &str) -> Option<T> {
+    T::from_json(&Json::parse(text)?)
+}
+
+fn string(v: &Json, key: &str) -> Option<String> {
+    v.get(key).str().map(str::to_string)
+}
+
+/// A missing or `null` field is `None`; any other non-string is an error.
+fn opt_string(v: &Json, key: &str) -> Option<Option<String>> {
+    match v.get(key) {
+        Json::Null => Some(None),
+        other => Some(Some(other.str()?.to_string())),
+    }
+}
+
+/// An array field; missing or `null` reads as empty.
+fn list<T: FromJson>(v: &Json, key: &str) -> Option<Vec<T>> {
+    match v.get(key) {
+        Json::Null => Some(Vec::new()),
+        Json::Array(items) => items.iter().map(T::from_json).collect(),
+        _ => None,
+    }
+}
+
+impl FromJson for String {
+    fn from_json(v: &Json) -> Option<Self> {
+        v.str().map(str::to_string)
+    }
+}
+
+impl FromJson for SiteConfig {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(SiteConfig {
+            site_id: string(v, "site_id")?,
+            name: string(v, "name")?,
+            bot_name: string(v, "bot_name")?,
+            welcome_message: string(v, "welcome_message")?,
+            languages: list(v, "languages")?,
+            theme: Theme {
+                color: string(v.get("theme"), "color")?,
+            },
+            allowed_origins: list(v, "allowed_origins")?,
+        })
+    }
+}
+
+impl FromJson for VisitorToken {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(VisitorToken {
+            visitor_id: string(v, "visitor_id")?,
+            token: string(v, "token")?,
+            expires_at: string(v, "expires_at")?,
+        })
+    }
+}
+
+impl FromJson for Citation {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(Citation {
+            title: string(v, "title")?,
+            url: opt_string(v, "url")?,
+        })
+    }
+}
+
+impl FromJson for Message {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(Message {
+            id: string(v, "id")?,
+            conversation_id: string(v, "conversation_id")?,
+            seq: v.get("seq").int()?,
+            role: Role::parse(v.get("role").str()?)?,
+            content: string(v, "content")?,
+            html: string(v, "html")?,
+            citations: list(v, "citations")?,
+            incomplete: matches!(v.get("incomplete"), Json::Bool(true)),
+            client_message_id: opt_string(v, "client_message_id")?,
+            created_at: string(v, "created_at")?,
+        })
+    }
+}
+
+impl FromJson for Conversation {
+    fn from_json(v: &Json) -> Option<Self> {
+        let messages = match v.get("messages") {
+            Json::Null => None,
+            _ => Some(list(v, "messages")?),
+        };
+        Some(Conversation {
+            id: string(v, "id")?,
+            site_id: string(v, "site_id")?,
+            status: ConversationStatus::parse(v.get("status").str()?)?,
+            language: string(v, "language")?,
+            // The integrator's metadata is not the widget's to read.
+            metadata: Default::default(),
+            created_at: string(v, "created_at")?,
+            updated_at: string(v, "updated_at")?,
+            messages,
+        })
+    }
+}
+
+impl<T: FromJson> FromJson for Page<T> {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(Page {
+            items: list(v, "items")?,
+            next_cursor: opt_string(v, "next_cursor")?,
+        })
+    }
+}
+
+impl FromJson for PostMessageResponse {
+    fn from_json(v: &Json) -> Option<Self> {
+        let reply = v.get("reply");
+        Some(PostMessageResponse {
+            message: Message::from_json(v.get("message"))?,
+            reply: if reply.is_null() {
+                None
+            } else {
+                Some(Message::from_json(reply)?)
+            },
+        })
+    }
+}
+
+impl FromJson for AnswerDelta {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(AnswerDelta {
+            conversation_id: string(v, "conversation_id")?,
+            reply_to: v.get("reply_to").int()?,
+            index: u32::try_from(v.get("index").int()?).ok()?,
+            text: string(v, "text")?,
+        })
+    }
+}
+
+impl FromJson for StatusChanged {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(StatusChanged {
+            conversation_id: string(v, "conversation_id")?,
+            status: ConversationStatus::parse(v.get("status").str()?)?,
+        })
+    }
+}
+
+impl FromJson for MountConfig {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(MountConfig {
+            site: string(v, "site")?,
+            api: string(v, "api")?,
+            lang: string(v, "lang").unwrap_or_default(),
+            color: opt_string(v, "color")?,
+            open: matches!(v.get("open"), Json::Bool(true)),
+            user_id: opt_string(v, "user_id")?,
+            user_hash: opt_string(v, "user_hash")?,
+        })
+    }
+}
+
+/// A request body the widget sends, as JSON text.
+pub trait ToJson {
+    fn to_json(&self) -> String;
+}
+
+impl ToJson for CreateVisitor {
+    fn to_json(&self) -> String {
+        Writer::new()
+            .opt("user_id", self.user_id.as_deref())
+            .opt("user_hash", self.user_hash.as_deref())
+            .finish()
+    }
+}
+
+/// The widget never sends `initial_message` or `metadata`.
+impl ToJson for CreateConversation {
+    fn to_json(&self) -> String {
+        Writer::new()
+            .opt("language", self.language.as_deref())
+            .finish()
+    }
+}
+
+/// The widget posts as the visitor: no `role`.
+impl ToJson for PostMessage {
+    fn to_json(&self) -> String {
+        Writer::new()
+            .str("content", &self.content)
+            .opt("client_message_id", self.client_message_id.as_deref())
+            .opt("language", self.language.as_deref())
+            .finish()
+    }
+}
+
+impl ToJson for PostFeedback {
+    fn to_json(&self) -> String {
+        Writer::new()
+            .str("rating", self.rating.as_str())
+            .opt("comment", self.comment.as_deref())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lantern_shared::api::Rating;
+    use serde::{Serialize, de::DeserializeOwned};
+
+    /// What the server writes (serde) decodes to the same value here.
+    fn round_trip<T: FromJson + Serialize + PartialEq + std::fmt::Debug>(value: &T) {
+        let text = serde_json::to_string(value).expect("serialises");
+        assert_eq!(decode::<T>(&text).as_ref(), Some(value), "{text}");
+    }
+
+    /// What the widget writes is what the server's serde types accept
+    /// (they refuse unknown fields) and means the same.
+    fn accepted<T: ToJson + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+        let text = value.to_json();
+        let back: T = serde_json::from_str(&text).expect("the server accepts it");
+        assert_eq!(&back, value, "{text}");
+    }
+
+    fn message(seq: i64, role: Role) -> Message {
+        Message {
+            id: format!("m{seq}"),
+            conversation_id: "c1".into(),
+            seq,
+            role,
+            content: "**hi** \"there\"\n😀".into(),
+            html: "<p><strong>hi</strong></p>".into(),
+            citations: vec![
+                Citation {
+                    title: "Pricing".into(),
+                    url: Some("https://example.com/p?a=1&b=2".into()),
+                },
+                Citation {
+                    title: "No link".into(),
+                    url: None,
+                },
+            ],
+            incomplete: seq == 3,
+            client_message_id: (role == Role::User).then(|| "w1-2".into()),
+            created_at: "2026-11-22T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn decodes_the_servers_output_of_every_shape_it_reads() {
+        round_trip(&SiteConfig {
+            site_id: "demo".into(),
+            name: "Demo".into(),
+            bot_name: "Lantern".into(),
+            welcome_message: "Hi! مرحبا".into(),
+            languages: vec!["en".into(), "ar".into()],
+            theme: Theme {
+                color: "#2563eb".into(),
+            },
+            allowed_origins: vec!["*".into()],
+        });
+        round_trip(&VisitorToken {
+            visitor_id: "v".into(),
+            token: "lv_x".into(),
+            expires_at: "2026-11-23T00:00:00Z".into(),
+        });
+        for role in [Role::User, Role::Assistant, Role::Agent, Role::System] {
+            round_trip(&message(2, role));
+        }
+        round_trip(&message(3, Role::Assistant));
+        round_trip(&Conversation {
+            id: "c1".into(),
+            site_id: "demo".into(),
+            status: ConversationStatus::Handoff,
+            language: "en".into(),
+            metadata: serde_json::Value::Null,
+            created_at: "t".into(),
+            updated_at: "u".into(),
+            messages: Some(vec![message(1, Role::Assistant)]),
+        });
+        round_trip(&Page {
+            items: vec![message(1, Role::Assistant), message(2, Role::User)],
+            next_cursor: Some("2".into()),
+        });
+        round_trip(&Page::<Message> {
+            items: vec![],
+            next_cursor: None,
+        });
+        round_trip(&PostMessageResponse {
+            message: message(2, Role::User),
+            reply: Some(message(3, Role::Assistant)),
+        });
+        round_trip(&PostMessageResponse {
+            message: message(2, Role::User),
+            reply: None,
+        });
+        round_trip(&AnswerDelta {
+            conversation_id: "c1".into(),
+            reply_to: 2,
+            index: 7,
+            text: " wor".into(),
+        });
+        for status in [
+            ConversationStatus::Open,
+            ConversationStatus::Handoff,
+            ConversationStatus::Closed,
+        ] {
+            round_trip(&StatusChanged {
+                conversation_id: "c1".into(),
+                status,
+            });
+        }
+    }
+
+    #[test]
+    fn conversation_metadata_is_skipped_not_refused() {
+        let text = r#"{"id":"c","site_id":"s","status":"open","language":"en",
+            "metadata":{"plan":"pro","n":[1,2.5]},"created_at":"t","updated_at":"u"}"#;
+        let c: Conversation = decode(text).expect("decodes");
+        assert_eq!((c.id.as_str(), c.messages), ("c", None));
+    }
+
+    #[test]
+    fn wrong_shapes_are_refused() {
+        assert!(decode::<Message>(r#"{"id":"m"}"#).is_none());
+        let mut m = serde_json::to_value(message(2, Role::User)).expect("serialises");
+        m["role"] = "robot".into();
+        assert!(decode::<Message>(&m.to_string()).is_none());
+        m["role"] = "user".into();
+        m["seq"] = 2.5.into();
+        assert!(decode::<Message>(&m.to_string()).is_none());
+        assert!(
+            decode::<AnswerDelta>(r#"{"conversation_id":"c","reply_to":1,"index":-1,"text":""}"#)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn request_bodies_are_what_the_server_expects() {
+        accepted(&CreateVisitor::default());
+        accepted(&CreateVisitor {
+            user_id: Some("u-1".into()),
+            user_hash: Some("ab12".into()),
+        });
+        accepted(&CreateConversation {
+            language: Some("ar".into()),
+            ..Default::default()
+        });
+        accepted(&PostMessage {
+            content: "line 1\nline \"2\" \\ </script> \u{7} 😀".into(),
+            client_message_id: Some("w1-2".into()),
+            ..Default::default()
+        });
+        for rating in [Rating::Up, Rating::Down] {
+            accepted(&PostFeedback {
+                rating,
+                comment: None,
+            });
+        }
+    }
+}
