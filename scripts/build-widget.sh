@@ -3,16 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-wasm_env
+widget_env
 trunk build --release --offline --cargo-profile wasm-release --no-color >target/widget-build.log 2>&1 \
   || { cat target/widget-build.log; die "widget build failed"; }
 # Trunk copies loader.js as written; ship it minified (the source stays
 # readable). esbuild comes with wrangler in node_modules.
+# wasm-bindgen's JS glue is written for reading too: minify it as well.
 if command -v esbuild >/dev/null; then
   esbuild widget/loader.js --minify --target=es2017 --outfile=widget/dist/loader.js --log-level=warning \
     || die "minifying loader.js failed"
+  esbuild widget/dist/lantern-widget.js --minify --format=esm --target=es2020 \
+    --outfile=widget/dist/lantern-widget.js --allow-overwrite --log-level=warning \
+    || die "minifying the widget's JS glue failed"
 else
-  warn "esbuild not found: widget/dist/loader.js is not minified"
+  warn "esbuild not found: widget/dist/*.js are not minified"
 fi
 # `lantern serve` sends these to browsers that accept gzip (ServeDir's
 # precompressed files): the widget's weight on the wire is its gzip size.

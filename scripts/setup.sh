@@ -36,6 +36,13 @@ else
   fi
   echo debian >"$(wasm_mode_file)"
 fi
+# std's sources let the widget's build drop the panic machinery (see
+# widget_env in lib.sh); optional, so a failed download only warns.
+if [ "$(cat "$(wasm_mode_file)")" = rustup ] \
+   && [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/std" ] \
+   && ! timeout 90 rustup component add rust-src >/dev/null 2>&1; then
+  warn "could not fetch rust-src: the widget will be built with its panic machinery"
+fi
 
 # --- cargo-installed tools, reused when present at the right version ------
 cargo_tool() { # binary version crate [extra cargo install args]

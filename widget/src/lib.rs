@@ -6,6 +6,7 @@
 
 mod actions;
 mod chat;
+mod codec;
 mod composer;
 pub mod config;
 mod hooks;
@@ -51,7 +52,6 @@ impl Widget {
 /// Renders the app into `el` (inside the loader's shadow root).
 #[wasm_bindgen]
 pub fn mount(el: web_sys::HtmlElement, config: String, hooks: JsValue) -> Widget {
-    console_error_panic_hook::set_once();
     hooks::set(hooks);
     let owner = Owner::new();
     let chat = owner.with(|| Chat::new(MountConfig::parse(&config)));
