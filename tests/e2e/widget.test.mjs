@@ -2,93 +2,20 @@
 // pages are served on the server's own origin through page.route, so the
 // server's same-origin rule admits the visitor; every API call goes to the
 // real `lantern serve`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, startLantern, launchBrowser } from './support.mjs';
+import { startLantern } from './support.mjs';
+import {
+  SHOTS, W, env, useWidgetEnv, newHost, launcher, panel, input, openPanel,
+  waitForConversation, send, ask, shadowActive, ownSite,
+} from './widget-support.mjs';
 
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-const W = '#lantern-widget';
-let server;
-let browser;
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  server = await startLantern();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** A host page on the server's origin with the embed tag (and extras). */
-function hostHtml({ lang = 'en', dir = '', attrs = '', css = '', body = '<h1>Host page</h1>', site = 'demo', srv = server } = {}) {
-  return `<!doctype html><html lang="${lang}"${dir ? ` dir="${dir}"` : ''}><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><style>${css}</style></head>
-<body>${body}<script src="${srv.base}/widget/loader.js" data-site="${site}" ${attrs} async></script></body></html>`;
-}
-
-/** A fresh context (own localStorage) with a host page at `path`. */
-async function newHost(opts = {}, ctxOpts = {}, srv = server) {
-  const context = await browser.newContext(ctxOpts);
-  const page = await context.newPage();
-  const problems = { errors: [], dialogs: [] };
-  page.on('pageerror', (e) => problems.errors.push(String(e)));
-  page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
-  const path = opts.path ?? '/host';
-  await page.route(`${srv.base}${path}`, (r) =>
-    r.fulfill({ contentType: 'text/html; charset=utf-8', body: hostHtml({ ...opts, srv }) }));
-  await page.goto(`${srv.base}${path}`);
-  await page.locator(`${W} .lantern-launcher`).waitFor({ state: 'visible' });
-  return { context, page, problems };
-}
-
-const launcher = (page) => page.locator(`${W} .lantern-launcher`);
-const panel = (page) => page.locator(`${W} section.panel`);
-const input = (page) => page.locator(`${W} textarea`);
-
-async function openPanel(page) {
-  await launcher(page).click();
-  await input(page).waitFor({ state: 'visible', timeout: 20_000 });
-}
-
-/** Waits until the conversation is there (the welcome message is its first). */
-async function waitForConversation(page, site = 'demo') {
-  await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
-  await page.waitForFunction((s) =>
-    !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
-}
-
-async function send(page, text) {
-  await input(page).fill(text);
-  await input(page).press('Enter');
-}
-
-/** Sends `text` and waits for the reply after it (a new assistant message). */
-async function ask(page, text) {
-  const replies = page.locator(`${W} .log .msg.assistant .html`);
-  const before = await replies.count();
-  await send(page, text);
-  await page.locator(`${W} .log .msg.user`, { hasText: text.slice(0, 20) }).first().waitFor();
-  await replies.nth(before).waitFor({ timeout: 20_000 });
-  await page.locator(`${W} .typing`).waitFor({ state: 'detached', timeout: 20_000 });
-  return (await replies.nth(before).innerText()).trim();
-}
-
-const shadowActive = (page) => page.evaluate(() => {
-  const host = document.getElementById('lantern-widget');
-  const a = host.shadowRoot.activeElement;
-  return { hostFocused: document.activeElement === host, tag: a?.tagName ?? null, cls: a?.className ?? null };
-});
+useWidgetEnv();
 
 test('the loader is small, loads no app until opened, and the click opens an interactive panel', async () => {
-  const res = await fetch(`${server.base}/widget/loader.js`);
+  const res = await fetch(`${env.server.base}/widget/loader.js`);
   assert.equal(res.status, 200);
   const gz = gzipSync(Buffer.from(await res.arrayBuffer()), { level: 9 }).length;
   assert.ok(gz <= 2048, `loader.js is ${gz} bytes gzipped (budget 2048)`);
@@ -125,11 +52,11 @@ test('the loader is small, loads no app until opened, and the click opens an int
 });
 
 test('the demo page embeds the widget and opening it mounts the app', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.base}/`);
+  await page.goto(`${env.server.base}/`);
   await openPanel(page);
   assert.equal(await panel(page).getAttribute('data-lantern-app'), 'demo');
   await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
@@ -344,16 +271,9 @@ test('screenshots: desktop, mobile (full screen), dark', async () => {
 });
 
 test('an agent reply arrives live through the events stream, raising the badge while closed', async () => {
-  // A server of our own, so the CLI can create a site (and its admin key) in
-  // the same database.
-  const dir = mkdtempSync(join(tmpdir(), 'lantern-widget-'));
-  const env = { DATABASE_URL: `sqlite://${join(dir, 'live.db')}` };
-  const srv = await startLantern(env);
+  const own = await ownSite('Live');
+  const { srv, site, key } = own;
   try {
-    const bin = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
-    const out = execFileSync(bin, ['site', 'create', '--name', 'Live', '--origin', srv.base, '--json'],
-      { env: { ...process.env, ...env, LANTERN_LOG: 'warn' } }).toString();
-    const { site_id: site, admin_key: key } = JSON.parse(out.trim().split('\n').pop());
 
     const { context, page, problems } = await newHost({ site }, {}, srv);
     await openPanel(page);
@@ -382,8 +302,7 @@ test('an agent reply arrives live through the events stream, raising the badge w
     assert.deepEqual(problems.errors, []);
     await context.close();
   } finally {
-    await srv.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await own.stop();
   }
 });
 

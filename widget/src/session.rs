@@ -13,8 +13,21 @@ use crate::config::safe_color;
 use crate::http::{ApiError, Call, Fut, sleep};
 use crate::{hooks, store};
 
-/// Renew a token this long (ms) before it expires.
+/// A token this close (ms) to its expiry is not used any more.
 const TOKEN_MARGIN_MS: f64 = 60_000.0;
+
+/// A token this close (ms) to its expiry is exchanged for a fresh one
+/// (`POST /visitors/refresh`): a week of the 30 days a token lives.
+const REFRESH_WITHIN_MS: f64 = 7.0 * 86_400_000.0;
+
+/// Keeps a new token in memory and in storage; returns it.
+fn save(site: &str, user: &str, v: VisitorToken) -> String {
+    store::set(site, store::TOKEN, &v.token);
+    store::set(site, store::TOKEN_EXPIRES, &v.expires_at);
+    store::set(site, store::USER, user);
+    session(|s| s.token = Some(v.token.clone()));
+    v.token
+}
 
 impl Chat {
     /// Makes sure config and a conversation are loaded; safe to call again
@@ -90,24 +103,28 @@ impl Chat {
 
     async fn token_inner(self) -> Result<String, ApiError> {
         let site = self.site_id();
-        let now = js_sys::Date::now();
-        let fresh = |exp: Option<String>| {
-            let t = exp.map_or(f64::NAN, |e| js_sys::Date::parse(&e));
-            t.is_nan() || t - TOKEN_MARGIN_MS > now
-        };
         let user = config(|c| c.user_id.clone()).unwrap_or_default();
         let same_user = store::get(&site, store::USER).unwrap_or_default() == user;
-        if let Some(t) = session(|s| s.token.clone())
-            && fresh(store::get(&site, store::TOKEN_EXPIRES))
-        {
-            return Ok(t);
-        }
-        if same_user
-            && let Some(t) = store::get(&site, store::TOKEN)
-            && fresh(store::get(&site, store::TOKEN_EXPIRES))
-        {
-            session(|s| s.token = Some(t.clone()));
-            return Ok(t);
+        let held = session(|s| s.token.clone())
+            .or_else(|| same_user.then(|| store::get(&site, store::TOKEN)).flatten());
+        // Unknown expiry (NaN) counts as far off: the server has the last word.
+        let left = store::get(&site, store::TOKEN_EXPIRES)
+            .map_or(f64::NAN, |e| js_sys::Date::parse(&e) - js_sys::Date::now());
+        if let Some(t) = held.filter(|_| left.is_nan() || left > TOKEN_MARGIN_MS) {
+            if left.is_nan() || left > REFRESH_WITHIN_MS {
+                session(|s| s.token = Some(t.clone()));
+                return Ok(t);
+            }
+            // Close to expiry: renew it, so the visitor (and the open
+            // conversation, which is theirs alone) outlives this token.
+            let call = Call::new("POST", self.url(routes::VISITOR_REFRESH), Some(&t));
+            match call.fetch_json::<VisitorToken>().await {
+                Ok(v) => return Ok(save(&site, &user, v)),
+                // Revoked or unknown: only a new visitor will do.
+                Err(ApiError::Status(401 | 403)) => {}
+                // Offline, say: the token is still good for a while.
+                Err(_) => return Ok(t),
+            }
         }
         let body = config(|c| CreateVisitor {
             user_id: c.user_id.clone(),
@@ -118,11 +135,7 @@ impl Chat {
             .json(&body)
             .fetch_json()
             .await?;
-        store::set(&site, store::TOKEN, &v.token);
-        store::set(&site, store::TOKEN_EXPIRES, &v.expires_at);
-        store::set(&site, store::USER, &user);
-        session(|s| s.token = Some(v.token.clone()));
-        Ok(v.token)
+        Ok(save(&site, &user, v))
     }
 
     /// The conversation language: the page's, when the site answers in it.
@@ -228,15 +241,19 @@ impl Chat {
     }
 
     /// `Lantern.identify`: another signed-in user gets their own visitor.
+    /// The same user with another hash counts as new too: the first hash
+    /// may have been refused.
     pub fn identify(self, user_id: String, user_hash: String) {
-        let same = config(|c| c.user_id.as_deref() == Some(user_id.as_str()));
-        config(|c| {
-            c.user_id = (!user_id.is_empty()).then_some(user_id);
-            c.user_hash = (!user_hash.is_empty()).then_some(user_hash);
-        });
+        let user_id = (!user_id.is_empty()).then_some(user_id);
+        let user_hash = (!user_hash.is_empty()).then_some(user_hash);
+        let same = config(|c| c.user_id == user_id && c.user_hash == user_hash);
         if same {
             return;
         }
+        config(|c| {
+            c.user_id = user_id;
+            c.user_hash = user_hash;
+        });
         let site = self.site_id();
         for k in [store::TOKEN, store::TOKEN_EXPIRES, store::CONVERSATION] {
             store::remove(&site, k);

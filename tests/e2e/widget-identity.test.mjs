@@ -1,0 +1,105 @@
+// Who the visitor is, across time and sign-ins: a token close to expiry is
+// renewed without losing the conversation, and `Lantern.identify` switches
+// to a verified user's own visitor (refusing a wrong hash). Real server,
+// real Chromium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import {
+  W, env, useWidgetEnv, newHost, input, openPanel, waitForConversation, ask, ownSite,
+} from './widget-support.mjs';
+
+useWidgetEnv();
+
+const stored = (page, site, name) =>
+  page.evaluate(([s, n]) => localStorage.getItem(`lantern:${s}:${n}`), [site, name]);
+
+test('a token close to expiry is renewed: same visitor, same conversation', async () => {
+  const { context, page, problems } = await newHost();
+  await openPanel(page);
+  await waitForConversation(page);
+  await ask(page, 'Remember this question');
+  const conv = await stored(page, 'demo', 'conv');
+  const oldToken = await stored(page, 'demo', 'token');
+  // Two days left of its thirty: inside the widget's renewal window.
+  await page.evaluate(() => localStorage.setItem('lantern:demo:token_expires',
+    new Date(Date.now() + 2 * 86_400_000).toISOString()));
+
+  const calls = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/visitors(\/refresh)?$/.test(r.url())) calls.push(new URL(r.url()).pathname);
+  });
+  await page.reload();
+  await input(page).waitFor({ state: 'visible', timeout: 20_000 });
+  await page.locator(`${W} .log .msg.user`, { hasText: 'Remember this question' }).waitFor({ timeout: 15_000 });
+  await page.waitForFunction((t) => localStorage.getItem('lantern:demo:token') !== t, oldToken, { timeout: 10_000 });
+
+  assert.deepEqual(calls, ['/api/v1/visitors/refresh'], 'renewed once, no new visitor');
+  assert.equal(await stored(page, 'demo', 'conv'), conv, 'the conversation is kept');
+  const expires = Date.parse(await stored(page, 'demo', 'token_expires'));
+  assert.ok(expires - Date.now() > 20 * 86_400_000, `the new token runs for weeks (${new Date(expires).toISOString()})`);
+  // The renewed token is the same visitor's: it can read the conversation.
+  const token = await stored(page, 'demo', 'token');
+  const res = await fetch(`${env.server.base}/api/v1/conversations/${conv}`, {
+    headers: { authorization: `Bearer ${token}`, origin: env.server.base },
+  });
+  assert.equal(res.status, 200, await res.text());
+  // And the next message goes through with it.
+  assert.ok((await ask(page, 'Still there?')).length > 0);
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('Lantern.identify: a wrong hash is refused, the right one gets the user\'s own visitor on every device', async () => {
+  const own = await ownSite('Identity');
+  const { srv, site, key } = own;
+  try {
+    const issued = await fetch(`${srv.base}/api/v1/sites/${site}/identity-secret`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}` },
+    });
+    const body = await issued.text();
+    assert.equal(issued.status, 201, body);
+    const { secret } = JSON.parse(body);
+    const hash = createHmac('sha256', secret).update('user-42').digest('hex');
+
+    const { context, page, problems } = await newHost({ site }, {}, srv);
+    await openPanel(page);
+    await waitForConversation(page, site);
+    const anonymous = await stored(page, site, 'conv');
+
+    await page.evaluate(() => window.Lantern.identify({ user_id: 'user-42', user_hash: 'ab'.repeat(32) }));
+    await page.locator(`${W} .notice[role="alert"]`).waitFor({ timeout: 10_000 });
+    assert.equal(await stored(page, site, 'conv'), null, 'the anonymous conversation is not the user\'s');
+    assert.equal(await stored(page, site, 'token'), null, 'a refused identity gets no token');
+
+    await page.evaluate((h) => window.Lantern.identify({ user_id: 'user-42', user_hash: h }), hash);
+    await page.waitForFunction((s) => !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
+    await page.locator(`${W} .notice`).waitFor({ state: 'detached', timeout: 10_000 });
+    const mine = await stored(page, site, 'conv');
+    assert.notEqual(mine, anonymous);
+    assert.equal(await stored(page, site, 'user'), 'user-42');
+    await ask(page, 'Signed in now');
+
+    // Another device, the same signed-in user: the same visitor, so the
+    // token it gets can read the first device's conversation.
+    const other = await newHost({ site }, {}, srv);
+    await other.page.evaluate((h) => window.Lantern.identify({ user_id: 'user-42', user_hash: h }), hash);
+    await openPanel(other.page);
+    await waitForConversation(other.page, site);
+    const token = await stored(other.page, site, 'token');
+    const res = await fetch(`${srv.base}/api/v1/conversations/${mine}`, {
+      headers: { authorization: `Bearer ${token}`, origin: srv.base },
+    });
+    assert.equal(res.status, 200, await res.text());
+    // While the anonymous visitor's conversation stays out of reach.
+    const foreign = await fetch(`${srv.base}/api/v1/conversations/${anonymous}`, {
+      headers: { authorization: `Bearer ${token}`, origin: srv.base },
+    });
+    assert.equal(foreign.status, 404);
+    assert.deepEqual([...problems.errors, ...other.problems.errors], []);
+    await other.context.close();
+    await context.close();
+  } finally {
+    await own.stop();
+  }
+});

@@ -1,0 +1,110 @@
+// Helpers shared by the widget's browser tests: host pages on the server's
+// own origin (so its same-origin rule admits the visitor), the panel's
+// controls, and a server with a site of the test's own.
+import { before, after } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startLantern, launchBrowser } from './support.mjs';
+
+export const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+export const W = '#lantern-widget';
+
+/** The server and browser of the current test file, set by `useWidgetEnv`. */
+export const env = { server: null, browser: null };
+
+/** Registers the file's set-up: one `lantern serve` and one Chromium. */
+export function useWidgetEnv() {
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    env.server = await startLantern();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+}
+
+/** A host page on the server's origin with the embed tag (and extras). */
+export function hostHtml({ lang = 'en', dir = '', attrs = '', css = '', body = '<h1>Host page</h1>', site = 'demo', srv = env.server } = {}) {
+  return `<!doctype html><html lang="${lang}"${dir ? ` dir="${dir}"` : ''}><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>${css}</style></head>
+<body>${body}<script src="${srv.base}/widget/loader.js" data-site="${site}" ${attrs} async></script></body></html>`;
+}
+
+/** A fresh context (own localStorage) with a host page at `path`. */
+export async function newHost(opts = {}, ctxOpts = {}, srv = env.server) {
+  const context = await env.browser.newContext(ctxOpts);
+  const page = await context.newPage();
+  const problems = { errors: [], dialogs: [] };
+  page.on('pageerror', (e) => problems.errors.push(String(e)));
+  page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  const path = opts.path ?? '/host';
+  await page.route(`${srv.base}${path}`, (r) =>
+    r.fulfill({ contentType: 'text/html; charset=utf-8', body: hostHtml({ ...opts, srv }) }));
+  await page.goto(`${srv.base}${path}`);
+  await page.locator(`${W} .lantern-launcher`).waitFor({ state: 'visible' });
+  return { context, page, problems };
+}
+
+export const launcher = (page) => page.locator(`${W} .lantern-launcher`);
+export const panel = (page) => page.locator(`${W} section.panel`);
+export const input = (page) => page.locator(`${W} textarea`);
+
+export async function openPanel(page) {
+  await launcher(page).click();
+  await input(page).waitFor({ state: 'visible', timeout: 20_000 });
+}
+
+/** Waits until the conversation is there (the welcome message is its first). */
+export async function waitForConversation(page, site = 'demo') {
+  await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
+  await page.waitForFunction((s) =>
+    !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
+}
+
+export async function send(page, text) {
+  await input(page).fill(text);
+  await input(page).press('Enter');
+}
+
+/** Sends `text` and waits for the reply after it (a new assistant message). */
+export async function ask(page, text) {
+  const replies = page.locator(`${W} .log .msg.assistant .html`);
+  const before = await replies.count();
+  await send(page, text);
+  await page.locator(`${W} .log .msg.user`, { hasText: text.slice(0, 20) }).first().waitFor();
+  await replies.nth(before).waitFor({ timeout: 20_000 });
+  await page.locator(`${W} .typing`).waitFor({ state: 'detached', timeout: 20_000 });
+  return (await replies.nth(before).innerText()).trim();
+}
+
+export const shadowActive = (page) => page.evaluate(() => {
+  const host = document.getElementById('lantern-widget');
+  const a = host.shadowRoot.activeElement;
+  return { hostFocused: document.activeElement === host, tag: a?.tagName ?? null, cls: a?.className ?? null };
+});
+
+/**
+ * A server on a database of its own with a site created by the CLI (which
+ * needs the same database): `{ srv, site, key, stop }`, `key` being the
+ * site's admin key.
+ */
+export async function ownSite(name) {
+  const dir = mkdtempSync(join(tmpdir(), 'lantern-widget-'));
+  const dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'own.db')}` };
+  const srv = await startLantern(dbEnv);
+  const bin = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
+  const out = execFileSync(bin, ['site', 'create', '--name', name, '--origin', srv.base, '--json'],
+    { env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } }).toString();
+  const { site_id: site, admin_key: key } = JSON.parse(out.trim().split('\n').pop());
+  return {
+    srv, site, key,
+    async stop() {
+      await srv.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
