@@ -6,6 +6,7 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 
 use crate::chat::Chat;
+use crate::icons;
 
 #[component]
 pub fn Composer(chat: Chat, input: NodeRef<Textarea>) -> impl IntoView {
@@ -31,9 +32,8 @@ pub fn Composer(chat: Chat, input: NodeRef<Textarea>) -> impl IntoView {
                         send();
                     }
                 }></textarea>
-            <button type="submit" class="send" aria-label=chat.t.send title=chat.t.send
+            <button type="submit" class="send" aria-label=chat.t.send title=chat.t.send inner_html=icons::SEND
                 disabled=move || chat.sending.get()>
-                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20.5 21 12 3 3.5V10l12 2-12 2z"/></svg>
             </button>
         </form>
     }

@@ -12,6 +12,7 @@ pub mod config;
 mod hooks;
 mod http;
 pub mod i18n;
+mod icons;
 mod json;
 mod live;
 mod message;

@@ -6,6 +6,7 @@ use lantern_shared::api::{Citation, Message, Rating, Role};
 use leptos::prelude::*;
 
 use crate::chat::Chat;
+use crate::icons;
 
 /// Only web links become `href`s: a `javascript:` URL in a citation would
 /// run in the host page.
@@ -61,8 +62,8 @@ fn Rate(chat: Chat, id: String) -> impl IntoView {
         };
         view! {
             <button type="button" class=class aria-label=label title=label aria-pressed=pressed
+                inner_html=icons::THUMB
                 on:click=move |_| chat.rate(b.clone(), rating)>
-                <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M1 21h4V9H1zm22-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.5-1.1L14.2 1 7.6 7.6C7.2 8 7 8.5 7 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7c.1-.3.2-.5.2-.8z"/></svg>
             </button>
         }
     };

@@ -10,9 +10,9 @@ use lantern_shared::api::ConversationStatus;
 
 use crate::chat::{Chat, config};
 use crate::composer::Composer;
-use crate::hooks;
 use crate::i18n::is_rtl;
 use crate::message::Bubble;
+use crate::{hooks, icons};
 
 const STYLE: &str = include_str!("style.css");
 
@@ -101,24 +101,25 @@ pub fn Panel(chat: Chat) -> impl IntoView {
             on:keydown=move |ev| if ev.key() == "Escape" { ev.stop_propagation(); close() }>
             <header class="head">
                 <h2 id="lantern-title">{title}</h2>
-                <button type="button" class="icon" aria-label=t.human title=t.human
+                <button type="button" class="icon" aria-label=t.human title=t.human inner_html=icons::HUMAN
                     on:click=move |_| chat.handoff()>
-                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z"/></svg>
                 </button>
-                <button type="button" class="icon" aria-label=t.new_chat title=t.new_chat
+                <button type="button" class="icon" aria-label=t.new_chat title=t.new_chat inner_html=icons::NEW
                     on:click=move |_| chat.new_conversation()>
-                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z"/></svg>
                 </button>
-                <button type="button" class="icon" aria-label=t.minimise title=t.minimise
+                <button type="button" class="icon" aria-label=t.minimise title=t.minimise inner_html=icons::MINIMISE
                     on:click=move |_| close()>
-                    <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 11h14v2H5z"/></svg>
                 </button>
             </header>
             <div class="log" role="log" aria-live="polite" aria-label=t.messages node_ref=log tabindex="0">
                 {welcome}
-                <For each=move || chat.messages.get() key=|m| m.id.clone() let:m>
-                    <Bubble chat=chat m=m/>
-                </For>
+                // By position, not keyed: messages are appended (rarely
+                // inserted), so a rebuild compares and keeps the DOM of
+                // those already shown, and `<For>`'s keyed diffing would
+                // cost every visitor 3.5 KB of wasm.
+                {move || chat.messages.get().into_iter()
+                    .map(|m| view! { <Bubble chat=chat m=m/> })
+                    .collect_view()}
                 {pending}
                 {drafts}
                 {move || typing().then(|| view! {
