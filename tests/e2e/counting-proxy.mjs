@@ -1,6 +1,7 @@
-// A tiny HTTP proxy on loopback between the edge worker and the origin: it
-// counts what reaches the origin and can hold an SSE stream back after its
-// first `answer.delta` chunk, to prove the worker does not buffer.
+// A tiny HTTP proxy on loopback in front of the origin: it counts what
+// reaches the origin, can hold an SSE stream back after its first
+// `answer.delta` chunk (to prove the edge worker does not buffer), and can
+// cut a streamed POST there, as a network blip would.
 import { createServer, request } from 'node:http';
 
 export async function startCountingProxy(targetBase) {
@@ -8,6 +9,8 @@ export async function startCountingProxy(targetBase) {
   const seen = [];
   let holdStreams = false;
   const held = [];
+  let cutNext = false;
+  let cuts = 0;
 
   const server = createServer((req, res) => {
     seen.push({ method: req.method, path: req.url, headers: req.headers });
@@ -20,6 +23,20 @@ export async function startCountingProxy(targetBase) {
     }, (upRes) => {
       res.writeHead(upRes.statusCode, upRes.headers);
       const isSse = String(upRes.headers['content-type'] ?? '').includes('text/event-stream');
+      if (isSse && cutNext && req.method === 'POST') {
+        // Passes the stream on up to its first delta, then drops both
+        // connections: the browser sees the body end mid-stream.
+        cutNext = false;
+        upRes.on('data', (chunk) => {
+          res.write(chunk);
+          if (String(chunk).includes('answer.delta')) {
+            cuts += 1;
+            res.socket.end();
+            upRes.destroy();
+          }
+        });
+        return;
+      }
       if (!isSse || !holdStreams) {
         upRes.pipe(res);
         return;
@@ -60,6 +77,10 @@ export async function startCountingProxy(targetBase) {
     seen,
     /** From now on, SSE responses pause after their first delta chunk. */
     holdStreams(on = true) { holdStreams = on; },
+    /** The next streamed POST is cut after its first delta. */
+    cutNextStream() { cutNext = true; },
+    /** How many streams were cut. */
+    cuts: () => cuts,
     /** Streams currently held back. */
     heldCount: () => held.length,
     releaseAll() { while (held.length) held.shift()(); },

@@ -88,14 +88,14 @@ export const shadowActive = (page) => page.evaluate(() => {
 });
 
 /**
- * A server on a database of its own with a site created by the CLI (which
- * needs the same database): `{ srv, site, key, stop }`, `key` being the
- * site's admin key.
+ * A server (with `extraEnv`) on a database of its own with a site created by
+ * the CLI (which needs the same database): `{ srv, site, key, stop }`, `key`
+ * being the site's admin key.
  */
-export async function ownSite(name) {
+export async function ownSite(name, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'lantern-widget-'));
   const dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'own.db')}` };
-  const srv = await startLantern(dbEnv);
+  const srv = await startLantern({ ...dbEnv, ...extraEnv });
   const bin = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
   const out = execFileSync(bin, ['site', 'create', '--name', name, '--origin', srv.base, '--json'],
     { env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } }).toString();
@@ -106,5 +106,36 @@ export async function ownSite(name) {
       await srv.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A stand-in for an OpenAI-compatible provider on loopback (the outside
+ * LLM, not Lantern) that writes `pieces` as chat.completion.chunk events,
+ * `gapMs` apart. `env` points a Lantern server at it.
+ */
+export async function standInLlm(pieces, gapMs = 250) {
+  const { createServer } = await import('node:http');
+  const llm = createServer((req, res) => {
+    req.resume();
+    req.on('end', async () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const p of pieces) {
+        res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`);
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+      res.write(`data: ${JSON.stringify({ id: 'c', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise((ok) => llm.listen(0, '127.0.0.1', ok));
+  return {
+    env: {
+      LANTERN_LLM_PROVIDER: 'openai',
+      LANTERN_LLM_BASE_URL: `http://127.0.0.1:${llm.address().port}/v1`,
+      LANTERN_LLM_API_KEY: 'test',
+      LANTERN_LLM_MODEL: 'stand-in',
+    },
+    close: () => llm.close(),
   };
 }
