@@ -248,7 +248,9 @@ test('thumbs up on a reply and talk to a human', async () => {
 test('screenshots: desktop, mobile (full screen), dark', async () => {
   const desk = await newHost({}, { viewport: { width: 1280, height: 800 } });
   await openPanel(desk.page);
-  await desk.page.locator(`${W} .log .msg, ${W} .notice`).first().waitFor({ timeout: 15_000 });
+  await waitForConversation(desk.page);
+  // A real exchange, so the picture shows a reply with its sources and thumbs.
+  await ask(desk.page, 'How do I embed the widget?');
   await desk.page.screenshot({ path: join(SHOTS, 'desktop.png') });
   const dbox = await panel(desk.page).boundingBox();
   assert.ok(dbox.width < 400 && dbox.x > 640, 'a corner panel on desktop');
@@ -264,7 +266,8 @@ test('screenshots: desktop, mobile (full screen), dark', async () => {
 
   const dark = await newHost({}, { colorScheme: 'dark' });
   await openPanel(dark.page);
-  await dark.page.locator(`${W} .log .msg, ${W} .notice`).first().waitFor({ timeout: 15_000 });
+  await waitForConversation(dark.page);
+  await ask(dark.page, 'Does Lantern support dark mode?');
   await dark.page.screenshot({ path: join(SHOTS, 'dark.png') });
   assert.equal(await panel(dark.page).evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(17, 24, 39)');
   await dark.context.close();
