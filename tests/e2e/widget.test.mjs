@@ -408,3 +408,26 @@ test('rate limited by the real server: the visitor is told how long to wait', as
     await srv.stop();
   }
 });
+
+test('the tag\'s options: data-position, data-color, data-lang and data-open', async () => {
+  const { context, page, problems } = await newHost({
+    attrs: 'data-position="left" data-color="rgb(225, 29, 72)" data-lang="fr" data-open',
+  });
+  // data-open: the panel opens on load, without a click.
+  await input(page).waitFor({ state: 'visible', timeout: 20_000 });
+  const box = await launcher(page).boundingBox();
+  assert.ok(box.x < 100, `launcher on the left (x = ${box.x})`);
+  const pbox = await panel(page).boundingBox();
+  assert.ok(pbox.x < 100, `panel on the left (x = ${pbox.x})`);
+  assert.equal(await launcher(page).getAttribute('aria-label'), 'Fermer le chat');
+  assert.equal(await panel(page).getAttribute('lang'), 'fr');
+  assert.equal(await input(page).getAttribute('placeholder'), 'Posez une question…');
+  const colours = await page.evaluate(() => {
+    const root = document.getElementById('lantern-widget').shadowRoot;
+    const bg = (sel) => getComputedStyle(root.querySelector(sel)).backgroundColor;
+    return [bg('.lantern-launcher'), bg('.head')];
+  });
+  assert.deepEqual(colours, ['rgb(225, 29, 72)', 'rgb(225, 29, 72)'], 'data-color beats the site\'s colour');
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
