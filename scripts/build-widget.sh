@@ -4,6 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 widget_env
+# Trunk runs cargo offline (so it never fetches tools of its own): download
+# the crates first, the standard library's own ones too when build-std
+# compiles it from source. Quick when everything is already here.
+cargo fetch --locked --quiet || die "could not download the widget's crates"
+if [ -n "${CARGO_UNSTABLE_BUILD_STD:-}" ]; then
+  cargo fetch --locked --quiet \
+    --manifest-path "$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml" \
+    || die "could not download the standard library's crates (needed by build-std)"
+fi
 trunk build --release --offline --cargo-profile wasm-release --no-color >target/widget-build.log 2>&1 \
   || { cat target/widget-build.log; die "widget build failed"; }
 # Trunk copies loader.js as written; ship it minified (the source stays
