@@ -38,6 +38,10 @@ pub struct Settings {
     /// `LANTERN_WEBHOOK_RETRY_BASE_MS`: the first retry wait of a failed
     /// webhook delivery; each further retry waits twice as long.
     pub webhook_retry_base_ms: u64,
+    /// `LANTERN_WEBHOOK_ALLOW_PRIVATE`: webhook receivers may be on loopback
+    /// or private networks (off: a site's admin could otherwise make the
+    /// server call into the operator's own network).
+    pub webhook_allow_private: bool,
     /// `LANTERN_LLM_*`: the LLM that writes answers; `None` answers from
     /// the knowledge base alone.
     pub llm: Option<LlmSettings>,
@@ -136,6 +140,7 @@ impl Default for Settings {
             request_timeout_secs: 60,
             shutdown_grace_secs: 20,
             webhook_retry_base_ms: 1000,
+            webhook_allow_private: false,
             llm: None,
         }
     }
@@ -253,6 +258,18 @@ impl Settings {
             s.webhook_retry_base_ms as u32,
             1..=3_600_000,
         )?);
+        if let Some(v) = get("LANTERN_WEBHOOK_ALLOW_PRIVATE") {
+            s.webhook_allow_private = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" | "" => false,
+                _ => {
+                    return Err(SettingsError {
+                        variable: "LANTERN_WEBHOOK_ALLOW_PRIVATE",
+                        problem: format!("must be true or false, not {v:?}"),
+                    });
+                }
+            };
+        }
         s.llm = llm_from(&get)?;
         Ok(s)
     }

@@ -71,7 +71,10 @@ pub async fn build_with_shutdown(
     let webhooks = WebhookStore::new(pool);
     webhooks::worker::spawn(
         webhooks.clone(),
-        settings.webhook_retry_base_ms,
+        webhooks::worker::Options {
+            retry_base_ms: settings.webhook_retry_base_ms,
+            allow_private: settings.webhook_allow_private,
+        },
         closing.clone(),
     )
     .context("cannot start the webhook worker")?;

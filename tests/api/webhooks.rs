@@ -158,7 +158,11 @@ async fn wait_for(
 
 /// Every event type arrives signed; a delivery survives two 500s.
 async fn events_arrive_signed_after_retries(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |s| s.webhook_retry_base_ms = 50).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        s.webhook_retry_base_ms = 50;
+        s.webhook_allow_private = true; // the receivers are on loopback
+    })
+    .await;
     let site = app.site().await;
     // A flaky receiver of one event type, and a healthy one of all three.
     let (flaky, flaky_url) = Receiver::start(2).await;
@@ -271,7 +275,11 @@ on_both_backends!(
 
 /// A receiver that never accepts: eight attempts, then `failed`.
 async fn deliveries_fail_after_eight_attempts(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |s| s.webhook_retry_base_ms = 5).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        s.webhook_retry_base_ms = 5;
+        s.webhook_allow_private = true;
+    })
+    .await;
     let site = app.site().await;
     let (_receiver, url) = Receiver::start(usize::MAX).await;
     let hook = register(
@@ -308,7 +316,7 @@ on_both_backends!(
 
 /// Validation, listing without secrets, deletion, and who may do it.
 async fn endpoints_are_validated_and_owned(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, |s| s.webhook_allow_private = true).await;
     let site = app.site().await;
     let other = app.site().await;
     let path = format!("/api/v1/sites/{}/webhooks", site.id);
@@ -385,4 +393,55 @@ async fn endpoints_are_validated_and_owned(backend: Backend) {
 on_both_backends!(
     validated_and_owned,
     super::endpoints_are_validated_and_owned
+);
+
+/// By default a site's admin cannot point webhooks into the operator's own
+/// network: loopback, private and link-local receivers are refused, and the
+/// refusal says how the operator can allow them.
+async fn private_receivers_are_refused_by_default(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    let path = format!("/api/v1/sites/{}/webhooks", site.id);
+    for url in [
+        "http://127.0.0.1:9/x",
+        "http://localhost:9/x",
+        "http://[::1]:9/x",
+        "https://10.1.2.3/x",
+        "https://169.254.169.254/latest/meta-data",
+    ] {
+        let body = json!({"url": url, "events": ["message.created"]});
+        let env = assert_envelope(
+            app.post_json(&path, &site.admin_key, &body).await,
+            400,
+            "validation_failed",
+        )
+        .await;
+        let problem = env["details"][0]["problem"].as_str().unwrap_or_default();
+        assert!(
+            problem.contains("LANTERN_WEBHOOK_ALLOW_PRIVATE"),
+            "{url}: {env}"
+        );
+    }
+    // Nothing was registered.
+    let list: Value = app
+        .get_auth(&path, &site.admin_key)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+    // A public receiver is still fine.
+    register(
+        &app,
+        &site.id,
+        &site.admin_key,
+        "https://hooks.example.com/x",
+        &["message.created"],
+    )
+    .await;
+}
+
+on_both_backends!(
+    private_refused,
+    super::private_receivers_are_refused_by_default
 );

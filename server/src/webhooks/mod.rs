@@ -2,6 +2,7 @@
 //! store queues one delivery row per endpoint in the event's own transaction
 //! and a background [`worker`] sends them with retries.
 
+pub mod guard;
 mod store;
 pub mod worker;
 
@@ -48,8 +49,10 @@ pub fn backoff_ms(base_ms: u64, attempts: i64) -> u64 {
 }
 
 /// Checks a receiver URL: `https://`, or plain `http://` to a loopback host
-/// (local receivers and tests). Returns the problem, if any.
-pub fn check_url(url: &str) -> Result<(), &'static str> {
+/// (local receivers and tests); with `allow_private` false, no address
+/// literal or `localhost` outside the public internet (see [`guard`]; names
+/// are checked again when they are resolved). Returns the problem, if any.
+pub fn check_url(url: &str, allow_private: bool) -> Result<(), &'static str> {
     if url.len() > 2000 {
         return Err("must be at most 2000 characters");
     }
@@ -63,10 +66,13 @@ pub fn check_url(url: &str) -> Result<(), &'static str> {
         return Err("must name a host");
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let ip = bare.parse::<std::net::IpAddr>().ok();
+    let localhost = host.eq_ignore_ascii_case("localhost");
+    if !allow_private && (localhost || ip.is_some_and(|ip| !guard::is_public(ip))) {
+        return Err("must not point at a loopback or private address \
+             (the server's operator can allow them with LANTERN_WEBHOOK_ALLOW_PRIVATE=true)");
+    }
+    let loopback = localhost || ip.is_some_and(|ip| ip.is_loopback());
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
@@ -80,13 +86,34 @@ mod tests {
 
     #[test]
     fn urls_must_be_https_except_loopback() {
-        assert!(check_url("https://hooks.example.com/x").is_ok());
-        assert!(check_url("http://127.0.0.1:9000/x").is_ok());
-        assert!(check_url("http://localhost/x").is_ok());
-        assert!(check_url("http://[::1]:80/").is_ok());
-        assert!(check_url("http://hooks.example.com/x").is_err());
-        assert!(check_url("ftp://127.0.0.1/").is_err());
-        assert!(check_url("not a url").is_err());
+        for allow_private in [true, false] {
+            assert!(check_url("https://hooks.example.com/x", allow_private).is_ok());
+            assert!(check_url("https://93.184.215.14/x", allow_private).is_ok());
+            assert!(check_url("http://hooks.example.com/x", allow_private).is_err());
+            assert!(check_url("ftp://127.0.0.1/", allow_private).is_err());
+            assert!(check_url("not a url", allow_private).is_err());
+        }
+        assert!(check_url("http://127.0.0.1:9000/x", true).is_ok());
+        assert!(check_url("http://localhost/x", true).is_ok());
+        assert!(check_url("http://[::1]:80/", true).is_ok());
+        assert!(check_url("https://10.0.0.5/x", true).is_ok());
+    }
+
+    #[test]
+    fn private_receivers_need_the_operators_consent() {
+        for url in [
+            "http://127.0.0.1:9000/x",
+            "http://localhost/x",
+            "https://LOCALHOST/x",
+            "http://[::1]:80/",
+            "https://10.0.0.5/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[fd00::1]/x",
+            "https://[::ffff:192.168.0.1]/x",
+        ] {
+            let problem = check_url(url, false).expect_err(url);
+            assert!(problem.contains("LANTERN_WEBHOOK_ALLOW_PRIVATE"), "{url}: {problem}");
+        }
     }
 
     #[test]

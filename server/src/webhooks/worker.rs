@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{MAX_ATTEMPTS, WAKE, WebhookStore, backoff_ms, signature, store::Claimed};
+use super::{
+    MAX_ATTEMPTS, WAKE, WebhookStore, backoff_ms, check_url, guard, signature, store::Claimed,
+};
 
 /// How often the queue is polled when no wake-up comes.
 const POLL: Duration = Duration::from_millis(200);
@@ -14,18 +16,30 @@ const LEASE_MS: i64 = 30_000;
 const TIMEOUT: Duration = Duration::from_secs(10);
 const BATCH: i64 = 16;
 
+/// How deliveries are sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The first retry's wait; each further one doubles it.
+    pub retry_base_ms: u64,
+    /// Receivers on loopback and private networks are allowed.
+    pub allow_private: bool,
+}
+
 /// Starts the worker on the current runtime; it stops when `closing` turns true.
 pub fn spawn(
     store: WebhookStore,
-    retry_base_ms: u64,
+    opts: Options,
     closing: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let client = reqwest::Client::builder()
+    let mut client = reqwest::Client::builder()
         .timeout(TIMEOUT)
         // A receiver must answer itself; following redirects would let a
         // registered URL point the server anywhere.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
+        .redirect(reqwest::redirect::Policy::none());
+    if !opts.allow_private {
+        client = client.dns_resolver(std::sync::Arc::new(guard::PublicOnly));
+    }
+    let client = client.build()?;
     Ok(tokio::spawn(async move {
         while !*closing.borrow() {
             match store.claim_due(BATCH, LEASE_MS).await {
@@ -33,7 +47,7 @@ pub fn spawn(
                     futures::future::join_all(
                         batch
                             .into_iter()
-                            .map(|c| deliver(&store, &client, retry_base_ms, c)),
+                            .map(|c| deliver(&store, &client, opts, c)),
                     )
                     .await;
                 }
@@ -48,7 +62,16 @@ pub fn spawn(
 }
 
 /// One attempt at one delivery, and its bookkeeping.
-async fn deliver(store: &WebhookStore, client: &reqwest::Client, retry_base_ms: u64, c: Claimed) {
+async fn deliver(store: &WebhookStore, client: &reqwest::Client, opts: Options, c: Claimed) {
+    // Checked again: the operator may have withdrawn consent to private
+    // receivers since the URL was registered. No retry would change that.
+    if let Err(problem) = check_url(&c.url, opts.allow_private) {
+        let error = format!("refused: the URL {problem}");
+        if let Err(e) = store.attempt_failed(&c.id, None, &error, None).await {
+            tracing::warn!(error = %e, delivery = %c.id, "cannot record a webhook attempt");
+        }
+        return;
+    }
     let timestamp = Utc::now().timestamp();
     let sent = client
         .post(&c.url)
@@ -81,7 +104,7 @@ async fn deliver(store: &WebhookStore, client: &reqwest::Client, retry_base_ms: 
         Err(e) => (None, format!("cannot reach the receiver: {e}")),
     };
     let retry_at = (c.attempts < MAX_ATTEMPTS)
-        .then(|| Utc::now().timestamp_millis() + backoff_ms(retry_base_ms, c.attempts) as i64);
+        .then(|| Utc::now().timestamp_millis() + backoff_ms(opts.retry_base_ms, c.attempts) as i64);
     tracing::info!(delivery = %c.id, attempts = c.attempts, error = %error, "webhook attempt failed");
     if let Err(e) = store.attempt_failed(&c.id, code, &error, retry_at).await {
         tracing::warn!(error = %e, delivery = %c.id, "cannot record a webhook attempt");
