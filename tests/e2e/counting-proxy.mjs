@@ -24,16 +24,20 @@ export async function startCountingProxy(targetBase) {
       res.writeHead(upRes.statusCode, upRes.headers);
       const isSse = String(upRes.headers['content-type'] ?? '').includes('text/event-stream');
       if (isSse && cutNext && req.method === 'POST') {
-        // Passes the stream on up to its first delta, then drops both
-        // connections: the browser sees the body end mid-stream.
+        // Passes the stream on up to its first delta (or nothing of it),
+        // then drops both connections: the browser sees the body end early.
+        const upToDelta = cutNext === 'after-delta';
         cutNext = false;
+        let cut = false;
         upRes.on('data', (chunk) => {
-          res.write(chunk);
-          if (String(chunk).includes('answer.delta')) {
-            cuts += 1;
-            res.socket.end();
-            upRes.destroy();
-          }
+          if (cut) return;
+          if (upToDelta && !String(chunk).includes('answer.delta')) return res.write(chunk);
+          cut = true;
+          cuts += 1;
+          upRes.destroy();
+          // Ends the connection once what is passed on has reached the socket.
+          if (upToDelta) res.write(chunk, () => res.socket?.end());
+          else res.socket?.end();
         });
         return;
       }
@@ -77,8 +81,11 @@ export async function startCountingProxy(targetBase) {
     seen,
     /** From now on, SSE responses pause after their first delta chunk. */
     holdStreams(on = true) { holdStreams = on; },
-    /** The next streamed POST is cut after its first delta. */
-    cutNextStream() { cutNext = true; },
+    /**
+     * The next streamed POST is cut: after its first delta, or with
+     * `{ beforeAnything: true }` before any of its events gets through.
+     */
+    cutNextStream({ beforeAnything = false } = {}) { cutNext = beforeAnything ? 'at-once' : 'after-delta'; },
     /** How many streams were cut. */
     cuts: () => cuts,
     /** Streams currently held back. */

@@ -154,7 +154,19 @@ impl Chat {
             return; // a late event of a conversation the visitor left
         }
         if let Some(cid) = &m.client_message_id {
-            self.pending.update(|p| p.retain(|x| &x.client_id != cid));
+            let mut was_failed = false;
+            self.pending.update(|p| {
+                p.retain(|x| {
+                    let confirmed = &x.client_id == cid;
+                    was_failed |= confirmed && x.failed;
+                    !confirmed
+                })
+            });
+            // A send cut off before its answer looked failed, but the server
+            // has the message: the notice about it no longer holds.
+            if was_failed && self.pending.with_untracked(|p| !p.iter().any(|x| x.failed)) {
+                self.notice.set(None);
+            }
         }
         if self
             .messages

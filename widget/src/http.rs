@@ -110,9 +110,15 @@ impl<'a> Call<'a> {
         Err(ApiError::Status(status))
     }
 
-    /// Sends and decodes a JSON answer.
+    /// Sends and decodes a JSON answer. The async part is shared by every
+    /// `T`; only the decoding is per type.
     pub async fn fetch_json<T: FromJson>(self) -> Result<T, ApiError> {
-        decode(&self.send().await?).await
+        let body = self.fetch_text().await?;
+        crate::codec::decode(&body).ok_or(ApiError::Invalid)
+    }
+
+    fn fetch_text(self) -> Fut<'a, Result<String, ApiError>> {
+        Box::pin(async move { text(&self.send().await?).await })
     }
 }
 
@@ -122,12 +128,15 @@ pub async fn decode<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
     crate::codec::decode(&body).ok_or(ApiError::Invalid)
 }
 
-async fn text(resp: &Response) -> Result<String, ApiError> {
-    let promise = resp.text().map_err(|_| ApiError::Invalid)?;
-    let v = JsFuture::from(promise)
-        .await
-        .map_err(|_| ApiError::Offline)?;
-    v.as_string().ok_or(ApiError::Invalid)
+/// A response body as text.
+fn text(resp: &Response) -> Fut<'_, Result<String, ApiError>> {
+    Box::pin(async move {
+        let promise = resp.text().map_err(|_| ApiError::Invalid)?;
+        let v = JsFuture::from(promise)
+            .await
+            .map_err(|_| ApiError::Offline)?;
+        v.as_string().ok_or(ApiError::Invalid)
+    })
 }
 
 /// Whether the answer is an SSE stream (the server may always answer JSON).
