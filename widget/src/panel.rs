@@ -20,6 +20,12 @@ fn close() {
     hooks::call("close", JsValue::UNDEFINED);
 }
 
+/// A plain-text bubble: the welcome, unconfirmed messages, replies being
+/// written (none of them has the server's html yet).
+fn plain(class: &'static str, text: String) -> impl IntoView {
+    view! { <div class=class><p class="text" dir="auto">{text}</p></div> }
+}
+
 #[component]
 pub fn Panel(chat: Chat) -> impl IntoView {
     let t = chat.t;
@@ -67,14 +73,13 @@ pub fn Panel(chat: Chat) -> impl IntoView {
         let text = chat
             .site
             .with(|s| s.as_ref().map(|s| s.welcome_message.clone()));
-        text.filter(|_| empty)
-            .map(|w| view! { <div class="msg assistant"><p class="text" dir="auto">{w}</p></div> })
+        text.filter(|_| empty).map(|w| plain("msg assistant", w))
     };
     let drafts = move || {
         chat.drafts
             .with(|d| d.iter().map(|x| x.text()).collect::<Vec<_>>())
             .into_iter()
-            .map(|text| view! { <div class="msg assistant"><p class="text" dir="auto">{text}</p></div> })
+            .map(|text| plain("msg assistant", text))
             .collect_view()
     };
     // Unconfirmed messages are few and short-lived: no keyed list needed.
@@ -88,7 +93,7 @@ pub fn Panel(chat: Chat) -> impl IntoView {
                 } else {
                     "msg user"
                 };
-                view! { <div class=class><p class="text" dir="auto">{p.content}</p></div> }
+                plain(class, p.content)
             })
             .collect_view()
     };
