@@ -2,7 +2,7 @@
 //!
 //! Every visitor downloads the widget's wasm, and serde's generic
 //! (de)serialisers, its error messages and the float formatting they pull in
-//! cost about a tenth of it. The widget reads a handful of the API's shapes
+//! cost about a fifth of its gzip size. The widget reads a handful of the API's shapes
 //! and writes four tiny request bodies, so it parses into a small [`Json`]
 //! tree and decodes the `lantern-shared` types by hand ([`crate::codec`]).
 //! The unit tests there check each decoder against the server's own serde
