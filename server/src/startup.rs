@@ -20,26 +20,34 @@ use crate::{
     webhooks::{self, WebhookStore},
 };
 
-/// Opens the store for the configured database and applies its migrations.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    store::open(&settings.database_url).await.with_context(|| {
-        format!(
-            "cannot open the database at {}",
-            crate::settings::redact_url(&settings.database_url)
-        )
-    })
-}
-
-/// Opens the conversation store and the knowledge base (one pool).
-pub async fn open_stores(settings: &Settings) -> anyhow::Result<(Arc<dyn Store>, KnowledgeBase)> {
-    let (store, knowledge) = store::open_all(&settings.database_url)
+/// Opens the configured database, applies its migrations and returns the
+/// conversation store, the knowledge store and the pool they share. The one
+/// place that says which database could not be opened.
+async fn open_database(
+    settings: &Settings,
+) -> anyhow::Result<(
+    Arc<dyn Store>,
+    Arc<dyn crate::knowledge::KnowledgeStore>,
+    crate::db::Pool,
+)> {
+    store::open_parts(&settings.database_url)
         .await
         .with_context(|| {
             format!(
                 "cannot open the database at {}",
                 crate::settings::redact_url(&settings.database_url)
             )
-        })?;
+        })
+}
+
+/// Opens the store for the configured database and applies its migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_database(settings).await?.0)
+}
+
+/// Opens the conversation store and the knowledge base (one pool).
+pub async fn open_stores(settings: &Settings) -> anyhow::Result<(Arc<dyn Store>, KnowledgeBase)> {
+    let (store, knowledge, _) = open_database(settings).await?;
     Ok((store, KnowledgeBase::new(knowledge)))
 }
 
@@ -59,14 +67,7 @@ pub async fn build_with_shutdown(
 ) -> anyhow::Result<axum::Router> {
     // Install the metrics recorder before anything records.
     crate::stats::handle();
-    let (store, knowledge, pool) = store::open_parts(&settings.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                crate::settings::redact_url(&settings.database_url)
-            )
-        })?;
+    let (store, knowledge, pool) = open_database(&settings).await?;
     let knowledge = KnowledgeBase::new(knowledge);
     let webhooks = WebhookStore::new(pool);
     webhooks::worker::spawn(
