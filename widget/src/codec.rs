@@ -28,24 +28,36 @@ fn string(v: &Json, key: &str) -> Option<String> {
 
 /// A missing or `null` field is `None`; any other non-string is an error.
 fn opt_string(v: &Json, key: &str) -> Option<Option<String>> {
-    match v.get(key) {
-        Json::Null => Some(None),
-        other => Some(Some(other.str()?.to_string())),
-    }
+    Option::from_json(v.get(key))
 }
 
 /// An array field; missing or `null` reads as empty.
 fn list<T: FromJson>(v: &Json, key: &str) -> Option<Vec<T>> {
-    match v.get(key) {
-        Json::Null => Some(Vec::new()),
-        Json::Array(items) => items.iter().map(T::from_json).collect(),
-        _ => None,
-    }
+    Option::<Vec<T>>::from_json(v.get(key)).map(Option::unwrap_or_default)
 }
 
 impl FromJson for String {
     fn from_json(v: &Json) -> Option<Self> {
         v.str().map(str::to_string)
+    }
+}
+
+/// `null` (or missing) is `None`; anything else must be a `T`.
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(v: &Json) -> Option<Self> {
+        match v {
+            Json::Null => Some(None),
+            other => T::from_json(other).map(Some),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(v: &Json) -> Option<Self> {
+        match v {
+            Json::Array(items) => items.iter().map(T::from_json).collect(),
+            _ => None,
+        }
     }
 }
 
@@ -103,10 +115,6 @@ impl FromJson for Message {
 
 impl FromJson for Conversation {
     fn from_json(v: &Json) -> Option<Self> {
-        let messages = match v.get("messages") {
-            Json::Null => None,
-            _ => Some(list(v, "messages")?),
-        };
         Some(Conversation {
             id: string(v, "id")?,
             site_id: string(v, "site_id")?,
@@ -116,7 +124,7 @@ impl FromJson for Conversation {
             metadata: Default::default(),
             created_at: string(v, "created_at")?,
             updated_at: string(v, "updated_at")?,
-            messages,
+            messages: Option::from_json(v.get("messages"))?,
         })
     }
 }
@@ -132,14 +140,9 @@ impl<T: FromJson> FromJson for Page<T> {
 
 impl FromJson for PostMessageResponse {
     fn from_json(v: &Json) -> Option<Self> {
-        let reply = v.get("reply");
         Some(PostMessageResponse {
             message: Message::from_json(v.get("message"))?,
-            reply: if reply.is_null() {
-                None
-            } else {
-                Some(Message::from_json(reply)?)
-            },
+            reply: Option::from_json(v.get("reply"))?,
         })
     }
 }

@@ -110,15 +110,9 @@ impl<'a> Call<'a> {
         Err(ApiError::Status(status))
     }
 
-    /// Sends and decodes a JSON answer. The async part is shared by every
-    /// `T`; only the decoding is per type.
+    /// Sends and decodes a JSON answer.
     pub async fn fetch_json<T: FromJson>(self) -> Result<T, ApiError> {
-        let body = self.fetch_text().await?;
-        crate::codec::decode(&body).ok_or(ApiError::Invalid)
-    }
-
-    fn fetch_text(self) -> Fut<'a, Result<String, ApiError>> {
-        Box::pin(async move { text(&self.send().await?).await })
+        decode(&self.send().await?).await
     }
 }
 
@@ -128,7 +122,7 @@ pub async fn decode<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
     crate::codec::decode(&body).ok_or(ApiError::Invalid)
 }
 
-/// A response body as text.
+/// A response body as text (boxed: one copy for every decoded type).
 fn text(resp: &Response) -> Fut<'_, Result<String, ApiError>> {
     Box::pin(async move {
         let promise = resp.text().map_err(|_| ApiError::Invalid)?;

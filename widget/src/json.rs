@@ -61,10 +61,6 @@ impl Json {
             _ => None,
         }
     }
-
-    pub fn is_null(&self) -> bool {
-        matches!(self, Json::Null)
-    }
 }
 
 struct Parser<'a> {
@@ -313,7 +309,7 @@ mod tests {
         assert_eq!(j.get("f"), &Json::Number(None));
         assert_eq!(j.get("e"), &Json::Number(None));
         assert_eq!(j.get("t"), &Json::Bool(true));
-        assert!(j.get("z").is_null() && j.get("missing").is_null());
+        assert_eq!((j.get("z"), j.get("missing")), (&Json::Null, &Json::Null));
         let Json::Array(a) = j.get("a") else {
             panic!("not an array")
         };
