@@ -6,13 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import {
-  W, env, useWidgetEnv, newHost, input, openPanel, waitForConversation, ask, ownSite,
+  W, env, useWidgetEnv, newHost, input, openPanel, waitForConversation, ask, ownSite, stored,
 } from './widget-support.mjs';
 
 useWidgetEnv();
-
-const stored = (page, site, name) =>
-  page.evaluate(([s, n]) => localStorage.getItem(`lantern:${s}:${n}`), [site, name]);
 
 test('a token close to expiry is renewed: same visitor, same conversation', async () => {
   const { context, page, problems } = await newHost();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startLantern } from './support.mjs';
 import { startCountingProxy } from './counting-proxy.mjs';
 import {
-  W, useWidgetEnv, newHost, input, openPanel, waitForConversation, send, ownSite, standInLlm,
+  W, useWidgetEnv, newHost, input, openPanel, waitForConversation, send, ownSite, standInLlm, stored,
 } from './widget-support.mjs';
 
 useWidgetEnv();
@@ -107,7 +107,7 @@ test('a send cut before any answer still ends with the reply once and the messag
     // harmless). Either way it ends in the same place:
     await answeredOnce(page);
     assert.equal(proxy.cuts(), 1);
-    const conv = await page.evaluate((s) => localStorage.getItem(`lantern:${s}:conv`), own.site);
+    const conv = await stored(page, own.site, 'conv');
     const res = await fetch(`${own.srv.base}/api/v1/conversations/${conv}/messages`, {
       headers: { authorization: `Bearer ${own.key}` },
     });

@@ -58,6 +58,10 @@ export async function openPanel(page) {
   await input(page).waitFor({ state: 'visible', timeout: 20_000 });
 }
 
+/** The widget's stored value `name` for `site` (its localStorage key). */
+export const stored = (page, site, name) =>
+  page.evaluate(([s, n]) => localStorage.getItem(`lantern:${s}:${n}`), [site, name]);
+
 /** Waits until the conversation is there (the welcome message is its first). */
 export async function waitForConversation(page, site = 'demo') {
   await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { startLantern } from './support.mjs';
 import {
   SHOTS, W, env, useWidgetEnv, newHost, launcher, panel, input, openPanel,
-  waitForConversation, send, ask, shadowActive, ownSite,
+  waitForConversation, send, ask, shadowActive, ownSite, stored,
 } from './widget-support.mjs';
 
 useWidgetEnv();
@@ -281,7 +281,7 @@ test('an agent reply arrives live through the events stream, raising the badge w
     const { context, page, problems } = await newHost({ site }, {}, srv);
     await openPanel(page);
     await page.waitForFunction((s) => !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
-    const conv = await page.evaluate((s) => localStorage.getItem(`lantern:${s}:conv`), site);
+    const conv = await stored(page, site, 'conv');
     await page.keyboard.press('Escape');
     await panel(page).waitFor({ state: 'hidden' });
     await page.waitForTimeout(300); // the stream is connected by now
@@ -364,7 +364,7 @@ test('new conversation starts afresh; a closed widget with a conversation loads 
   await openPanel(page);
   await waitForConversation(page);
   await ask(page, 'First conversation');
-  const first = await page.evaluate(() => localStorage.getItem('lantern:demo:conv'));
+  const first = await stored(page, 'demo', 'conv');
   await page.locator(`${W} button[aria-label="New conversation"]`).click();
   await page.waitForFunction((f) => {
     const c = localStorage.getItem('lantern:demo:conv');
