@@ -6,9 +6,9 @@
 
 use async_trait::async_trait;
 use lantern_shared::api::{Citation, Message};
-use tokio::sync::mpsc;
+use std::sync::Arc;
 
-use crate::store::Site;
+use crate::db::Site;
 
 /// What the answerer is asked.
 #[derive(Debug, Clone)]
@@ -33,25 +33,44 @@ pub struct Answer {
     pub handoff: bool,
 }
 
-/// Where an answerer writes pieces of its reply as they are produced.
+/// Where an answerer writes pieces of its reply as they are produced. Each
+/// piece goes straight to its readers (the live-event hub, a streamed
+/// response) from the answerer's own task: no channel, no forwarding task.
 #[derive(Clone)]
-pub struct DeltaSink(mpsc::UnboundedSender<String>);
+pub struct DeltaSink(Option<Arc<dyn Fn(String) + Send + Sync>>);
 
 impl DeltaSink {
-    pub fn new() -> (DeltaSink, mpsc::UnboundedReceiver<String>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (DeltaSink(tx), rx)
+    /// A sink handing each piece to `deliver`.
+    pub fn new(deliver: impl Fn(String) + Send + Sync + 'static) -> DeltaSink {
+        DeltaSink(Some(Arc::new(deliver)))
+    }
+
+    /// A sink nobody reads: the reply is only wanted whole.
+    pub fn discard() -> DeltaSink {
+        DeltaSink(None)
+    }
+
+    /// Whether anyone reads the pieces (else writers may skip making them).
+    pub fn is_read(&self) -> bool {
+        self.0.is_some()
     }
 
     /// Sends one piece; a reader that went away is not the writer's problem.
     pub fn send(&self, text: impl Into<String>) {
-        let _ = self.0.send(text.into());
+        if let Some(deliver) = &self.0 {
+            deliver(text.into());
+        }
     }
 }
 
 #[async_trait]
 pub trait Answerer: Send + Sync + 'static {
     async fn answer(&self, question: Question, deltas: DeltaSink) -> Answer;
+
+    /// Whether [`Question::history`] is read; when not, it is not loaded.
+    fn wants_history(&self) -> bool {
+        true
+    }
 }
 
 /// Replies with a fixed acknowledgement in the conversation's language.

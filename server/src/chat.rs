@@ -2,7 +2,10 @@
 //! flow, posting a message and producing the reply, status changes. Every
 //! committed event is published to the live-event hub.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU32, Ordering},
+};
 
 use lantern_shared::{
     api::{Conversation, ConversationStatus, CreateConversation, Message, PostMessage, Role},
@@ -15,7 +18,7 @@ use crate::{
     error::ApiError,
     events::{EventHub, LiveEvent},
     markdown,
-    store::{Appended, ConversationRecord, NewConversation, NewMessage, Site, Store, rows_rfc3339},
+    db::{Appended, ConversationRecord, Db, NewConversation, NewMessage, Site, StoredEvent},
     validate,
 };
 
@@ -24,10 +27,16 @@ const HISTORY: i64 = 20;
 
 #[derive(Clone)]
 pub struct Chat {
-    pub store: Arc<dyn Store>,
+    pub db: Db,
     pub hub: EventHub,
     pub answerer: Arc<dyn Answerer>,
 }
+
+/// The outcome of a post: the stored message and its reply, if any.
+pub type Posted = Result<(Message, Option<Message>), ApiError>;
+
+/// Where a streamed post's events go, in order (a streamed response).
+pub type Watcher = tokio::sync::mpsc::UnboundedSender<Arc<LiveEvent>>;
 
 /// A validated message post, ready to store.
 pub struct Post {
@@ -46,7 +55,7 @@ impl Chat {
     ) -> Result<ConversationRecord, ApiError> {
         let id = validate::id("conversation", id)?;
         let conv = self
-            .store
+            .db
             .conversation(id)
             .await?
             .ok_or_else(|| ApiError::not_found("conversation"))?;
@@ -67,7 +76,7 @@ impl Chat {
     }
 
     pub async fn site(&self, id: &str) -> Result<Site, ApiError> {
-        self.store
+        self.db
             .site(id)
             .await?
             .ok_or_else(|| ApiError::not_found("site"))
@@ -103,7 +112,7 @@ impl Chat {
             Caller::Admin { .. } => None,
         };
         let conv = self
-            .store
+            .db
             .create_conversation(&NewConversation {
                 site_id: site.id.clone(),
                 visitor_id,
@@ -116,7 +125,7 @@ impl Chat {
             let welcome = self
                 .append(
                     &conv.id,
-                    assistant_message(&site.welcome_message, Vec::new(), false),
+                    &assistant_message(&site.welcome_message, Vec::new(), false),
                 )
                 .await?;
             messages.push(welcome.message);
@@ -127,11 +136,11 @@ impl Chat {
                 new: user_message(Role::User, &text, None),
                 language,
             };
-            let (message, reply) = self.post_and_reply(post).await?;
+            let (message, reply) = self.post(post, None).await?;
             messages.push(message);
             messages.extend(reply);
         }
-        Ok(to_api(conv, Some(messages)))
+        Ok(conv.to_api(Some(messages)))
     }
 
     /// Validates a post by `caller` into `conversation`.
@@ -174,21 +183,185 @@ impl Chat {
         })
     }
 
-    /// Stores the posted message (committed before this returns) and says
-    /// whether the assistant should answer it.
-    pub async fn store_post(&self, post: &Post) -> Result<(Appended, bool), ApiError> {
-        let appended = self.append(&post.conversation.id, post.new.clone()).await?;
-        let fresh = appended.event.is_some();
-        let answer = fresh
-            && post.new.role == Role::User
+    /// Posts a message and, when it is due, the assistant's reply: the one
+    /// path for plain and streamed posts. With a `watcher` (a streamed
+    /// response) the stored message, the answer's deltas and the stored
+    /// reply go to it as they happen; the message is committed before
+    /// anything is sent. Without one, the message and its reply are
+    /// committed together. The work runs in a task of its own, so a client
+    /// that goes away mid-answer loses nothing.
+    pub async fn post(
+        &self,
+        post: Post,
+        watcher: Option<Watcher>,
+    ) -> Result<(Message, Option<Message>), ApiError> {
+        self.spawn_post(post, watcher)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?
+    }
+
+    /// [`Self::post`], started now; the handle gives its outcome.
+    pub fn spawn_post(&self, post: Post, watcher: Option<Watcher>) -> tokio::task::JoinHandle<Posted> {
+        let chat = self.clone();
+        tokio::spawn(async move { chat.post_here(post, watcher.as_ref()).await })
+    }
+
+    async fn post_here(
+        &self,
+        post: Post,
+        watcher: Option<&Watcher>,
+    ) -> Result<(Message, Option<Message>), ApiError> {
+        let conversation_id = post.conversation.id.clone();
+        // A repeat: the stored message and the reply stored after it.
+        if let Some(client_id) = &post.new.client_message_id
+            && let Some(message) = self.db.message_by_client_id(&conversation_id, client_id).await?
+        {
+            let reply = self.existing_reply(&message).await?;
+            for m in std::iter::once(&message).chain(&reply) {
+                watch(watcher, created(m));
+            }
+            return Ok((message, reply));
+        }
+        let due = post.new.role == Role::User
             && post.conversation.status == ConversationStatus::Open;
-        Ok((appended, answer))
+        if !due {
+            let appended = self.append(&conversation_id, &post.new).await?;
+            watch(watcher, created(&appended.message));
+            return Ok((appended.message, None));
+        }
+        let Some(watcher) = watcher else {
+            return self.exchange(post).await;
+        };
+        let asked = self.append(&conversation_id, &post.new).await?;
+        watch(Some(watcher), created(&asked.message));
+        if asked.event.is_none() {
+            // Stored meanwhile by a concurrent repeat: answered there.
+            let reply = self.existing_reply(&asked.message).await?;
+            return Ok((asked.message, reply));
+        }
+        let question = asked.message;
+        let sink = self.delta_sink(&conversation_id, question.seq, Some(watcher.clone()));
+        let answer = self.answer(&post, &question.content, question.seq, sink).await?;
+        let reply = self
+            .append(
+                &conversation_id,
+                &assistant_message(&answer.content, answer.citations, answer.incomplete),
+            )
+            .await?;
+        watch(Some(watcher), created(&reply.message));
+        if answer.handoff {
+            // After the reply, so the visitor reads it before the status
+            // changes; a human takes the conversation from here.
+            let change = self
+                .db
+                .set_status(&conversation_id, ConversationStatus::Handoff)
+                .await?;
+            self.publish(change.event);
+        }
+        Ok((question, Some(reply.message)))
+    }
+
+    /// The plain path: answer, then store question, reply and any hand-over
+    /// in one commit. Nobody can watch a reply to a question not yet
+    /// stored, so its deltas are not made.
+    async fn exchange(&self, post: Post) -> Result<(Message, Option<Message>), ApiError> {
+        let answer = self
+            .answer(&post, &post.new.content, i64::MAX, DeltaSink::discard())
+            .await?;
+        let reply = assistant_message(&answer.content, answer.citations, answer.incomplete);
+        let exchange = self
+            .db
+            .append_exchange(&post.conversation.id, &post.new, &reply, answer.handoff)
+            .await?;
+        let question = exchange.question.message;
+        let Some(reply) = exchange.reply else {
+            let reply = self.existing_reply(&question).await?;
+            return Ok((question, reply));
+        };
+        crate::stats::message_stored(Role::User.as_str());
+        crate::stats::message_stored(Role::Assistant.as_str());
+        self.publish(exchange.question.event);
+        self.publish(reply.event);
+        self.publish(exchange.handoff.and_then(|c| c.event));
+        Ok((question, Some(reply.message)))
+    }
+
+    /// Asks the answerer about `text` (the message at `seq`, which earlier
+    /// turns precede).
+    async fn answer(
+        &self,
+        post: &Post,
+        text: &str,
+        seq: i64,
+        sink: DeltaSink,
+    ) -> Result<Answer, ApiError> {
+        let site = self.site(&post.conversation.site_id).await?;
+        let history = if self.answerer.wants_history() {
+            let mut recent = self
+                .db
+                .recent_messages(&post.conversation.id, HISTORY + 1)
+                .await?;
+            recent.retain(|m| m.seq < seq);
+            recent
+        } else {
+            Vec::new()
+        };
+        let started = std::time::Instant::now();
+        let answer = self
+            .answerer
+            .answer(
+                Question {
+                    site,
+                    conversation_id: post.conversation.id.clone(),
+                    language: post.language.clone(),
+                    text: text.to_string(),
+                    history,
+                },
+                sink,
+            )
+            .await;
+        crate::stats::answer_finished(started);
+        Ok(answer)
+    }
+
+    /// Where an answer's pieces go: the hub (when someone may watch the
+    /// conversation) and `watcher`, each as an `answer.delta` event.
+    fn delta_sink(&self, conversation_id: &str, reply_to: i64, watcher: Option<Watcher>) -> DeltaSink {
+        let hub = self.hub.clone();
+        let conversation_id = conversation_id.to_string();
+        let index = AtomicU32::new(0);
+        let started = std::time::Instant::now();
+        DeltaSink::new(move |text| {
+            let index = index.fetch_add(1, Ordering::Relaxed);
+            if index == 0 {
+                crate::stats::first_delta(started);
+            }
+            let delta = AnswerDelta {
+                conversation_id: conversation_id.clone(),
+                reply_to,
+                index,
+                text,
+            };
+            let data = serde_json::to_value(&delta).unwrap_or_default();
+            let event = Arc::new(LiveEvent::new(
+                conversation_id.clone(),
+                None,
+                kind::ANSWER_DELTA,
+                data,
+            ));
+            if let Some(w) = &watcher {
+                let _ = w.send(event.clone());
+            }
+            if hub.may_be_watched(&conversation_id) {
+                hub.publish_shared(event);
+            }
+        })
     }
 
     /// For a repeated post: the reply already stored after it, if any.
     pub async fn existing_reply(&self, message: &Message) -> Result<Option<Message>, ApiError> {
         let next = self
-            .store
+            .db
             .messages(&message.conversation_id, message.seq, 1)
             .await?;
         Ok(next
@@ -196,132 +369,20 @@ impl Chat {
             .find(|m| matches!(m.role, Role::Assistant | Role::Agent)))
     }
 
-    /// Stores the post and, when due, the reply — the whole non-streaming path.
-    pub async fn post_and_reply(&self, post: Post) -> Result<(Message, Option<Message>), ApiError> {
-        let (appended, answer) = self.store_post(&post).await?;
-        let reply = if answer {
-            Some(
-                self.reply_detached(post, appended.message.clone(), None)
-                    .await?,
-            )
-        } else if appended.event.is_none() {
-            self.existing_reply(&appended.message).await?
-        } else {
-            None
-        };
-        Ok((appended.message, reply))
-    }
-
-    /// Produces and stores the reply in a task of its own, so a client that
-    /// disconnects mid-answer does not lose it. Deltas go to the hub and, when
-    /// given, to `watcher` (a streaming response).
-    pub async fn reply_detached(
-        &self,
-        post: Post,
-        question: Message,
-        watcher: Option<tokio::sync::mpsc::UnboundedSender<LiveEvent>>,
-    ) -> Result<Message, ApiError> {
-        let chat = self.clone();
-        let task = tokio::spawn(async move { chat.reply(post, question, watcher).await });
-        task.await.map_err(|e| ApiError::Internal(e.into()))?
-    }
-
-    async fn reply(
-        &self,
-        post: Post,
-        question: Message,
-        watcher: Option<tokio::sync::mpsc::UnboundedSender<LiveEvent>>,
-    ) -> Result<Message, ApiError> {
-        let site = self.site(&post.conversation.site_id).await?;
-        let from = (question.seq - HISTORY).max(0);
-        let mut history = self
-            .store
-            .messages(&post.conversation.id, from, HISTORY)
-            .await?;
-        history.retain(|m| m.seq < question.seq);
-        let (sink, mut pieces) = DeltaSink::new();
-        let conversation_id = post.conversation.id.clone();
-        let hub = self.hub.clone();
-        let started = std::time::Instant::now();
-        let forward = tokio::spawn(async move {
-            let mut index = 0u32;
-            while let Some(text) = pieces.recv().await {
-                if index == 0 {
-                    crate::stats::first_delta(started);
-                }
-                let delta = AnswerDelta {
-                    conversation_id: conversation_id.clone(),
-                    reply_to: question.seq,
-                    index,
-                    text,
-                };
-                index += 1;
-                let event = LiveEvent {
-                    conversation_id: conversation_id.clone(),
-                    id: None,
-                    kind: kind::ANSWER_DELTA.into(),
-                    data: serde_json::to_value(&delta).unwrap_or_default(),
-                };
-                if let Some(w) = &watcher {
-                    let _ = w.send(event.clone());
-                }
-                hub.publish(event);
-            }
-        });
-        let Answer {
-            content,
-            citations,
-            incomplete,
-            handoff,
-        } = self
-            .answerer
-            .answer(
-                Question {
-                    site,
-                    conversation_id: post.conversation.id.clone(),
-                    language: post.language.clone(),
-                    text: question.content.clone(),
-                    history,
-                },
-                sink,
-            )
-            .await;
-        // The sink is dropped with the answer: the forwarder drains and ends,
-        // so every delta goes out before the stored reply.
-        let _ = forward.await;
-        crate::stats::answer_finished(started);
-        let appended = self
-            .append(
-                &post.conversation.id,
-                assistant_message(&content, citations, incomplete),
-            )
-            .await?;
-        if handoff {
-            // After the reply, so the visitor reads it before the status
-            // changes; a human takes the conversation from here.
-            let (_, event) = self
-                .store
-                .set_status(&post.conversation.id, ConversationStatus::Handoff)
-                .await?;
-            if let Some(event) = event {
-                self.hub.publish(event.into());
-            }
-        }
-        Ok(appended.message)
-    }
-
     /// Appends a message and publishes its event.
-    pub async fn append(
-        &self,
-        conversation_id: &str,
-        new: NewMessage,
-    ) -> Result<Appended, ApiError> {
-        let appended = self.store.append_message(conversation_id, &new).await?;
-        if let Some(event) = &appended.event {
+    pub async fn append(&self, conversation_id: &str, new: &NewMessage) -> Result<Appended, ApiError> {
+        let appended = self.db.append_message(conversation_id, new).await?;
+        if appended.event.is_some() {
             crate::stats::message_stored(new.role.as_str());
-            self.hub.publish(event.clone().into());
         }
+        self.publish(appended.event.clone());
         Ok(appended)
+    }
+
+    fn publish(&self, event: Option<StoredEvent>) {
+        if let Some(event) = event {
+            self.hub.publish(event.into());
+        }
     }
 
     /// Moves a conversation to `status`, publishing the change.
@@ -335,11 +396,9 @@ impl Chat {
         if conv.status == ConversationStatus::Closed && status != ConversationStatus::Closed {
             return Err(ApiError::Conflict("the conversation is closed".into()));
         }
-        let (conv, event) = self.store.set_status(&conv.id, status).await?;
-        if let Some(event) = event {
-            self.hub.publish(event.into());
-        }
-        Ok(to_api(conv, None))
+        let change = self.db.set_status(&conv.id, status).await?;
+        self.publish(change.event);
+        Ok(change.conversation.to_api(None))
     }
 }
 
@@ -369,16 +428,15 @@ fn assistant_message(
     }
 }
 
-/// The API shape of a conversation record.
-pub fn to_api(c: ConversationRecord, messages: Option<Vec<Message>>) -> Conversation {
-    Conversation {
-        id: c.id,
-        site_id: c.site_id,
-        status: c.status,
-        language: c.language,
-        metadata: c.metadata,
-        created_at: rows_rfc3339(c.created_at),
-        updated_at: rows_rfc3339(c.updated_at),
-        messages,
+/// Sends `event` to the watcher, if any; a watcher that went away is fine.
+fn watch(watcher: Option<&Watcher>, event: LiveEvent) {
+    if let Some(w) = watcher {
+        let _ = w.send(Arc::new(event));
     }
+}
+
+/// A stored message as the `message.created` event of a streamed post.
+fn created(m: &Message) -> LiveEvent {
+    let data = serde_json::to_value(m).unwrap_or_default();
+    LiveEvent::new(m.conversation_id.clone(), None, kind::MESSAGE_CREATED, data)
 }

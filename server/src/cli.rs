@@ -102,8 +102,8 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
-            Command::Migrate => startup::open_store(&settings).await.map(|store| {
-                println!("migrations applied ({})", store.backend());
+            Command::Migrate => startup::open_db(&settings).await.map(|db| {
+                println!("migrations applied ({})", db.backend());
             }),
             Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
             Command::Backup { file } => crate::backup::backup(&settings.database_url, &file)
@@ -193,9 +193,8 @@ async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()>
                 })?,
         );
     }
-    let store = startup::open_store(&settings).await?;
-    let (site, key) =
-        seed::create_site(store.as_ref(), &seed::new_site_id(), name, origins).await?;
+    let db = startup::open_db(&settings).await?;
+    let (site, key) = seed::create_site(&db, &seed::new_site_id(), name, origins).await?;
     if args.json {
         println!(
             "{}",

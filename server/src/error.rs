@@ -10,7 +10,7 @@ use http::StatusCode;
 use lantern_shared::{ErrorBody, ErrorCode};
 use serde_json::{Value, json};
 
-use crate::store::StoreError;
+use crate::db;
 
 /// Every way a request can fail. Internal causes are logged once, here, and
 /// never sent to the client.
@@ -71,12 +71,16 @@ impl ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
+impl From<db::Error> for ApiError {
+    fn from(e: db::Error) -> ApiError {
         match e {
-            StoreError::NotFound => ApiError::not_found("resource"),
-            StoreError::Conflict(m) => ApiError::Conflict(m),
-            StoreError::Database(e) => ApiError::Internal(e.into()),
+            db::Error::NotFound => ApiError::not_found("resource"),
+            db::Error::Conflict(m) => ApiError::Conflict(m),
+            db::Error::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                ApiError::Unavailable("the database is unavailable; retry shortly".into())
+            }
+            db::Error::Database(e) => ApiError::Internal(e.into()),
         }
     }
 }
@@ -108,6 +112,13 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(&body)).into_response();
         if let ApiError::RateLimited(decision) = &self {
             crate::http::limits::set_headers(response.headers_mut(), decision, true);
+        }
+        if let ApiError::Unavailable(_) = &self {
+            // Long enough for a restarting database or a full pool to
+            // recover; clients and proxies retry after it.
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("2"));
         }
         // The envelope middleware completes the body from this.
         response.extensions_mut().insert(body);

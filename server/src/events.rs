@@ -10,7 +10,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
 
@@ -19,13 +19,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::{redis_link::RedisLink, store::StoredEvent};
+use crate::{db::StoredEvent, redis_link::RedisLink};
 
 /// How many events a slow subscriber may fall behind before it must refill
 /// from the database.
 const CHANNEL_CAPACITY: usize = 256;
 /// The longest one PUBLISH may take before it is given up.
 const PUBLISH_BUDGET: Duration = Duration::from_millis(250);
+/// Events sent to Redis in one pipeline at most.
+const PUBLISH_BATCH: usize = 64;
 /// Internal kind: "re-read the database", never sent to clients.
 pub const RESYNC: &str = "resync";
 
@@ -37,24 +39,47 @@ pub struct LiveEvent {
     pub id: Option<i64>,
     pub kind: String,
     pub data: Value,
+    /// `data` as JSON, encoded by the first subscriber that sends it and
+    /// reused by every other one.
+    #[serde(skip)]
+    json: OnceLock<String>,
+}
+
+impl LiveEvent {
+    pub fn new(conversation_id: String, id: Option<i64>, kind: &str, data: Value) -> LiveEvent {
+        LiveEvent {
+            conversation_id,
+            id,
+            kind: kind.to_string(),
+            data,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The event as an SSE frame (its JSON encoded once per event).
+    pub fn sse(&self) -> axum::response::sse::Event {
+        let json = self.json.get_or_init(|| self.data.to_string());
+        let event = axum::response::sse::Event::default()
+            .event(&self.kind)
+            .data(json);
+        match self.id {
+            Some(id) => event.id(id.to_string()),
+            None => event,
+        }
+    }
 }
 
 impl From<StoredEvent> for LiveEvent {
     fn from(e: StoredEvent) -> LiveEvent {
-        LiveEvent {
-            conversation_id: e.conversation_id,
-            id: Some(e.id),
-            kind: e.kind,
-            data: e.data,
-        }
+        LiveEvent::new(e.conversation_id, Some(e.id), &e.kind, e.data)
     }
 }
 
 /// An event on the Redis channel, tagged with the instance that sent it.
 #[derive(Serialize, Deserialize)]
-struct Wire {
+struct Wire<E> {
     instance: String,
-    event: LiveEvent,
+    event: E,
 }
 
 type Channels = Arc<Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>>;
@@ -63,7 +88,7 @@ type Channels = Arc<Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>>;
 pub struct EventHub {
     channels: Channels,
     /// Events to publish to Redis, in order, by one task.
-    outbox: Option<mpsc::UnboundedSender<LiveEvent>>,
+    outbox: Option<mpsc::UnboundedSender<Arc<LiveEvent>>>,
 }
 
 impl EventHub {
@@ -80,21 +105,44 @@ impl EventHub {
         }
     }
 
-    pub fn subscribe(&self, conversation_id: &str) -> broadcast::Receiver<Arc<LiveEvent>> {
+    /// Subscribes to a conversation's events; the conversation's channel
+    /// goes when its last subscription is dropped.
+    pub fn subscribe(&self, conversation_id: &str) -> Subscription {
         let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        channels
+        let receiver = channels
             .entry(conversation_id.to_string())
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe()
+            .subscribe();
+        Subscription {
+            receiver,
+            channels: self.channels.clone(),
+            conversation_id: conversation_id.to_string(),
+        }
     }
 
     /// Delivers to this instance's streams at once, and to the others'
     /// through Redis when configured.
     pub fn publish(&self, event: LiveEvent) {
+        self.publish_shared(Arc::new(event));
+    }
+
+    /// [`Self::publish`] for an event already shared with other readers.
+    pub fn publish_shared(&self, event: Arc<LiveEvent>) {
         if let Some(outbox) = &self.outbox {
             let _ = outbox.send(event.clone());
         }
         deliver(&self.channels, event);
+    }
+
+    /// False when nobody can be watching the conversation: no stream of
+    /// this instance, and no other instances (no Redis). Ephemeral events
+    /// need not be made then.
+    pub fn may_be_watched(&self, conversation_id: &str) -> bool {
+        self.outbox.is_some()
+            || self
+                .channels
+                .lock()
+                .is_ok_and(|c| c.get(conversation_id).is_some_and(|tx| tx.receiver_count() > 0))
     }
 
     /// Conversations with a channel (for diagnostics and tests).
@@ -103,14 +151,40 @@ impl EventHub {
     }
 }
 
-fn deliver(channels: &Channels, event: LiveEvent) {
+/// A live subscription to one conversation (see [`EventHub::subscribe`]).
+pub struct Subscription {
+    receiver: broadcast::Receiver<Arc<LiveEvent>>,
+    channels: Channels,
+    conversation_id: String,
+}
+
+impl Subscription {
+    pub async fn recv(&mut self) -> Result<Arc<LiveEvent>, broadcast::error::RecvError> {
+        self.receiver.recv().await
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        // This subscription's receiver still counts until the fields drop.
+        if channels
+            .get(&self.conversation_id)
+            .is_some_and(|tx| tx.receiver_count() <= 1)
+        {
+            channels.remove(&self.conversation_id);
+        }
+    }
+}
+
+fn deliver(channels: &Channels, event: Arc<LiveEvent>) {
     let mut channels = channels.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(tx) = channels.get(&event.conversation_id) {
         if tx.receiver_count() == 0 {
             // Nobody watches any more: drop the channel.
             channels.remove(&event.conversation_id);
         } else {
-            let _ = tx.send(Arc::new(event));
+            let _ = tx.send(event);
         }
     }
 }
@@ -119,27 +193,32 @@ fn deliver(channels: &Channels, event: LiveEvent) {
 async fn publish_loop(
     link: RedisLink,
     instance: String,
-    mut queue: mpsc::UnboundedReceiver<LiveEvent>,
+    mut queue: mpsc::UnboundedReceiver<Arc<LiveEvent>>,
 ) {
-    while let Some(event) = queue.recv().await {
+    let mut batch = Vec::new();
+    while queue.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
         let Some(mut conn) = link.connection().await else {
-            continue; // not connected yet: this instance's streams already have it
+            batch.clear();
+            continue; // not connected yet: this instance's streams already have them
         };
-        let channel = link.key(&format!("ev:{}", event.conversation_id));
-        let payload = match serde_json::to_string(&Wire {
-            instance: instance.clone(),
-            event,
-        }) {
-            Ok(p) => p,
-            Err(_) => continue,
-        };
-        let mut cmd = redis::cmd("PUBLISH");
-        cmd.arg(channel).arg(payload);
-        let publish = cmd.query_async::<i64>(&mut conn);
+        // Everything queued meanwhile goes in one pipeline: one round trip,
+        // order kept.
+        let mut pipe = redis::pipe();
+        for event in batch.drain(..) {
+            let channel = link.key(&format!("ev:{}", event.conversation_id));
+            let wire = Wire {
+                instance: instance.clone(),
+                event: &*event,
+            };
+            if let Ok(payload) = serde_json::to_string(&wire) {
+                pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+            }
+        }
+        let publish = pipe.query_async::<()>(&mut conn);
         match tokio::time::timeout(PUBLISH_BUDGET, publish).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "event not published to Redis"),
-            Err(_) => tracing::warn!("event not published to Redis: too slow"),
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "events not published to Redis"),
+            Err(_) => tracing::warn!("events not published to Redis: too slow"),
         }
     }
 }
@@ -161,11 +240,11 @@ async fn subscribe_loop(link: RedisLink, instance: String, channels: Channels) {
                         let Ok(payload) = msg.get_payload::<String>() else {
                             continue;
                         };
-                        let Ok(wire) = serde_json::from_str::<Wire>(&payload) else {
+                        let Ok(wire) = serde_json::from_str::<Wire<LiveEvent>>(&payload) else {
                             continue;
                         };
                         if wire.instance != instance {
-                            deliver(&channels, wire.event);
+                            deliver(&channels, Arc::new(wire.event));
                         }
                     }
                     link.mark_subscribed(false);
@@ -190,12 +269,7 @@ fn resync_all(channels: &Channels) {
     for conversation_id in ids {
         deliver(
             channels,
-            LiveEvent {
-                conversation_id,
-                id: None,
-                kind: RESYNC.into(),
-                data: Value::Null,
-            },
+            Arc::new(LiveEvent::new(conversation_id, None, RESYNC, Value::Null)),
         );
     }
 }

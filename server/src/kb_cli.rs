@@ -15,8 +15,9 @@ use crate::{
 
 /// Imports `paths` into `site_id`; prints a summary.
 pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> anyhow::Result<()> {
-    let (store, knowledge) = startup::open_stores(&settings).await?;
-    let site = store.site(site_id).await?.ok_or_else(|| {
+    let db = startup::open_db(&settings).await?;
+    let knowledge = KnowledgeBase::new(db.clone());
+    let site = db.site(site_id).await?.ok_or_else(|| {
         anyhow::anyhow!("no site with id {site_id:?} (see `lantern site create`)")
     })?;
     let language = site
@@ -81,14 +82,18 @@ pub async fn eval(settings: Settings, file: &PathBuf, site_id: Option<&str>) -> 
     let scratch =
         std::env::temp_dir().join(format!("lantern-eval-{}.db", uuid::Uuid::new_v4().simple()));
     let (knowledge, site): (KnowledgeBase, String) = match site_id {
-        Some(id) => (startup::open_stores(&settings).await?.1, id.to_string()),
+        Some(id) => (
+            KnowledgeBase::new(startup::open_db(&settings).await?),
+            id.to_string(),
+        ),
         None => {
             let settings = Settings {
                 database_url: format!("sqlite://{}", scratch.display()),
                 ..settings
             };
-            let (store, knowledge) = startup::open_stores(&settings).await?;
-            seed::ensure_demo_site(store.as_ref(), &knowledge).await?;
+            let db = startup::open_db(&settings).await?;
+            let knowledge = KnowledgeBase::new(db.clone());
+            seed::ensure_demo_site(&db, &knowledge).await?;
             (knowledge, seed::DEMO_SITE_ID.to_string())
         }
     };

@@ -40,7 +40,6 @@ native! {
     pub mod settings_file;
     pub mod startup;
     pub mod stats;
-    pub mod store;
     pub mod telemetry;
     pub mod validate;
     pub mod webhooks;

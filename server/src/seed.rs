@@ -6,7 +6,7 @@ use lantern_shared::knowledge::CreateDocument;
 use crate::{
     auth,
     knowledge::{KnowledgeBase, import},
-    store::{Site, Store},
+    db::{Db, Site},
 };
 
 /// The demo knowledge base (about Lantern itself), built into the binary.
@@ -44,7 +44,7 @@ pub const DEMO_SITE_ID: &str = "demo";
 /// A new site with sensible defaults; returns it with its admin key, which is
 /// shown once and stored only as a hash.
 pub async fn create_site(
-    store: &dyn Store,
+    db: &Db,
     id: &str,
     name: &str,
     origins: Vec<String>,
@@ -61,7 +61,7 @@ pub async fn create_site(
         identity_required: false,
     };
     let key = auth::new_secret(auth::ADMIN_KEY_PREFIX);
-    store.create_site(&site, &auth::hash_secret(&key)).await?;
+    db.create_site(&site, &auth::hash_secret(&key)).await?;
     Ok((site, key))
 }
 
@@ -74,8 +74,8 @@ pub fn new_site_id() -> String {
 /// Creates the demo site, with the demo knowledge base, when the database
 /// has no site at all. Its admin key is printed once so a newcomer can try
 /// the admin API.
-pub async fn ensure_demo_site(store: &dyn Store, knowledge: &KnowledgeBase) -> anyhow::Result<()> {
-    if store.site_count().await? > 0 {
+pub async fn ensure_demo_site(db: &Db, knowledge: &KnowledgeBase) -> anyhow::Result<()> {
+    if db.site_count().await? > 0 {
         return Ok(());
     }
     // The demo page is served by Lantern itself (same origin, always
@@ -84,7 +84,7 @@ pub async fn ensure_demo_site(store: &dyn Store, knowledge: &KnowledgeBase) -> a
         "http://127.0.0.1:8080".into(),
         "http://localhost:8080".into(),
     ];
-    let (site, key) = create_site(store, DEMO_SITE_ID, "Lantern demo", origins).await?;
+    let (site, key) = create_site(db, DEMO_SITE_ID, "Lantern demo", origins).await?;
     load_demo_knowledge(knowledge, &site.id).await?;
     tracing::info!(site_id = %site.id, "created the demo site");
     println!(

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     chat::Chat,
+    db::Db,
     engine::{Engine, llm::LlmClient},
     events::EventHub,
     http::{self, AppState},
@@ -16,39 +17,18 @@ use crate::{
     redis_link::RedisLink,
     seed,
     settings::Settings,
-    store::{self, Store},
-    webhooks::{self, WebhookStore},
+    webhooks,
 };
 
-/// Opens the configured database, applies its migrations and returns the
-/// conversation store, the knowledge store and the pool they share. The one
-/// place that says which database could not be opened.
-async fn open_database(
-    settings: &Settings,
-) -> anyhow::Result<(
-    Arc<dyn Store>,
-    Arc<dyn crate::knowledge::KnowledgeStore>,
-    crate::db::Pool,
-)> {
-    store::open_parts(&settings.database_url)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                crate::settings::redact_url(&settings.database_url)
-            )
-        })
-}
-
-/// Opens the store for the configured database and applies its migrations.
-pub async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    Ok(open_database(settings).await?.0)
-}
-
-/// Opens the conversation store and the knowledge base (one pool).
-pub async fn open_stores(settings: &Settings) -> anyhow::Result<(Arc<dyn Store>, KnowledgeBase)> {
-    let (store, knowledge, _) = open_database(settings).await?;
-    Ok((store, KnowledgeBase::new(knowledge)))
+/// Opens the configured database and applies its migrations: the one place
+/// that says which database could not be opened.
+pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    Db::connect(&settings.database_url).await.with_context(|| {
+        format!(
+            "cannot open the database at {}",
+            crate::settings::redact_url(&settings.database_url)
+        )
+    })
 }
 
 /// Builds the application state and router for `settings`: migrations, the
@@ -67,11 +47,10 @@ pub async fn build_with_shutdown(
 ) -> anyhow::Result<axum::Router> {
     // Install the metrics recorder before anything records.
     crate::stats::handle();
-    let (store, knowledge, pool) = open_database(&settings).await?;
-    let knowledge = KnowledgeBase::new(knowledge);
-    let webhooks = WebhookStore::new(pool);
+    let db = open_db(&settings).await?;
+    let knowledge = KnowledgeBase::new(db.clone());
     webhooks::worker::spawn(
-        webhooks.clone(),
+        db.clone(),
         webhooks::worker::Options {
             retry_base_ms: settings.webhook_retry_base_ms,
             allow_private: settings.webhook_allow_private,
@@ -79,7 +58,7 @@ pub async fn build_with_shutdown(
         closing.clone(),
     )
     .context("cannot start the webhook worker")?;
-    seed::ensure_demo_site(store.as_ref(), &knowledge).await?;
+    seed::ensure_demo_site(&db, &knowledge).await?;
     let llm = match settings.llm.clone() {
         Some(llm) => Some(LlmClient::new(llm).context("cannot set up the LLM client")?),
         None => None,
@@ -97,14 +76,14 @@ pub async fn build_with_shutdown(
         None => EventHub::default(),
     };
     let chat = Chat {
-        store,
+        db: db.clone(),
         hub,
         answerer: Arc::new(engine),
     };
     let state = AppState {
+        db,
         chat,
         knowledge,
-        webhooks,
         limiter: RateLimiter::new(redis.clone()),
         cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,

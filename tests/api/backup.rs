@@ -31,10 +31,10 @@ async fn round_trip(backend: Backend) {
         .await
         .expect("restore");
 
-    let original = lantern_server::store::open(&app.database_url)
+    let original = lantern_server::db::Db::connect(&app.database_url)
         .await
         .expect("original");
-    let restored = lantern_server::store::open(&target.url)
+    let restored = lantern_server::db::Db::connect(&target.url)
         .await
         .expect("restored");
     let a = original.messages(&id, 0, 100).await.expect("messages");

@@ -34,7 +34,7 @@ async fn matrix(backend: Backend) {
     let owner = app.visitor(&site.id).await;
     let other = app.visitor(&site.id).await;
     let expired = format!("{}expired", auth::VISITOR_TOKEN_PREFIX);
-    let store = lantern_server::store::open(&app.database_url)
+    let store = lantern_server::db::Db::connect(&app.database_url)
         .await
         .expect("store");
     store

@@ -32,10 +32,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn search_latency(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
-    let (_, store) = lantern_server::store::open_all(&app.database_url)
+    let db = lantern_server::db::Db::connect(&app.database_url)
         .await
         .expect("open");
-    let kb = KnowledgeBase::new(store);
+    let kb = KnowledgeBase::new(db.clone());
     let mut seed: u64 = 42;
     let mut next = || {
         seed = seed
@@ -64,7 +64,7 @@ async fn search_latency(backend: Backend) {
         };
         kb.put(&doc, &passages).await.expect("put");
     }
-    let n = kb.store.passage_count(&site.id).await.expect("count");
+    let n = db.passage_count(&site.id).await.expect("count");
     let load_time = loaded.elapsed();
     let mut times = Vec::new();
     for i in 0..300 {

@@ -91,12 +91,12 @@ impl TestApp {
 
     /// A new site allowing `https://site.example`, and its admin key.
     pub async fn site(&self) -> SiteKeys {
-        let store = lantern_server::store::open(&self.database_url)
+        let db = lantern_server::db::Db::connect(&self.database_url)
             .await
-            .expect("open store");
+            .expect("open the database");
         let id = lantern_server::seed::new_site_id();
         let (site, admin_key) = lantern_server::seed::create_site(
-            store.as_ref(),
+            &db,
             &id,
             "Test site",
             vec![ALLOWED_ORIGIN.to_string()],

@@ -59,6 +59,11 @@ impl Answerer for Engine {
             _ => extractive_answer(&q, &found, &deltas),
         }
     }
+
+    /// Only the LLM reads earlier turns.
+    fn wants_history(&self) -> bool {
+        self.llm.is_some()
+    }
 }
 
 impl Engine {
@@ -131,8 +136,12 @@ fn cited(text: &str, sources: &[PassageHit]) -> Vec<Citation> {
     extractive::citations(&hits)
 }
 
-/// Sends `text` a word at a time, as a model would.
+/// Sends `text` a word at a time, as a model would (a sink nobody reads
+/// costs nothing per word: see `DeltaSink::discard`).
 fn stream_words(text: &str, deltas: &DeltaSink) {
+    if !deltas.is_read() {
+        return;
+    }
     let mut piece = String::new();
     for c in text.chars() {
         piece.push(c);

@@ -19,7 +19,6 @@ use super::{
 };
 use crate::{
     auth::Caller,
-    chat::to_api,
     error::{ApiError, ApiError as E},
     validate,
 };
@@ -85,10 +84,7 @@ pub async fn list(
         Caller::Visitor { visitor_id, .. } => Some(visitor_id.as_str()),
         Caller::Admin { .. } => None,
     };
-    let mut rows = state
-        .chat
-        .store
-        .list_conversations(
+    let mut rows = state.db.list_conversations(
             caller.site_id(),
             visitor,
             status,
@@ -104,7 +100,7 @@ pub async fn list(
         None
     };
     Ok(Json(Page {
-        items: rows.into_iter().map(|c| to_api(c, None)).collect(),
+        items: rows.into_iter().map(|c| c.to_api(None)).collect(),
         next_cursor,
     }))
 }
@@ -118,7 +114,7 @@ pub async fn fetch(
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
     let conv = state.chat.visible_conversation(&caller, &id).await?;
-    Ok(Json(to_api(conv, None)))
+    Ok(Json(conv.to_api(None)))
 }
 
 /// Asks for a human: the status becomes `handoff` and the bot stops replying.

@@ -6,7 +6,7 @@
 //! of order) triggers a refill from the database, so the stream never has a
 //! gap and never repeats.
 
-use std::convert::Infallible;
+use std::{collections::VecDeque, convert::Infallible};
 
 use axum::{
     Router,
@@ -18,15 +18,14 @@ use futures::StreamExt;
 use http::HeaderMap;
 use lantern_shared::routes;
 use serde::Deserialize;
-use tokio::sync::{broadcast::error::RecvError, mpsc};
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::sync::broadcast::error::RecvError;
 
 use super::{
     AppState,
     extract::ApiQuery,
     messages::{sse, sse_event},
 };
-use crate::{auth::Caller, chat::Chat, error::ApiError, events::LiveEvent};
+use crate::{auth::Caller, chat::Chat, error::ApiError};
 
 const BATCH: i64 = 500;
 
@@ -72,102 +71,101 @@ pub async fn events(
         .max(0);
     // Subscribe before reading the backlog so nothing falls between the two.
     let live = state.chat.hub.subscribe(&conv.id);
-    let (tx, rx) = mpsc::channel::<Event>(64);
-    tokio::spawn(pump(
-        state.chat.clone(),
-        conv.id,
-        start,
+    let feed = Feed {
+        chat: state.chat.clone(),
+        conversation_id: conv.id,
+        last: start,
         live,
-        tx,
-        state.closing.clone(),
-    ));
-    Ok(sse(ReceiverStream::new(rx).map(Ok::<_, Infallible>)))
+        closing: state.closing.clone(),
+        queue: VecDeque::new(),
+        needs_refill: true,
+        done: false,
+        _open: crate::stats::StreamGuard::open(),
+    };
+    // The stream is polled by the response body itself: no task and no
+    // channel per client, and when the client goes, hyper drops the body
+    // and with it the subscription, at once.
+    Ok(sse(futures::stream::unfold(feed, Feed::next).map(Ok::<_, Infallible>)))
 }
 
-/// Feeds one client until it goes away.
-async fn pump(
+/// One client's position in a conversation's events.
+struct Feed {
     chat: Chat,
     conversation_id: String,
-    mut last: i64,
-    mut live: tokio::sync::broadcast::Receiver<std::sync::Arc<LiveEvent>>,
-    tx: mpsc::Sender<Event>,
-    mut closing: tokio::sync::watch::Receiver<bool>,
-) {
-    let _open = crate::stats::StreamGuard::open();
-    if refill(&chat, &conversation_id, &mut last, &tx)
-        .await
-        .is_err()
-    {
-        return;
-    }
-    loop {
-        let received = tokio::select! {
-            r = live.recv() => r,
-            _ = closing.changed() => {
-                // Going away: tell the client to come back (to another instance).
-                let _ = tx.send(Event::default().event(lantern_shared::event::kind::RECONNECT).data("{}")).await;
-                return;
-            }
-        };
-        let event = match received {
-            Ok(e) => e,
-            Err(RecvError::Lagged(_)) => {
-                if refill(&chat, &conversation_id, &mut last, &tx)
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                continue;
-            }
-            Err(RecvError::Closed) => return,
-        };
-        let sent = match event.id {
-            None => tx
-                .send(sse_event(&event.kind, None, &event.data))
-                .await
-                .is_ok(),
-            Some(id) if id <= last => true,
-            Some(id) if id == last + 1 => {
-                last = id;
-                tx.send(sse_event(&event.kind, Some(id), &event.data))
-                    .await
-                    .is_ok()
-            }
-            Some(_) => refill(&chat, &conversation_id, &mut last, &tx)
-                .await
-                .is_ok(),
-        };
-        if !sent {
-            return;
-        }
-    }
+    /// The newest durable event id sent.
+    last: i64,
+    live: crate::events::Subscription,
+    closing: tokio::sync::watch::Receiver<bool>,
+    /// Events read from the database, not yet sent.
+    queue: VecDeque<Event>,
+    needs_refill: bool,
+    done: bool,
+    _open: crate::stats::StreamGuard,
 }
 
-/// Sends every stored event after `last`, advancing it.
-async fn refill(
-    chat: &Chat,
-    conversation_id: &str,
-    last: &mut i64,
-    tx: &mpsc::Sender<Event>,
-) -> Result<(), ()> {
-    loop {
-        let batch = match chat.store.events_after(conversation_id, *last, BATCH).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read events");
-                return Err(());
+impl Feed {
+    /// The next event for the client; `None` ends the stream.
+    async fn next(mut self) -> Option<(Event, Feed)> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Some((event, self));
             }
-        };
-        let full = batch.len() as i64 == BATCH;
-        for e in batch {
-            *last = e.id;
-            tx.send(sse_event(&e.kind, Some(e.id), &e.data))
-                .await
-                .map_err(|_| ())?;
+            if self.done {
+                return None;
+            }
+            if self.needs_refill {
+                self.needs_refill = false;
+                self.refill().await.ok()?;
+                continue;
+            }
+            let received = tokio::select! {
+                r = self.live.recv() => r,
+                _ = self.closing.changed() => {
+                    // Going away: tell the client to come back (to another instance).
+                    self.done = true;
+                    let bye = Event::default().event(lantern_shared::event::kind::RECONNECT).data("{}");
+                    return Some((bye, self));
+                }
+            };
+            let event = match received {
+                Ok(e) => e,
+                Err(RecvError::Lagged(_)) => {
+                    self.needs_refill = true;
+                    continue;
+                }
+                Err(RecvError::Closed) => return None,
+            };
+            match event.id {
+                None if event.kind == crate::events::RESYNC => self.needs_refill = true,
+                None => return Some((event.sse(), self)),
+                Some(id) if id <= self.last => {}
+                Some(id) if id == self.last + 1 => {
+                    self.last = id;
+                    return Some((event.sse(), self));
+                }
+                // A gap: events from concurrent writers arrived out of order.
+                Some(_) => self.needs_refill = true,
+            }
         }
-        if !full {
-            return Ok(());
+    }
+
+    /// Queues every stored event after `last`, advancing it.
+    async fn refill(&mut self) -> Result<(), ()> {
+        loop {
+            let batch = self
+                .chat
+                .db
+                .events_after(&self.conversation_id, self.last, BATCH)
+                .await
+                .map_err(|e| tracing::warn!(error = %e, "could not read events"))?;
+            let full = batch.len() as i64 == BATCH;
+            for e in batch {
+                self.last = e.id;
+                self.queue.push_back(sse_event(&e.kind, Some(e.id), &e.data));
+            }
+            if !full {
+                return Ok(());
+            }
         }
     }
 }

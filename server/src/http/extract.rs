@@ -92,7 +92,7 @@ pub fn bearer(parts: &Parts) -> Option<String> {
 /// Resolves a token to its caller.
 pub async fn caller_for(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let hash = auth::hash_secret(token);
-    let store = &state.chat.store;
+    let store = &state.db;
     let caller = if token.starts_with(auth::ADMIN_KEY_PREFIX) {
         store
             .site_by_admin_key(&hash)
@@ -126,7 +126,7 @@ impl FromRequestParts<AppState> for Caller {
         })?;
         let caller = caller_for(state, &token).await?;
         super::security::check_browser_origin(
-            state.chat.store.as_ref(),
+            &state.db,
             &parts.headers,
             caller.site_id(),
         )

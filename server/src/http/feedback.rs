@@ -30,10 +30,7 @@ pub async fn feedback(
     ApiJson(req): ApiJson<PostFeedback>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = validate::id("message", &id)?;
-    let message = state
-        .chat
-        .store
-        .message(id)
+    let message = state.db.message(id)
         .await?
         .ok_or_else(|| ApiError::not_found("message"))?;
     // Visibility follows the conversation's.
@@ -52,10 +49,7 @@ pub async fn feedback(
         Some(c) => Some(validate::text("comment", c, validate::MAX_COMMENT_CHARS)?),
         None => None,
     };
-    let saved = state
-        .chat
-        .store
-        .put_feedback(&message.id, req.rating, comment.as_deref())
+    let saved = state.db.put_feedback(&message.id, req.rating, comment.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }

@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     // Probes must answer quickly, whatever the pool is doing.
     let ping =
-        tokio::time::timeout(std::time::Duration::from_secs(2), state.chat.store.ping()).await;
+        tokio::time::timeout(std::time::Duration::from_secs(2), state.db.ping()).await;
     if !matches!(ping, Ok(Ok(()))) {
         return Err(ApiError::Unavailable(
             "not ready: database is not reachable".into(),
@@ -40,7 +40,7 @@ async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
 }
 
 async fn diagnostics(State(state): State<AppState>) -> Json<Value> {
-    let store = &state.chat.store;
+    let store = &state.db;
     let (size, idle) = store.pool_stats();
     Json(json!({
         "status": "ok",
@@ -63,7 +63,7 @@ async fn diagnostics(State(state): State<AppState>) -> Json<Value> {
 
 /// Prometheus text format. Pool gauges are sampled now, at scrape time.
 async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
-    let (size, idle) = state.chat.store.pool_stats();
+    let (size, idle) = state.db.pool_stats();
     crate::stats::pool(size, idle);
     (
         [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],

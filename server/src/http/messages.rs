@@ -1,6 +1,6 @@
 //! Messages: list, and post (the reply whole in JSON, or streamed as SSE).
 
-use std::{convert::Infallible, time::Duration};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
@@ -53,10 +53,7 @@ pub async fn list(
     if after < 0 {
         return Err(ApiError::field("after", "must not be negative"));
     }
-    let mut items = state
-        .chat
-        .store
-        .messages(&conv.id, after, limit + 1)
+    let mut items = state.db.messages(&conv.id, after, limit + 1)
         .await?;
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
@@ -87,68 +84,57 @@ pub async fn post(
     let post = state.chat.prepare_post(&caller, &id, req).await?;
     super::limits::per_visitor(&state, &caller).await?;
     if !wants_event_stream(&headers) {
-        let (message, reply) = state.chat.post_and_reply(post).await?;
+        let (message, reply) = state.chat.post(post, None).await?;
         return Ok((
             StatusCode::CREATED,
             Json(PostMessageResponse { message, reply }),
         )
             .into_response());
     }
-
-    let (appended, answer) = state.chat.store_post(&post).await?;
-    let message = appended.message.clone();
-    let (out, events) = tokio::sync::mpsc::unbounded_channel::<Event>();
-    let _ = out.send(created(&message));
-    let chat = state.chat.clone();
-    // The reply is produced and stored whether or not the client stays.
-    tokio::spawn(async move {
-        let (deltas, mut delta_rx) = tokio::sync::mpsc::unbounded_channel::<LiveEvent>();
-        let delta_out = out.clone();
-        let forward = tokio::spawn(async move {
-            while let Some(e) = delta_rx.recv().await {
-                let _ = delta_out.send(sse_event(&e.kind, e.id, &e.data));
+    // The stored message, the answer's deltas and the stored reply, as the
+    // chat produces them; then `done`.
+    let (watcher, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let task = state.chat.spawn_post(post, Some(watcher));
+    // No status before the message is committed: the first event is its
+    // `message.created`. A post that fails before that is an ordinary error.
+    let Some(first) = events.recv().await else {
+        return match task.await {
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(_)) => Err(ApiError::Internal(anyhow::anyhow!("the post stored nothing"))),
+            Err(e) => Err(ApiError::Internal(e.into())),
+        };
+    };
+    let finished = async move {
+        let ok = match task.await {
+            Ok(Ok(_)) => true,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the reply of a streamed post failed");
+                false
             }
-        });
-        let reply = if answer {
-            chat.reply_detached(post, message.clone(), Some(deltas))
-                .await
-                .map(Some)
-        } else {
-            drop(deltas);
-            if appended.event.is_none() {
-                chat.existing_reply(&message).await
-            } else {
-                Ok(None)
+            Err(e) => {
+                tracing::error!(error = %e, "the reply task of a streamed post failed");
+                false
             }
         };
-        let _ = forward.await;
-        match reply {
-            Ok(Some(reply)) => {
-                let _ = out.send(created(&reply));
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "reply failed during a streamed post");
-                let _ = out.send(sse_event(
-                    "error",
-                    None,
-                    &serde_json::json!({"message": "the reply could not be produced"}),
-                ));
-            }
+        let mut last = vec![done()];
+        if !ok {
+            last.insert(0, failed());
         }
-        let _ = out.send(done());
-    });
-    let mut response = sse(UnboundedReceiverStream::new(events).map(Ok::<_, Infallible>));
+        futures::stream::iter(last)
+    };
+    let stream = futures::stream::once(async move { first })
+        .chain(UnboundedReceiverStream::new(events))
+        .map(|e: Arc<LiveEvent>| e.sse())
+        .chain(futures::stream::once(finished).flatten());
+    let mut response = sse(stream.map(Ok::<_, Infallible>));
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)
 }
 
-fn created(m: &Message) -> Event {
-    sse_event(
-        kind::MESSAGE_CREATED,
-        None,
-        &serde_json::to_value(m).unwrap_or_default(),
-    )
+fn failed() -> Event {
+    Event::default()
+        .event("error")
+        .data(r#"{"message":"the reply could not be produced"}"#)
 }
 
 fn done() -> Event {

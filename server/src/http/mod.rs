@@ -41,9 +41,10 @@ use crate::{
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The database, for plain reads and writes; rules live in `chat`.
+    pub db: crate::db::Db,
     pub chat: Chat,
     pub knowledge: KnowledgeBase,
-    pub webhooks: crate::webhooks::WebhookStore,
     pub limiter: RateLimiter,
     /// Site config and knowledge search responses (Redis or in process).
     pub cache: crate::kvcache::KvCache,
@@ -91,7 +92,7 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(state.settings.request_timeout_secs),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), limits::per_ip))
-        .layer(security::cors(state.chat.store.clone()))
+        .layer(security::cors(state.db.clone()))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

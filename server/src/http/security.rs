@@ -13,8 +13,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::{
+    db::{Db, Site},
     error::ApiError,
-    store::{Site, Store},
 };
 
 /// The CSP of Lantern's own HTML pages (demo and docs): only our scripts,
@@ -30,7 +30,7 @@ type KnownOrigins = Arc<Mutex<HashMap<String, (bool, Instant)>>>;
 
 /// CORS: preflights and responses allow an origin listed by some site. What a
 /// token may do is then checked per site by [`check_browser_origin`].
-pub fn cors(store: Arc<dyn Store>) -> CorsLayer {
+pub fn cors(store: Db) -> CorsLayer {
     // The predicate runs on every cross-origin request (every widget call
     // from an embedding page), and the answer only changes when a site's
     // origins do: remember it briefly instead of scanning the sites each time.
@@ -99,7 +99,7 @@ pub fn site_allows(site: &Site, origin: &str) -> bool {
 /// site allows that origin: an admin key pasted into some other page, or a
 /// visitor token carried off to another site, stops working there.
 pub async fn check_browser_origin(
-    store: &dyn Store,
+    store: &Db,
     headers: &HeaderMap,
     site_id: &str,
 ) -> Result<(), ApiError> {

@@ -17,7 +17,7 @@ use super::{AppState, extract::ApiJson};
 use crate::{
     auth::{self, Caller},
     error::ApiError,
-    store::Site,
+    db::Site,
     validate,
 };
 
@@ -128,7 +128,7 @@ pub async fn update(
         }
         site.identity_required = v;
     }
-    state.chat.store.update_site(&site).await?;
+    state.db.update_site(&site).await?;
     // Every instance serves the new config from now on.
     state.cache.invalidate(&format!("config:{}", site.id)).await;
     Ok(Json(settings(site)))
@@ -144,10 +144,7 @@ pub async fn rotate_admin_key(
 ) -> Result<impl IntoResponse, ApiError> {
     let site = own_site(&state, &caller, &site_id).await?;
     let key = auth::new_secret(auth::ADMIN_KEY_PREFIX);
-    state
-        .chat
-        .store
-        .rotate_admin_key(&site.id, &auth::hash_secret(&key))
+    state.db.rotate_admin_key(&site.id, &auth::hash_secret(&key))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -169,10 +166,7 @@ pub async fn rotate_identity_secret(
 ) -> Result<impl IntoResponse, ApiError> {
     let site = own_site(&state, &caller, &site_id).await?;
     let secret = auth::new_secret("lis_");
-    state
-        .chat
-        .store
-        .set_identity_secret(&site.id, &secret)
+    state.db.set_identity_secret(&site.id, &secret)
         .await?;
     Ok((
         StatusCode::CREATED,

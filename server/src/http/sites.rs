@@ -22,7 +22,7 @@ use super::{
 use crate::{
     auth::{self, Caller},
     error::ApiError,
-    store::{Site, rows_rfc3339},
+    db::{Site, rfc3339},
 };
 
 pub fn router() -> Router<AppState> {
@@ -101,10 +101,7 @@ pub async fn create_visitor(
     let user_id = verified_user(&site, &req)?;
     let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
     let expires_at = chrono::Utc::now() + auth::VISITOR_TOKEN_TTL;
-    let visitor = state
-        .chat
-        .store
-        .issue_visitor(
+    let visitor = state.db.issue_visitor(
             &site.id,
             user_id.as_deref(),
             &auth::hash_secret(&token),
@@ -116,7 +113,7 @@ pub async fn create_visitor(
         Json(VisitorToken {
             visitor_id: visitor.id,
             token,
-            expires_at: rows_rfc3339(expires_at),
+            expires_at: rfc3339(expires_at),
         }),
     ))
 }
@@ -136,17 +133,14 @@ pub async fn refresh_visitor(
     };
     let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
     let expires_at = chrono::Utc::now() + auth::VISITOR_TOKEN_TTL;
-    state
-        .chat
-        .store
-        .add_visitor_token(&visitor_id, &auth::hash_secret(&token), expires_at)
+    state.db.add_visitor_token(&visitor_id, &auth::hash_secret(&token), expires_at)
         .await?;
     Ok((
         StatusCode::CREATED,
         Json(VisitorToken {
             visitor_id,
             token,
-            expires_at: rows_rfc3339(expires_at),
+            expires_at: rfc3339(expires_at),
         }),
     ))
 }

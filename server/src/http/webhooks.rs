@@ -59,15 +59,13 @@ pub async fn create(
             events.push(e.clone());
         }
     }
-    if state.webhooks.list(&site.id).await?.len() >= MAX_ENDPOINTS {
+    if state.db.webhooks(&site.id).await?.len() >= MAX_ENDPOINTS {
         return Err(ApiError::Conflict(format!(
             "a site may register at most {MAX_ENDPOINTS} webhook endpoints"
         )));
     }
     let secret = auth::new_secret("lwh_");
-    let endpoint = state
-        .webhooks
-        .create(&site.id, url, &events, &secret)
+    let endpoint = state.db.create_webhook(&site.id, url, &events, &secret)
         .await?;
     Ok((StatusCode::CREATED, Json(endpoint.to_api(true))))
 }
@@ -81,7 +79,7 @@ pub async fn list(
     Path(site_id): Path<String>,
 ) -> Result<Json<WebhookList>, ApiError> {
     let site = own_site(&state, &caller, &site_id).await?;
-    let items = state.webhooks.list(&site.id).await?;
+    let items = state.db.webhooks(&site.id).await?;
     Ok(Json(WebhookList {
         items: items.iter().map(|e| e.to_api(false)).collect(),
     }))
@@ -97,9 +95,7 @@ pub async fn remove(
     Path((site_id, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let site = own_site(&state, &caller, &site_id).await?;
-    state
-        .webhooks
-        .delete(&site.id, &id)
+    state.db.delete_webhook(&site.id, &id)
         .await
         .map_err(not_found)?;
     Ok(StatusCode::NO_CONTENT)
@@ -115,14 +111,14 @@ pub async fn deliveries(
     Path((site_id, id)): Path<(String, String)>,
 ) -> Result<Json<WebhookDeliveryList>, ApiError> {
     let site = own_site(&state, &caller, &site_id).await?;
-    let endpoint = state.webhooks.get(&site.id, &id).await.map_err(not_found)?;
-    let items = state.webhooks.deliveries(&endpoint.id, LOG_LIMIT).await?;
+    let endpoint = state.db.webhook(&site.id, &id).await.map_err(not_found)?;
+    let items = state.db.deliveries(&endpoint.id, LOG_LIMIT).await?;
     Ok(Json(WebhookDeliveryList { items }))
 }
 
-fn not_found(e: crate::store::StoreError) -> ApiError {
+fn not_found(e: crate::db::Error) -> ApiError {
     match e {
-        crate::store::StoreError::NotFound => ApiError::not_found("webhook"),
+        crate::db::Error::NotFound => ApiError::not_found("webhook"),
         e => e.into(),
     }
 }

@@ -1,16 +1,17 @@
 //! The knowledge base's domain API: validated documents in, ranked passages
 //! and snippets out.
 
-use std::sync::Arc;
-
 use lantern_shared::knowledge::{CreateDocument, Document, SearchResult};
 
 use super::{
     query, snippet,
     split::{self, Passage},
-    store::{DocumentRecord, KnowledgeStore, NewDocument, PassageHit},
 };
-use crate::{error::ApiError, store::rows_rfc3339, validate};
+use crate::{
+    db::{Db, DocumentRecord, NewDocument, PassageHit, rfc3339},
+    error::ApiError,
+    validate,
+};
 
 /// Largest document body accepted, in bytes (the documents route allows
 /// request bodies this large plus room for the JSON around it).
@@ -22,7 +23,7 @@ const CANDIDATES: i64 = 40;
 
 #[derive(Clone)]
 pub struct KnowledgeBase {
-    pub store: Arc<dyn KnowledgeStore>,
+    db: Db,
 }
 
 /// What retrieval found for a question.
@@ -44,8 +45,8 @@ impl Retrieved {
 }
 
 impl KnowledgeBase {
-    pub fn new(store: Arc<dyn KnowledgeStore>) -> Self {
-        KnowledgeBase { store }
+    pub fn new(db: Db) -> Self {
+        KnowledgeBase { db }
     }
 
     /// Validates, splits and stores a document; `default_language` applies
@@ -61,7 +62,7 @@ impl KnowledgeBase {
         if passages.is_empty() {
             return Err(ApiError::field("body", "contains no text to index"));
         }
-        let (record, replaced) = self.store.put_document(&doc, &passages).await?;
+        let (record, replaced) = self.db.put_document(&doc, &passages).await?;
         tracing::info!(document_id = %record.id, passages = passages.len(), replaced = ?replaced, "document indexed");
         Ok(to_api(record, replaced))
     }
@@ -69,7 +70,7 @@ impl KnowledgeBase {
     /// Stores already-split passages (imports and the demo seed use [`Self::add`];
     /// benchmarks load synthetic passages this way).
     pub async fn put(&self, doc: &NewDocument, passages: &[Passage]) -> Result<Document, ApiError> {
-        let (record, replaced) = self.store.put_document(doc, passages).await?;
+        let (record, replaced) = self.db.put_document(doc, passages).await?;
         Ok(to_api(record, replaced))
     }
 
@@ -79,13 +80,13 @@ impl KnowledgeBase {
         before: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Document>, ApiError> {
-        let rows = self.store.list_documents(site_id, before, limit).await?;
+        let rows = self.db.list_documents(site_id, before, limit).await?;
         Ok(rows.into_iter().map(|r| to_api(r, None)).collect())
     }
 
     pub async fn delete(&self, site_id: &str, id: &str) -> Result<(), ApiError> {
         let id = validate::id("document", id)?;
-        if self.store.delete_document(site_id, id).await? {
+        if self.db.delete_document(site_id, id).await? {
             Ok(())
         } else {
             Err(ApiError::not_found("document"))
@@ -101,7 +102,7 @@ impl KnowledgeBase {
         limit: i64,
     ) -> Result<Retrieved, ApiError> {
         let terms = query::terms(text);
-        let hits = self.store.search(site_id, &terms, language, limit).await?;
+        let hits = self.db.search_passages(site_id, &terms, language, limit).await?;
         Ok(Retrieved { terms, hits })
     }
 
@@ -197,7 +198,7 @@ fn to_api(r: DocumentRecord, replaced: Option<String>) -> Document {
         format: r.format,
         passages: r.passage_count,
         replaced,
-        created_at: rows_rfc3339(r.created_at),
-        updated_at: rows_rfc3339(r.updated_at),
+        created_at: rfc3339(r.created_at),
+        updated_at: rfc3339(r.updated_at),
     }
 }

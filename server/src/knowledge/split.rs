@@ -8,13 +8,8 @@ use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 /// Passages grow to about this many words before a new one starts.
 pub const PASSAGE_WORDS: usize = 180;
 
-/// One searchable piece of a document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Passage {
-    /// The document title and the headings above the text, joined by ` › `.
-    pub heading: String,
-    pub body: String,
-}
+/// One searchable piece of a document (the database's passage row).
+pub use crate::db::NewPassage as Passage;
 
 /// Splits `body` (written in `format`) into passages titled under `title`.
 pub fn split(title: &str, body: &str, format: DocumentFormat) -> Vec<Passage> {

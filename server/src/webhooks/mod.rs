@@ -1,20 +1,15 @@
 //! Signed webhooks: sites register endpoints for conversation events; the
-//! store queues one delivery row per endpoint in the event's own transaction
-//! and a background [`worker`] sends them with retries.
+//! database queues one delivery row per endpoint in the event's own
+//! transaction (`crate::db::webhooks`) and a background [`worker`] sends
+//! them with retries.
 
 pub mod guard;
-mod store;
 pub mod worker;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tokio::sync::Notify;
 
-pub use store::{Endpoint, WebhookStore};
-
-pub const CONVERSATION_CREATED: &str = "conversation.created";
-pub const MESSAGE_CREATED: &str = "message.created";
-pub const CONVERSATION_HANDOFF: &str = "conversation.handoff";
+pub use crate::db::webhooks::{CONVERSATION_CREATED, CONVERSATION_HANDOFF, MESSAGE_CREATED};
 /// Every event type an endpoint may subscribe to.
 pub const EVENTS: [&str; 3] = [CONVERSATION_CREATED, MESSAGE_CREATED, CONVERSATION_HANDOFF];
 
@@ -22,17 +17,6 @@ pub const EVENTS: [&str; 3] = [CONVERSATION_CREATED, MESSAGE_CREATED, CONVERSATI
 pub const MAX_ATTEMPTS: i64 = 8;
 /// The longest wait between two attempts.
 pub const MAX_BACKOFF_MS: u64 = 10 * 60 * 1000;
-
-/// Wakes the workers of this process when deliveries were queued. One per
-/// process is enough: a spurious wake-up only costs a poll.
-static WAKE: Notify = Notify::const_new();
-
-/// Wakes the workers if `queued`.
-pub fn wake_if(queued: bool) {
-    if queued {
-        WAKE.notify_waiters();
-    }
-}
 
 /// `v1=<hex HMAC-SHA256(secret, "{timestamp}.{body}")>`.
 pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {

@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{
-    MAX_ATTEMPTS, WAKE, WebhookStore, backoff_ms, check_url, guard, signature, store::Claimed,
-};
+use super::{MAX_ATTEMPTS, backoff_ms, check_url, guard, signature};
+use crate::db::{Claimed, Db};
 
 /// How often the queue is polled when no wake-up comes.
 const POLL: Duration = Duration::from_millis(200);
@@ -27,7 +26,7 @@ pub struct Options {
 
 /// Starts the worker on the current runtime; it stops when `closing` turns true.
 pub fn spawn(
-    store: WebhookStore,
+    store: Db,
     opts: Options,
     closing: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
@@ -42,7 +41,7 @@ pub fn spawn(
     let client = client.build()?;
     Ok(tokio::spawn(async move {
         while !*closing.borrow() {
-            match store.claim_due(BATCH, LEASE_MS).await {
+            match store.claim_due_deliveries(BATCH, LEASE_MS).await {
                 Ok(batch) => {
                     futures::future::join_all(
                         batch
@@ -54,7 +53,7 @@ pub fn spawn(
                 Err(e) => tracing::warn!(error = %e, "webhook queue poll failed"),
             }
             tokio::select! {
-                _ = WAKE.notified() => {}
+                _ = store.deliveries_waiting() => {}
                 _ = tokio::time::sleep(POLL) => {}
             }
         }
@@ -62,12 +61,12 @@ pub fn spawn(
 }
 
 /// One attempt at one delivery, and its bookkeeping.
-async fn deliver(store: &WebhookStore, client: &reqwest::Client, opts: Options, c: Claimed) {
+async fn deliver(store: &Db, client: &reqwest::Client, opts: Options, c: Claimed) {
     // Checked again: the operator may have withdrawn consent to private
     // receivers since the URL was registered. No retry would change that.
     if let Err(problem) = check_url(&c.url, opts.allow_private) {
         let error = format!("refused: the URL {problem}");
-        if let Err(e) = store.attempt_failed(&c.id, None, &error, None).await {
+        if let Err(e) = store.delivery_failed(&c.id, None, &error, None).await {
             tracing::warn!(error = %e, delivery = %c.id, "cannot record a webhook attempt");
         }
         return;
@@ -91,7 +90,7 @@ async fn deliver(store: &WebhookStore, client: &reqwest::Client, opts: Options, 
         .await;
     let (code, error) = match sent {
         Ok(res) if res.status().is_success() => {
-            if let Err(e) = store.delivered(&c.id, res.status().as_u16()).await {
+            if let Err(e) = store.delivery_succeeded(&c.id, res.status().as_u16()).await {
                 tracing::warn!(error = %e, delivery = %c.id, "cannot record a webhook delivery");
             }
             return;
@@ -106,7 +105,7 @@ async fn deliver(store: &WebhookStore, client: &reqwest::Client, opts: Options, 
     let retry_at = (c.attempts < MAX_ATTEMPTS)
         .then(|| Utc::now().timestamp_millis() + backoff_ms(opts.retry_base_ms, c.attempts) as i64);
     tracing::info!(delivery = %c.id, attempts = c.attempts, error = %error, "webhook attempt failed");
-    if let Err(e) = store.attempt_failed(&c.id, code, &error, retry_at).await {
+    if let Err(e) = store.delivery_failed(&c.id, code, &error, retry_at).await {
         tracing::warn!(error = %e, delivery = %c.id, "cannot record a webhook attempt");
     }
 }

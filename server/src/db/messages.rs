@@ -1,0 +1,426 @@
+//! Messages, their live events and feedback. Appending a message bumps the
+//! conversation's counters, stores the message and its `message.created`
+//! event and queues its webhook deliveries, all in one transaction.
+
+use chrono::{DateTime, Utc};
+use lantern_shared::api::{Citation, Feedback, Message, Rating, Role};
+use serde_json::Value;
+use sqlx::types::Json;
+
+use super::{Db, Error, Result, Tx, new_id, read, rfc3339, tx, write};
+
+/// A message to append; the database assigns id, seq and time.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub role: Role,
+    pub content: String,
+    pub html: String,
+    pub citations: Vec<Citation>,
+    pub incomplete: bool,
+    pub client_message_id: Option<String>,
+}
+
+/// A durable live event: `id` is the conversation's event counter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub conversation_id: String,
+    pub id: i64,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// The outcome of appending a message.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub message: Message,
+    /// The `message.created` event; `None` when the message already existed
+    /// (same `client_message_id`) and nothing was written.
+    pub event: Option<StoredEvent>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    conversation_id: String,
+    seq: i64,
+    role: String,
+    content: String,
+    html: String,
+    citations: Json<Vec<Citation>>,
+    incomplete: bool,
+    client_message_id: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(r: MessageRow) -> Message {
+        Message {
+            id: r.id,
+            conversation_id: r.conversation_id,
+            seq: r.seq,
+            // The CHECK constraint admits only the four roles.
+            role: Role::parse(&r.role).unwrap_or(Role::System),
+            content: r.content,
+            html: r.html,
+            citations: r.citations.0,
+            incomplete: r.incomplete,
+            client_message_id: r.client_message_id,
+            created_at: rfc3339(r.created_at),
+        }
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, role, content, html, citations, \
+     incomplete, client_message_id, created_at";
+
+impl Db {
+    /// Appends a message with the next seq, atomically with its event and
+    /// webhook deliveries. Fails with `Conflict` on a closed conversation.
+    pub async fn append_message(&self, conversation_id: &str, new: &NewMessage) -> Result<Appended> {
+        // A second round only when a concurrent post with the same
+        // `client_message_id` won the race: it then finds that one.
+        for _ in 0..2 {
+            let mut tx = self.begin().await?;
+            let Some((appended, queued)) = self
+                .append_in(&mut tx, conversation_id, new, Utc::now())
+                .await?
+            else {
+                continue;
+            };
+            tx.commit().await?;
+            self.deliveries_queued(queued);
+            return Ok(appended);
+        }
+        Err(Error::Conflict(
+            "a message with this client_message_id is being stored".into(),
+        ))
+    }
+
+    /// [`Db::append_message`] inside the caller's transaction; true when
+    /// webhook deliveries were queued. A repeated `client_message_id`
+    /// returns the stored message and writes nothing. `None` when a
+    /// concurrent transaction stored the same `client_message_id` first:
+    /// roll back (the counters were bumped) and try again.
+    pub(super) async fn append_in(
+        &self,
+        tx: &mut Tx,
+        conversation_id: &str,
+        new: &NewMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Appended, bool)>> {
+        if let Some(client_id) = &new.client_message_id {
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages \
+                 WHERE conversation_id = $1 AND client_message_id = $2"
+            );
+            let existing: Option<MessageRow> = tx!(&mut *tx, c => sqlx::query_as(&sql)
+                .bind(conversation_id)
+                .bind(client_id)
+                .fetch_optional(c)
+                .await)?;
+            if let Some(row) = existing {
+                let appended = Appended {
+                    message: row.into(),
+                    event: None,
+                };
+                return Ok(Some((appended, false)));
+            }
+        }
+        // Takes the conversation's row lock (Postgres; SQLite has one
+        // writer) before the counters are read, so seqs are handed out one
+        // at a time; the status guard refuses closed conversations.
+        let counters: Option<(i64, i64, String)> = tx!(&mut *tx, c => sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq + 1, last_event_id = last_event_id + 1, \
+             updated_at = $2 WHERE id = $1 AND status <> 'closed' \
+             RETURNING last_seq, last_event_id, site_id",
+        )
+        .bind(conversation_id)
+        .bind(now)
+        .fetch_optional(c)
+        .await)?;
+        let Some((seq, event_id, site_id)) = counters else {
+            let found: Option<(String,)> = tx!(&mut *tx, c => sqlx::query_as(
+                "SELECT status FROM conversations WHERE id = $1",
+            )
+            .bind(conversation_id)
+            .fetch_optional(c)
+            .await)?;
+            return Err(match found {
+                Some(_) => Error::Conflict("the conversation is closed".into()),
+                None => Error::NotFound,
+            });
+        };
+        let id = new_id();
+        let inserted = tx!(&mut *tx, c => sqlx::query(
+            "INSERT INTO messages (id, conversation_id, seq, role, content, html, citations, \
+             incomplete, client_message_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (conversation_id, client_message_id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(new.role.as_str())
+        .bind(&new.content)
+        .bind(&new.html)
+        .bind(Json(&new.citations))
+        .bind(new.incomplete)
+        .bind(&new.client_message_id)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let message = Message {
+            id,
+            conversation_id: conversation_id.to_string(),
+            seq,
+            role: new.role,
+            content: new.content.clone(),
+            html: new.html.clone(),
+            citations: new.citations.clone(),
+            incomplete: new.incomplete,
+            client_message_id: new.client_message_id.clone(),
+            created_at: rfc3339(now),
+        };
+        let data = serde_json::to_value(&message).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let event = insert_event(
+            tx,
+            conversation_id,
+            event_id,
+            lantern_shared::event::kind::MESSAGE_CREATED,
+            data,
+            now,
+        )
+        .await?;
+        let queued = self
+            .enqueue_webhooks(
+                tx,
+                &site_id,
+                super::webhooks::MESSAGE_CREATED,
+                event.data.clone(),
+                now,
+            )
+            .await?;
+        let appended = Appended {
+            message,
+            event: Some(event),
+        };
+        Ok(Some((appended, queued)))
+    }
+
+    /// Up to `limit` messages after `after_seq`, oldest first.
+    pub async fn messages(
+        &self,
+        conversation_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3"
+        );
+        let rows: Vec<MessageRow> = read!(self, p => sqlx::query_as(&sql)
+            .bind(conversation_id)
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn message(&self, id: &str) -> Result<Option<Message>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+        let row: Option<MessageRow> =
+            read!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Durable events of a conversation after `after_id`, oldest first.
+    pub async fn events_after(
+        &self,
+        conversation_id: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>> {
+        let rows: Vec<(String, i64, String, Json<Value>)> = read!(self, p => sqlx::query_as(
+            "SELECT conversation_id, id, kind, data FROM events \
+             WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(conversation_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(conversation_id, id, kind, data)| StoredEvent {
+                conversation_id,
+                id,
+                kind,
+                data: data.0,
+            })
+            .collect())
+    }
+
+    /// One verdict per message: a second vote replaces the first.
+    pub async fn put_feedback(
+        &self,
+        message_id: &str,
+        rating: Rating,
+        comment: Option<&str>,
+    ) -> Result<Feedback> {
+        let now = Utc::now();
+        write!(self, p => sqlx::query(
+            "INSERT INTO feedback (message_id, rating, comment, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (message_id) DO UPDATE SET rating = excluded.rating, \
+             comment = excluded.comment, created_at = excluded.created_at",
+        )
+        .bind(message_id)
+        .bind(rating.as_str())
+        .bind(comment)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(Feedback {
+            message_id: message_id.to_string(),
+            rating,
+            comment: comment.map(str::to_string),
+            created_at: rfc3339(now),
+        })
+    }
+}
+
+/// Stores a live event inside the caller's transaction.
+pub(super) async fn insert_event(
+    tx: &mut Tx,
+    conversation_id: &str,
+    id: i64,
+    kind: &str,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<StoredEvent> {
+    tx!(tx, c => sqlx::query(
+        "INSERT INTO events (conversation_id, id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(conversation_id)
+    .bind(id)
+    .bind(kind)
+    .bind(Json(&data))
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(StoredEvent {
+        conversation_id: conversation_id.to_string(),
+        id,
+        kind: kind.to_string(),
+        data,
+    })
+}
+
+/// A question and its reply, stored together (see [`Db::append_exchange`]).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub question: Appended,
+    /// `None` when the question was a repeat (nothing was written).
+    pub reply: Option<Appended>,
+    /// The hand-over to a person, when the reply asked for one.
+    pub handoff: Option<super::StatusChange>,
+}
+
+impl Db {
+    /// Stores a question, its reply and (when `handoff`) the move to
+    /// `handoff`, in one transaction: one commit per exchange. A repeated
+    /// `client_message_id` writes nothing and returns the stored question.
+    pub async fn append_exchange(
+        &self,
+        conversation_id: &str,
+        question: &NewMessage,
+        reply: &NewMessage,
+        handoff: bool,
+    ) -> Result<Exchange> {
+        for _ in 0..2 {
+            let now = Utc::now();
+            let mut tx = self.begin().await?;
+            let Some((asked, mut queued)) =
+                self.append_in(&mut tx, conversation_id, question, now).await?
+            else {
+                continue;
+            };
+            if asked.event.is_none() {
+                return Ok(Exchange {
+                    question: asked,
+                    reply: None,
+                    handoff: None,
+                });
+            }
+            let Some((answered, q)) = self.append_in(&mut tx, conversation_id, reply, now).await?
+            else {
+                continue;
+            };
+            queued |= q;
+            let handoff = if handoff {
+                let (change, q) = self
+                    .set_status_in(
+                        &mut tx,
+                        conversation_id,
+                        lantern_shared::api::ConversationStatus::Handoff,
+                        now,
+                    )
+                    .await?;
+                queued |= q;
+                Some(change)
+            } else {
+                None
+            };
+            tx.commit().await?;
+            self.deliveries_queued(queued);
+            return Ok(Exchange {
+                question: asked,
+                reply: Some(answered),
+                handoff,
+            });
+        }
+        Err(Error::Conflict(
+            "a message with this client_message_id is being stored".into(),
+        ))
+    }
+
+    /// The message a client sent with `client_message_id`, if stored.
+    pub async fn message_by_client_id(
+        &self,
+        conversation_id: &str,
+        client_message_id: &str,
+    ) -> Result<Option<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages \
+             WHERE conversation_id = $1 AND client_message_id = $2"
+        );
+        let row: Option<MessageRow> = read!(self, p => sqlx::query_as(&sql)
+            .bind(conversation_id)
+            .bind(client_message_id)
+            .fetch_optional(p)
+            .await)?;
+        Ok(row.map(Into::into))
+    }
+
+    /// The newest `limit` messages of a conversation, oldest first.
+    pub async fn recent_messages(&self, conversation_id: &str, limit: i64) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 \
+             ORDER BY seq DESC LIMIT $2"
+        );
+        let rows: Vec<MessageRow> = read!(self, p => sqlx::query_as(&sql)
+            .bind(conversation_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        let mut messages: Vec<Message> = rows.into_iter().map(Into::into).collect();
+        messages.reverse();
+        Ok(messages)
+    }
+}

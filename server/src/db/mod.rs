@@ -1,0 +1,248 @@
+//! The one place that speaks SQL. [`Db`] is a handle over the pool of one of
+//! two backends — embedded SQLite (default) or Postgres, chosen from the URL
+//! scheme — and each resource module (`sites`, `visitors`, `conversations`,
+//! `messages`, `knowledge`, `webhooks`) adds its queries to it as plain
+//! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
+//! and [`tx!`] macros expand one body per backend; where they differ, the
+//! method says so with a `match`. Row structs and their conversion to API
+//! types live beside their queries. Nothing here imports the layers above.
+
+mod connect;
+mod conversations;
+mod knowledge;
+mod messages;
+mod sites;
+mod visitors;
+pub mod webhooks;
+mod writer;
+
+pub use conversations::{ConversationRecord, NewConversation, StatusChange};
+pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit};
+pub use messages::{Appended, Exchange, NewMessage, StoredEvent};
+pub use sites::Site;
+pub use visitors::Visitor;
+pub use webhooks::{Claimed, Endpoint};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::{PgPool, Postgres, SqlitePool, Transaction};
+use writer::{WriteTx, Writer};
+
+/// Failures of the storage layer. Database causes stay inside; callers see
+/// what they can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    /// The database cannot be reached or is busy past its timeout: worth a
+    /// retry, not a bug (503, not 500).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        if is_unavailable(&e) {
+            Error::Unavailable(e)
+        } else {
+            Error::Database(e)
+        }
+    }
+}
+
+/// Whether `e` says the database is out of reach rather than that the query
+/// is wrong: connection failures, pool timeouts, Postgres shutting down or
+/// refusing connections, SQLite busy, locked or unable to open its file.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            // Postgres: class 08 (connection), 57P01-03 (shutdown, cannot
+            // connect now), 53300 (too many connections). SQLite primary
+            // codes: 5 BUSY, 6 LOCKED, 14 CANTOPEN, 10 IOERR (extended codes
+            // keep the primary in their low byte).
+            let sqlite_primary = code.parse::<i64>().ok().map(|c| c & 0xff);
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || code == "53300"
+                || matches!(sqlite_primary, Some(5 | 6 | 10 | 14))
+        }
+        _ => false,
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A handle over the database: cheap to clone, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+    /// Notified when webhook deliveries were queued, so this process's
+    /// delivery worker wakes at once instead of at its next poll.
+    queued: std::sync::Arc<tokio::sync::Notify>,
+}
+
+/// The connections of one backend. SQLite gets a pool of readers and a
+/// single writer with group commit ([`writer`]): WAL lets readers run
+/// beside the writer, and one writer means writes queue instead of sleeping
+/// in SQLite's busy handler.
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite { read: SqlitePool, write: Writer },
+    Postgres(PgPool),
+}
+
+/// An open transaction on either backend (SQLite: a write of the writer's
+/// shared transaction).
+pub(crate) enum Tx {
+    Sqlite(WriteTx),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` once per backend with `$p` bound to the pool that serves
+/// reads (SQLite's readers, or the Postgres pool).
+macro_rules! read {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db.pool() {
+            $crate::db::PoolRef::Sqlite { read: $p, .. } => $body,
+            $crate::db::PoolRef::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Like [`read!`], for one-statement writes: `$p` is the SQLite writer's
+/// connection (the statement joins its group commit) or the Postgres pool.
+/// Evaluates to the body's result; the write is committed when it is `Ok`.
+macro_rules! write {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db.pool() {
+            $crate::db::PoolRef::Sqlite { write, .. } => {
+                let mut w = write.begin().await.map_err($crate::db::Error::from)?;
+                let out = {
+                    let $p = &mut *w;
+                    $body
+                };
+                if out.is_ok() {
+                    w.commit().await.map_err($crate::db::Error::from)?;
+                }
+                out
+            }
+            $crate::db::PoolRef::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` once per backend with `$c` bound to the transaction's
+/// connection (`&mut SqliteConnection` or `&mut PgConnection`).
+macro_rules! tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {read, tx, write};
+
+/// Borrowed view of the pools, for the macros above (the enum itself stays
+/// private to this module).
+pub(crate) enum PoolRef<'a> {
+    Sqlite {
+        read: &'a SqlitePool,
+        write: &'a Writer,
+    },
+    Postgres(&'a PgPool),
+}
+
+impl Db {
+    pub(crate) fn pool(&self) -> PoolRef<'_> {
+        match &self.pool {
+            Pool::Sqlite { read, write } => PoolRef::Sqlite { read, write },
+            Pool::Postgres(p) => PoolRef::Postgres(p),
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match &self.pool {
+            Pool::Sqlite { .. } => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Pool figures: (size, idle), readers and writer together.
+    pub fn pool_stats(&self) -> (u32, u32) {
+        match &self.pool {
+            // The writer counts as one connection, in use or not.
+            Pool::Sqlite { read, .. } => (read.size() + 1, read.num_idle() as u32),
+            Pool::Postgres(p) => (p.size(), p.num_idle() as u32),
+        }
+    }
+
+    /// A round trip to the database, for readiness.
+    pub async fn ping(&self) -> Result<()> {
+        read!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Starts a transaction (on SQLite, on the single writer).
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes every connection (backup and restore want the file to rest).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A new time-ordered id (UUIDv7), so ids double as creation-order cursors.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The API's timestamp form: RFC 3339, milliseconds, `Z`.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Maps a unique-constraint violation to a conflict with `message`.
+fn unique_to_conflict(e: sqlx::Error, message: &str) -> Error {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => Error::Conflict(message.into()),
+        _ => e.into(),
+    }
+}

@@ -1,0 +1,203 @@
+//! Sites and their admin keys.
+
+use chrono::Utc;
+use sqlx::types::Json;
+
+use super::{Db, Error, Result, new_id, read, tx, unique_to_conflict, write};
+
+/// A site as the server sees it (the public part is `SiteConfig`).
+#[derive(Clone, PartialEq)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    pub bot_name: String,
+    pub welcome_message: String,
+    pub languages: Vec<String>,
+    pub theme_color: String,
+    pub allowed_origins: Vec<String>,
+    pub identity_secret: Option<String>,
+    pub identity_required: bool,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Site")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("allowed_origins", &self.allowed_origins)
+            .field(
+                "identity_secret",
+                &self.identity_secret.as_ref().map(|_| "***"),
+            )
+            .field("identity_required", &self.identity_required)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SiteRow {
+    id: String,
+    name: String,
+    bot_name: String,
+    welcome_message: String,
+    languages: Json<Vec<String>>,
+    theme_color: String,
+    allowed_origins: Json<Vec<String>>,
+    identity_secret: Option<String>,
+    identity_required: bool,
+}
+
+impl From<SiteRow> for Site {
+    fn from(r: SiteRow) -> Site {
+        Site {
+            id: r.id,
+            name: r.name,
+            bot_name: r.bot_name,
+            welcome_message: r.welcome_message,
+            languages: r.languages.0,
+            theme_color: r.theme_color,
+            allowed_origins: r.allowed_origins.0,
+            identity_secret: r.identity_secret,
+            identity_required: r.identity_required,
+        }
+    }
+}
+
+const SITE_COLUMNS: &str = "s.id, s.name, s.bot_name, s.welcome_message, s.languages, \
+     s.theme_color, s.allowed_origins, s.identity_secret, s.identity_required";
+
+impl Db {
+    /// Creates a site and its first admin key (by hash) together.
+    pub async fn create_site(&self, site: &Site, admin_key_hash: &str) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        let inserted = tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO sites (id, name, bot_name, welcome_message, languages, theme_color, \
+             allowed_origins, identity_secret, identity_required, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(&site.id)
+        .bind(&site.name)
+        .bind(&site.bot_name)
+        .bind(&site.welcome_message)
+        .bind(Json(&site.languages))
+        .bind(&site.theme_color)
+        .bind(Json(&site.allowed_origins))
+        .bind(&site.identity_secret)
+        .bind(site.identity_required)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()));
+        if let Err(e) = inserted {
+            return Err(unique_to_conflict(e, "a site with this id already exists"));
+        }
+        tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO api_keys (id, site_id, key_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id())
+        .bind(&site.id)
+        .bind(admin_key_hash)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        tx.commit().await
+    }
+
+    pub async fn site(&self, id: &str) -> Result<Option<Site>> {
+        let sql = format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = $1");
+        let row: Option<SiteRow> =
+            read!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
+        Ok(row.map(Site::from))
+    }
+
+    pub async fn site_count(&self) -> Result<i64> {
+        let (n,): (i64,) =
+            read!(self, p => sqlx::query_as("SELECT COUNT(*) FROM sites").fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Replaces a site's editable settings (everything but id and secrets).
+    pub async fn update_site(&self, site: &Site) -> Result<()> {
+        let done = write!(self, p => sqlx::query(
+            "UPDATE sites SET name = $2, bot_name = $3, welcome_message = $4, languages = $5, \
+             theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9 \
+             WHERE id = $1",
+        )
+        .bind(&site.id)
+        .bind(&site.name)
+        .bind(&site.bot_name)
+        .bind(&site.welcome_message)
+        .bind(Json(&site.languages))
+        .bind(&site.theme_color)
+        .bind(Json(&site.allowed_origins))
+        .bind(site.identity_required)
+        .bind(Utc::now())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Revokes every admin key of the site and stores the new one's hash.
+    pub async fn rotate_admin_key(&self, site_id: &str, new_key_hash: &str) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        tx!(&mut tx, c => sqlx::query(
+            "UPDATE api_keys SET revoked_at = $2 WHERE site_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(site_id)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO api_keys (id, site_id, key_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id())
+        .bind(site_id)
+        .bind(new_key_hash)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        tx.commit().await
+    }
+
+    pub async fn set_identity_secret(&self, site_id: &str, secret: &str) -> Result<()> {
+        write!(self, p => sqlx::query(
+            "UPDATE sites SET identity_secret = $2, updated_at = $3 WHERE id = $1",
+        )
+        .bind(site_id)
+        .bind(secret)
+        .bind(Utc::now())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// True when some site lists `origin` (for CORS preflights).
+    pub async fn origin_known(&self, origin: &str) -> Result<bool> {
+        let rows: Vec<(Json<Vec<String>>,)> = read!(self, p =>
+            sqlx::query_as("SELECT allowed_origins FROM sites").fetch_all(p).await)?;
+        Ok(rows
+            .iter()
+            .any(|(o,)| o.0.iter().any(|o| o == origin || o == "*")))
+    }
+
+    /// The site an unrevoked admin key (by its hash) belongs to.
+    pub async fn site_by_admin_key(&self, key_hash: &str) -> Result<Option<Site>> {
+        let sql = format!(
+            "SELECT {SITE_COLUMNS} FROM sites s JOIN api_keys k ON k.site_id = s.id \
+             WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
+        );
+        let row: Option<SiteRow> =
+            read!(self, p => sqlx::query_as(&sql).bind(key_hash).fetch_optional(p).await)?;
+        Ok(row.map(Site::from))
+    }
+}
