@@ -30,6 +30,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The server takes documents of up to 200 KiB; longer pages (one: git-config)
+# are cut at the last paragraph break before this many bytes.
+MAX_BODY_BYTES = 190_000
 ARTICLES = {"a", "an", "the", "all", "one", "some", "its", "their", "or", "and"}
 SECTION = re.compile(r"^[A-Z][A-Z0-9 ,/&()'.-]*$")
 NAME_SPLIT = re.compile(r"\s+[-\u2212\u2010\u2013\u2014]+\s+")
@@ -84,6 +87,9 @@ def to_markdown(text: str):
             if section == "NAME":
                 name_lines.append(stripped)
     body = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+    if len(body.encode()) > MAX_BODY_BYTES:
+        cut = body.encode()[:MAX_BODY_BYTES].decode("utf-8", "ignore")
+        body = cut[: cut.rfind("\n\n")].rstrip()
     return body, " ".join(name_lines)
 
 

@@ -15,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CACHE="${1:-$LANTERN_ROOT/target/corpus}"
 PACKAGES=(manpages manpages-dev git-man tcl8.6-doc)
-STAMP="$CACHE/.done-v1-${PACKAGES[*]// /-}"
+STAMP="$CACHE/.done-v2-${PACKAGES[*]// /-}"
 
 if [ -f "$STAMP" ] && [ -s "$CACHE/docs.jsonl" ] && [ -s "$CACHE/questions.jsonl" ]; then
   say "corpus already in $CACHE ($(wc -l <"$CACHE/docs.jsonl") documents)"
@@ -27,8 +27,8 @@ done
 
 mkdir -p "$CACHE/debs" "$CACHE/root"
 say "downloading ${PACKAGES[*]}"
-(cd "$CACHE/debs" && apt-get download "${PACKAGES[@]}" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2) ||
-  die "apt-get download failed (run apt-get update first?)"
+(cd "$CACHE/debs" && apt-get download "${PACKAGES[@]}" >"$CACHE/download.log" 2>&1) ||
+  die "apt-get download failed (run apt-get update first?): $(tail -n 3 "$CACHE/download.log")"
 for pkg in "${PACKAGES[@]}"; do
   deb="$(ls "$CACHE/debs/${pkg}"_*.deb | head -n1)"
   rm -rf "${CACHE:?}/root/$pkg"
