@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Turns extracted Debian manual-page packages into the benchmark corpus.
 
-Usage: corpus_manpages.py CACHE_DIR PACKAGE...   (called by fetch-corpus.sh)
+Usage: corpus_manpages.py CACHE_DIR LANG PACKAGE...   (called by fetch-corpus.sh)
 
-Each English page (usr/share/man/manN/*, not the .so alias stubs) is rendered
+Each page in LANG (en: usr/share/man/manN/*, fr: usr/share/man/fr/manN/*; not
+the .so alias stubs) is rendered
 by man(1) to plain text and written as one markdown document: sections become
 `##` headings, subsections `###`, paragraphs are dedented. Each page also
 gives one question, made by one rule from its NAME line and never edited by
@@ -19,6 +20,12 @@ corpus, the first word of a description whose second word is an article
 ("convert a string", "get the time"): the verb list is learned from the
 corpus itself. Descriptions shared by several pages are ambiguous and give no
 question. The page's own names never appear in its question.
+
+French (LANG fr, packages manpages-fr, manpages-fr-dev): descriptions start
+with an infinitive ("ls - Afficher le contenu de répertoires") when the first
+word ends in -er, -ir, -re or -oir, giving "Comment afficher le contenu de
+répertoires ?", else "Qu'est-ce que … ?". English goes to docs.jsonl and
+questions.jsonl, other languages to docs.LANG.jsonl and questions.LANG.jsonl.
 """
 
 import concurrent.futures
@@ -34,13 +41,14 @@ from pathlib import Path
 # are cut at the last paragraph break before this many bytes.
 MAX_BODY_BYTES = 190_000
 ARTICLES = {"a", "an", "the", "all", "one", "some", "its", "their", "or", "and"}
-SECTION = re.compile(r"^[A-Z][A-Z0-9 ,/&()'.-]*$")
+NAME_SECTION = {"en": "NAME", "fr": "NOM"}
 NAME_SPLIT = re.compile(r"\s+[-\u2212\u2010\u2013\u2014]+\s+")
 
 
-def pages(root: Path):
-    """(path, name, section) of each real English page under root."""
-    for path in sorted(root.glob("usr/share/man/man*/*")):
+def pages(root: Path, lang: str):
+    """(path, name, section) of each real page in `lang` under root."""
+    pattern = "usr/share/man/man*/*" if lang == "en" else f"usr/share/man/{lang}/man*/*"
+    for path in sorted(root.glob(pattern)):
         if path.is_symlink() or not path.is_file():
             continue
         raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
@@ -61,7 +69,11 @@ def render(path: Path) -> str:
     return out.decode("utf-8", "replace")
 
 
-def to_markdown(text: str):
+def is_section(line: str) -> bool:
+    return line[0].isalpha() and line.upper() == line and any(c.isalpha() for c in line)
+
+
+def to_markdown(text: str, lang: str):
     """(markdown body, NAME paragraph) of a rendered page."""
     lines = text.splitlines()
     while lines and not lines[0].strip():
@@ -75,7 +87,7 @@ def to_markdown(text: str):
         indent = len(line) - len(line.lstrip(" "))
         if not stripped:
             out.append("")
-        elif indent == 0 and SECTION.match(stripped):
+        elif indent == 0 and is_section(stripped):
             section = stripped
             out += ["", "## " + stripped.title(), ""]
         elif indent == 3 and len(stripped) < 80:
@@ -84,7 +96,7 @@ def to_markdown(text: str):
             if stripped[0] in "#>|`=":
                 stripped = "\\" + stripped
             out.append(stripped)
-            if section == "NAME":
+            if section == NAME_SECTION.get(lang, "NAME"):
                 name_lines.append(stripped)
     body = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
     if len(body.encode()) > MAX_BODY_BYTES:
@@ -93,8 +105,8 @@ def to_markdown(text: str):
     return body, " ".join(name_lines)
 
 
-def doc_for(pkg: str, path: Path, name: str, section: str):
-    body, name_para = to_markdown(render(path))
+def doc_for(lang: str, pkg: str, path: Path, name: str, section: str):
+    body, name_para = to_markdown(render(path), lang)
     if len(body.split()) < 20:
         return None
     parts = NAME_SPLIT.split(name_para, maxsplit=1)
@@ -103,8 +115,8 @@ def doc_for(pkg: str, path: Path, name: str, section: str):
     return {
         "title": f"{name}({section})",
         "body": body,
-        "url": f"https://manpages.debian.org/bookworm/{pkg}/{name}.{section}.en.html",
-        "language": "en",
+        "url": f"https://manpages.debian.org/bookworm/{pkg}/{name}.{section}.{lang}.html",
+        "language": lang,
         "format": "markdown",
         "_names": names + [name],
         "_desc": desc,
@@ -131,7 +143,7 @@ def starts_with_verb(desc: str, verbs) -> bool:
     return False
 
 
-def question(desc: str, names, verbs) -> str | None:
+def question(desc: str, names, verbs, lang: str) -> str | None:
     words = desc.split()
     if len(words) < 2:
         return None
@@ -142,14 +154,18 @@ def question(desc: str, names, verbs) -> str | None:
     if not (len(first) > 1 and first[1:].lower() != first[1:]):  # not an acronym
         first = first[0].lower() + first[1:]
     phrase = " ".join([first] + words[1:])
+    if lang == "fr":
+        if first_word(desc).endswith(("er", "ir", "re", "oir")):
+            return f"Comment {phrase} ?"
+        return f"Qu'est-ce que {phrase} ?"
     if starts_with_verb(desc, verbs):
         return f"How do I {phrase}?"
     return f"What is {phrase}?"
 
 
 def main() -> None:
-    cache = Path(sys.argv[1])
-    jobs = [(pkg, *p) for pkg in sys.argv[2:] for p in pages(cache / "root" / pkg)]
+    cache, lang = Path(sys.argv[1]), sys.argv[2]
+    jobs = [(lang, pkg, *p) for pkg in sys.argv[3:] for p in pages(cache / "root" / pkg, lang)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         docs = [d for d in pool.map(lambda j: doc_for(*j), jobs) if d]
     seen_urls = set()
@@ -165,16 +181,17 @@ def main() -> None:
     questions = []
     for d in docs:
         if by_desc[d["_desc"].lower()] == 1:
-            q = question(d["_desc"], d["_names"], verbs)
+            q = question(d["_desc"], d["_names"], verbs, lang)
             if q:
                 questions.append({"question": q, "expected_url": d["url"]})
-    with open(cache / "docs.jsonl", "w", encoding="utf-8") as f:
+    suffix = "" if lang == "en" else f".{lang}"
+    with open(cache / f"docs{suffix}.jsonl", "w", encoding="utf-8") as f:
         for d in docs:
             f.write(json.dumps({k: v for k, v in d.items() if not k.startswith("_")}, ensure_ascii=False) + "\n")
-    with open(cache / "questions.jsonl", "w", encoding="utf-8") as f:
+    with open(cache / f"questions{suffix}.jsonl", "w", encoding="utf-8") as f:
         for q in questions:
             f.write(json.dumps(q, ensure_ascii=False) + "\n")
-    print(f"{len(docs)} documents, {len(questions)} questions, {len(verbs)} verbs learned", file=sys.stderr)
+    print(f"{lang}: {len(docs)} documents, {len(questions)} questions, {len(verbs)} verbs learned", file=sys.stderr)
 
 
 if __name__ == "__main__":
