@@ -10,8 +10,18 @@
 //! questions; on Postgres the round trips and commits of one exchange.
 //! Prints figures; asserts nothing about time.
 //!
+//! The raw SQL on SQLite is a sqlx loop rather than the `sqlite3` shell: 32
+//! tasks, the search on a pool of readers and the append in one
+//! `BEGIN IMMEDIATE` transaction on a single writer they take turns on, with
+//! the server's own `synchronous=FULL`. That is the most the file can do for
+//! this exchange (one fsync per exchange, no busy-handler sleeps); 32
+//! `sqlite3` processes would measure their lock contention instead.
+//!
 //! `cargo build --release --bin lantern &&
 //!  cargo bench -p lantern-tests --bench messages [-- EXCHANGES CONCURRENCY] [sqlite|postgres]`
+//! (defaults 1,600 and 32; `LANTERN_BENCH_KEEP_DB=1` keeps the Postgres
+//! database for a look afterwards; the server's log goes to a file in the temp
+//! folder, named on stderr).
 
 use std::time::{Duration, Instant};
 
