@@ -18,7 +18,8 @@
 //! `sqlite3` processes would measure their lock contention instead.
 //!
 //! `cargo build --release --bin lantern &&
-//!  cargo bench -p lantern-tests --bench messages [-- EXCHANGES CONCURRENCY] [sqlite|postgres]`
+//!  cargo bench -p lantern-tests --bench messages [-- EXCHANGES CONCURRENCY] [sqlite|postgres|redis]`
+//! (`redis`: Postgres + Redis, one instance and then two, exchanges only).
 //! (defaults 1,600 and 32; `LANTERN_BENCH_KEEP_DB=1` keeps the Postgres
 //! database for a look afterwards; the server's log goes to a file in the temp
 //! folder, named on stderr).
@@ -73,6 +74,48 @@ async fn main() {
     }
     if only("postgres") {
         run(Backend::Postgres, &corpus, &questions, exchanges, clients).await;
+    }
+    if args.iter().any(|a| a == "redis") {
+        scale_out(&corpus, &questions, exchanges, clients).await;
+    }
+}
+
+/// Postgres + Redis (live events fan out through Redis): one instance, then
+/// two on the same database with the visitors alternating between them.
+async fn scale_out(corpus: &Corpus, questions: &[String], exchanges: usize, clients: usize) {
+    let (url, _, name) = fresh(Backend::Postgres).await;
+    let (site, key) = create_site(&url);
+    let redis = lantern_tests::backend::redis_url();
+    let prefix = format!("lantern-bench-{}", uuid::Uuid::new_v4().simple());
+    let env = [
+        ("REDIS_URL", redis.as_str()),
+        ("LANTERN_REDIS_PREFIX", prefix.as_str()),
+    ];
+    let a = Server::start(&url, &env).await;
+    import(&a, &key, &corpus.docs, 4).await;
+    for instances in [1, 2] {
+        let b = if instances == 2 {
+            Some(Server::start(&url, &env).await)
+        } else {
+            None
+        };
+        let servers: Vec<&Server> = std::iter::once(&a).chain(b.as_ref()).collect();
+        let tokens = join_all((0..clients).map(|_| a.visitor(&site))).await;
+        let started = Instant::now();
+        let (lat, failed) = drive(&servers, &tokens, questions, exchanges, 3).await;
+        let s = Summary::new(lat, started.elapsed());
+        println!(
+            "== Postgres + Redis, {instances} instance(s), real questions, {clients} connections: {s}; {failed} failed"
+        );
+    }
+    drop(a);
+    if let Some(name) = name {
+        let mut admin = PgConnection::connect(&postgres_server_url())
+            .await
+            .expect("Postgres");
+        let _ = admin
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await;
     }
 }
 
@@ -277,17 +320,18 @@ async fn exchange_run(
 ) -> (Summary, usize) {
     let tokens = join_all((0..clients).map(|_| server.visitor(site))).await;
     let started = Instant::now();
-    let (latencies, failed) = drive(server, &tokens, questions, total, 1).await;
+    let (latencies, failed) = drive(&[server], &tokens, questions, total, 1).await;
     (Summary::new(latencies, started.elapsed()), failed)
 }
 
-/// `total` exchanges spread over the visitors `tokens`, all at once: each
+/// `total` exchanges spread over the visitors `tokens` (visitor `c` talks to
+/// `servers[c % servers.len()]`), all at once: each
 /// visitor opens a conversation with its first question and asks
 /// `SESSION - 1` more in it before opening the next. Returns each answered
 /// exchange's latency and the number of failed ones (printed, not fatal: a
 /// failure is a finding).
 async fn drive(
-    server: &Server,
+    servers: &[&Server],
     tokens: &[String],
     questions: &[String],
     total: usize,
@@ -295,6 +339,7 @@ async fn drive(
 ) -> (Vec<Duration>, usize) {
     let per_client = total / tokens.len();
     let runs = tokens.iter().enumerate().map(|(c, token)| async move {
+        let server = servers[c % servers.len()];
         let mut rng = Lcg(seed * 1000 + c as u64);
         let mut lat = Vec::with_capacity(per_client);
         let (mut conv, mut failed) = (String::new(), 0);
@@ -351,7 +396,7 @@ async fn count_per_exchange(name: &str, site: &str, questions: &[String], client
         let tokens = join_all((0..clients).map(|_| server.visitor(site))).await;
         let before = proxy.counters.snapshot();
         if n > 0 {
-            let (_, failed) = drive(&server, &tokens, questions, n, 2).await;
+            let (_, failed) = drive(&[&server], &tokens, questions, n, 2).await;
             assert_eq!(failed, 0, "counted exchanges failed");
         }
         let during = proxy.counters.snapshot() - before;
