@@ -1,9 +1,11 @@
 //! Fan-out benchmark: N live event streams (SSE) on one `lantern` process,
 //! one event published, how long until every stream has it; and the
-//! process's resident memory with the streams open.
+//! process's resident memory with the streams open, above idle, per stream.
+//! Runs each N on a fresh process (default: 2,000 then 10,000).
 //!
-//! `cargo build --release --bin lantern && cargo bench -p lantern-tests --bench fanout [-- N]`
-//! (needs `ulimit -n` above 2N; the bench raises its own soft limit).
+//! `cargo build --release --bin lantern && cargo bench -p lantern-tests --bench fanout [-- N…]`
+//! (each process needs `ulimit -n` above N + a few hundred: run
+//! `ulimit -n 20000` first where the soft limit is lower).
 
 use std::{
     process::{Command, Stdio},
@@ -13,21 +15,23 @@ use std::{
 use futures::{StreamExt, future::join_all};
 use serde_json::json;
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
+use lantern_tests::process::rss_kib;
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let n: usize = std::env::args()
+    let mut ns: Vec<usize> = std::env::args()
         .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(10_000);
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if ns.is_empty() {
+        ns = vec![2_000, 10_000];
+    }
+    for n in ns {
+        run(n).await;
+    }
+}
+
+async fn run(n: usize) {
     let dir = std::env::temp_dir().join(format!("lantern-fanout-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -146,11 +150,11 @@ async fn main() {
     let pct =
         |p: f64| got[((got.len() as f64 * p) as usize).min(got.len() - 1)].as_secs_f64() * 1000.0;
     println!(
-        "streams: {n} opened in {open_secs:.1} s; {} received the event",
+        "== {n} streams: opened in {open_secs:.1} s; {} received the event",
         got.len()
     );
     println!(
-        "RSS: {} MiB idle, {} MiB with the streams open ({:.1} KiB per stream)",
+        "RSS: {} MiB idle, {} MiB with the streams open ({:.1} KiB per stream above idle)",
         idle / 1024,
         with_streams / 1024,
         (with_streams.saturating_sub(idle)) as f64 / n as f64

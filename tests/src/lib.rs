@@ -3,8 +3,13 @@
 
 pub mod app;
 pub mod backend;
+pub mod corpus;
+pub mod pgproxy;
+pub mod process;
 pub mod provider;
+pub mod rawsql;
 pub mod sse;
+pub mod stats;
 
 pub use app::TestApp;
 pub use backend::Backend;
