@@ -84,7 +84,7 @@ pub async fn eval(settings: Settings, file: &PathBuf, site_id: Option<&str>) -> 
         Some(id) => (startup::open_stores(&settings).await?.1, id.to_string()),
         None => {
             let settings = Settings {
-                database_url: format!("sqlite://{}", scratch.display()),
+                database_url: format!("sqlite://{}", scratch.display()).into(),
                 ..settings
             };
             let (store, knowledge) = startup::open_stores(&settings).await?;

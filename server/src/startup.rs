@@ -30,13 +30,10 @@ async fn open_database(
     Arc<dyn crate::knowledge::KnowledgeStore>,
     crate::db::Pool,
 )> {
-    store::open_parts(&settings.database_url)
+    store::open_parts(settings.database_url.expose())
         .await
         .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                crate::settings::redact_url(&settings.database_url)
-            )
+            format!("cannot open the database at {}", settings.database_url)
         })
 }
 
@@ -90,7 +87,8 @@ pub async fn build_with_shutdown(
     };
     let redis = settings
         .redis_url
-        .as_deref()
+        .as_ref()
+        .map(|url| url.expose())
         .and_then(|url| RedisLink::start(url, &settings.redis_prefix));
     let hub = match &redis {
         Some(link) => EventHub::with_redis(link.clone()),

@@ -344,3 +344,40 @@ async fn an_answer_in_flight_completes_during_shutdown() {
     assert!(body["reply"].get("incomplete").is_none(), "{body}");
     assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
 }
+
+/// The start-up settings line shows every setting but no secret: API keys,
+/// passwords in URLs, `?password=` parameters.
+#[tokio::test]
+async fn the_settings_line_redacts_secrets() {
+    let server = start(&[
+        (
+            "REDIS_URL",
+            "redis://:redispw-1@127.0.0.1:1/0?password=querypw-2".into(),
+        ),
+        ("LANTERN_LLM_PROVIDER", "openai".into()),
+        (
+            "LANTERN_LLM_BASE_URL",
+            "http://llmuser:llmpw-3@127.0.0.1:9/v1".into(),
+        ),
+        ("LANTERN_LLM_MODEL", "stand-in".into()),
+        ("LANTERN_LLM_API_KEY", "sk-live-4".into()),
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let lines = server.lines.lock().expect("lock").clone();
+        if let Some(l) = lines.iter().find(|l| l.contains("lantern listening")) {
+            break l.clone();
+        }
+        assert!(Instant::now() < deadline, "no start-up line: {lines:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(line.contains("webhook_allow_private"), "{line}");
+    assert!(line.contains("llmuser:***@"), "{line}");
+    let lines = server.lines.lock().expect("lock").clone();
+    for secret in ["redispw-1", "querypw-2", "llmpw-3", "sk-live-4"] {
+        assert!(
+            lines.iter().all(|l| !l.contains(secret)),
+            "{secret} leaked: {lines:#?}"
+        );
+    }
+}

@@ -114,7 +114,7 @@ async fn two_instances_share_one_budget_through_redis() {
     let prefix = unique_prefix();
     let configure = |s: &mut lantern_server::settings::Settings| {
         s.rate_limit_ip = 6;
-        s.redis_url = Some(redis_url());
+        s.redis_url = Some(redis_url().into());
         s.redis_prefix = prefix.clone();
     };
     let a = TestApp::spawn_with(Backend::Sqlite, configure).await;

@@ -70,7 +70,7 @@ async fn run(
         s.rate_limit_ip = 1_000_000;
         s.rate_limit_visitor = 100_000;
         if redis {
-            s.redis_url = Some(lantern_tests::backend::redis_url());
+            s.redis_url = Some(lantern_tests::backend::redis_url().into());
             s.redis_prefix = prefix.clone();
         }
     };

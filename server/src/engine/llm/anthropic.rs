@@ -37,7 +37,7 @@ pub fn request(
         .collect();
     let mut headers = vec![("anthropic-version", VERSION.to_string())];
     if let Some(key) = &settings.api_key {
-        headers.push(("x-api-key", key.clone()));
+        headers.push(("x-api-key", key.expose().to_string()));
     }
     let body = json!({
         "model": settings.model,
@@ -46,7 +46,7 @@ pub fn request(
         "system": prompt.system,
         "messages": messages,
     });
-    (format!("{}/v1/messages", settings.base_url), headers, body)
+    (format!("{}/v1/messages", settings.base_url.expose()), headers, body)
 }
 
 pub fn interpret(frame: &Frame) -> Step {

@@ -17,7 +17,7 @@ pub fn request(
     }
     let mut headers = Vec::new();
     if let Some(key) = &settings.api_key {
-        headers.push(("authorization", format!("Bearer {key}")));
+        headers.push(("authorization", format!("Bearer {}", key.expose())));
     }
     let body = json!({
         "model": settings.model,
@@ -26,7 +26,7 @@ pub fn request(
         "messages": messages,
     });
     (
-        format!("{}/chat/completions", settings.base_url),
+        format!("{}/chat/completions", settings.base_url.expose()),
         headers,
         body,
     )
