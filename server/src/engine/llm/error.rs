@@ -25,6 +25,18 @@ pub enum LlmError {
 }
 
 impl LlmError {
+    /// Every value [`LlmError::kind`] returns (metrics start them at 0).
+    pub const KINDS: &'static [&'static str] = &[
+        "timeout",
+        "rate_limited",
+        "server_error",
+        "client_error",
+        "provider_error",
+        "malformed_stream",
+        "stream_cut",
+        "network",
+    ];
+
     pub fn kind(&self) -> &'static str {
         match self {
             LlmError::Timeout(_) => "timeout",
