@@ -39,11 +39,15 @@ pub struct Settings {
     /// `json` for JSON lines, `human` otherwise.
     #[arg(long, env = "LANTERN_LOG_FORMAT", default_value = "human", value_parser = parse::log_format)]
     pub log_format: LogFormat,
-    /// Peers (IPs or CIDRs, comma-separated) whose `CF-Connecting-IP` /
-    /// `X-Forwarded-For` is believed.
+    /// Peers (IPs or CIDRs, comma-separated) whose `X-Forwarded-For` is
+    /// believed (and `CF-Connecting-IP`, with the next setting).
     #[arg(long, env = "LANTERN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse::ip_net)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// API requests per minute per client IP.
+    /// The trusted proxies are Cloudflare's: believe their `CF-Connecting-IP`
+    /// (any other client can send that header, so it is ignored otherwise).
+    #[arg(long, env = "LANTERN_TRUSTED_PROXIES_CLOUDFLARE", default_value = "false", action = clap::ArgAction::Set, value_parser = parse::boolean)]
+    pub trusted_proxies_cloudflare: bool,
+    /// API requests per minute per client IP (IPv6: per /64).
     #[arg(long, env = "LANTERN_RATE_LIMIT_IP", default_value = "600", value_parser = parse::whole::<u32>(1..=1_000_000))]
     pub rate_limit_ip: u32,
     /// Conversations and messages per minute per site and visitor.

@@ -24,6 +24,7 @@ fn defaults_apply_when_nothing_is_set() {
     assert_eq!(s.log_filter, "info");
     assert_eq!(s.log_format, LogFormat::Human);
     assert!(s.trusted_proxies.is_empty());
+    assert!(!s.trusted_proxies_cloudflare);
     assert_eq!(s.rate_limit_ip, 600);
     assert_eq!(s.rate_limit_visitor, 30);
     assert_eq!(s.request_timeout_secs, 60);
@@ -38,6 +39,7 @@ fn values_are_read_and_typed() {
     let s = Settings::from_lookup(env(&[
         ("LANTERN_ADDR", "0.0.0.0:9000"),
         ("LANTERN_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ("LANTERN_TRUSTED_PROXIES_CLOUDFLARE", "yes"),
         ("LANTERN_LOG_FORMAT", "json"),
         ("LANTERN_WEBHOOK_ALLOW_PRIVATE", "true"),
         ("LANTERN_RATE_LIMIT_IP", " 50 "),
@@ -46,6 +48,7 @@ fn values_are_read_and_typed() {
     .expect("valid");
     assert_eq!(s.addr.port(), 9000);
     assert_eq!(s.trusted_proxies.len(), 2);
+    assert!(s.trusted_proxies_cloudflare);
     assert_eq!(s.log_format, LogFormat::Json);
     assert!(s.webhook_allow_private);
     assert_eq!(s.rate_limit_ip, 50);
@@ -76,6 +79,7 @@ fn a_bad_value_names_its_variable_in_one_sentence() {
         ("LANTERN_REDIS_PREFIX", "a b", "without spaces"),
         ("LANTERN_LOG_FORMAT", "xml", "\"json\" or \"human\""),
         ("LANTERN_TRUSTED_PROXIES", "10.0.0.0/8,nope", "IPs or CIDRs"),
+        ("LANTERN_TRUSTED_PROXIES_CLOUDFLARE", "maybe", "true or false"),
         ("LANTERN_RATE_LIMIT_IP", "lots", "from 1 to 1000000"),
         ("LANTERN_RATE_LIMIT_VISITOR", "0", "from 1 to 100000"),
         ("LANTERN_REQUEST_TIMEOUT_SECS", "9999", "from 1 to 3600"),
