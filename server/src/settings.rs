@@ -103,6 +103,16 @@ pub struct LlmSettings {
     /// From sending the request to the first byte of the answer (seconds).
     #[arg(long = "llm-timeout-secs", env = "LANTERN_LLM_TIMEOUT_SECS", default_value = "30", requires = "provider", value_parser = parse::seconds(1..=600))]
     pub first_byte_timeout: Duration,
+    /// `max_tokens` sent with every request: the longest answer paid for.
+    #[arg(long = "llm-max-tokens", env = "LANTERN_LLM_MAX_TOKENS", default_value = "1024", requires = "provider", value_parser = parse::whole::<u32>(1..=200_000))]
+    pub max_tokens: u32,
+    /// Provider calls in flight at once, across all sites.
+    #[arg(long = "llm-concurrency", env = "LANTERN_LLM_CONCURRENCY", default_value = "8", requires = "provider", value_parser = parse::whole::<usize>(1..=10_000))]
+    pub concurrency: usize,
+    /// How long an answer waits for a free call before it is written from
+    /// the knowledge base alone (milliseconds).
+    #[arg(long = "llm-queue-timeout-ms", env = "LANTERN_LLM_QUEUE_TIMEOUT_MS", default_value = "3000", requires = "provider", value_parser = parse::millis(0..=600_000))]
+    pub queue_timeout: Duration,
     /// Connecting to the provider.
     #[arg(skip = Duration::from_secs(5))]
     pub connect_timeout: Duration,

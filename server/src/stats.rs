@@ -9,7 +9,7 @@
 //! | `lantern_messages_stored_total` | counter | `role` |
 //! | `lantern_answer_duration_seconds` | histogram | — |
 //! | `lantern_answer_first_delta_seconds` | histogram | — |
-//! | `lantern_llm_errors_total` | counter | `kind` |
+//! | `lantern_llm_errors_total` | counter | `kind` (`busy`: no free call within the queue timeout) |
 //! | `lantern_rate_limit_refusals_total` | counter | `scope` (`ip`, `visitor`) |
 //! | `lantern_db_pool_connections` | gauge | `state` (`idle`, `in_use`) |
 //!

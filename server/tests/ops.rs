@@ -365,6 +365,7 @@ async fn known_counters_start_at_zero() {
         "lantern_messages_stored_total{role=\"user\"} 0",
         "lantern_messages_stored_total{role=\"assistant\"} 0",
         "lantern_llm_errors_total{kind=\"timeout\"} 0",
+        "lantern_llm_errors_total{kind=\"busy\"} 0",
         "lantern_rate_limit_refusals_total{scope=\"ip\"} 0",
         "lantern_rate_limit_refusals_total{scope=\"visitor\"} 0",
         "lantern_sse_streams_open 0",

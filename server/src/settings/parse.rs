@@ -112,6 +112,24 @@ pub fn seconds(range: RangeInclusive<u64>) -> impl Fn(&str) -> Parsed<Duration> 
     }
 }
 
+/// A duration written as whole milliseconds within `range`.
+pub fn millis(range: RangeInclusive<u64>) -> impl Fn(&str) -> Parsed<Duration> + Clone + Send + Sync {
+    move |v| {
+        v.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .map(Duration::from_millis)
+            .ok_or_else(|| {
+                format!(
+                    "must be a number of milliseconds from {} to {}, not {v:?}",
+                    range.start(),
+                    range.end()
+                )
+            })
+    }
+}
+
 pub fn llm_provider(v: &str) -> Parsed<LlmProvider> {
     match v.trim().to_ascii_lowercase().as_str() {
         "openai" => Ok(LlmProvider::OpenAi),

@@ -134,6 +134,7 @@ fn llm_settings_are_validated_and_the_key_hidden() {
     let llm = s.llm.as_ref().expect("configured");
     assert_eq!(llm.base_url.expose(), "http://127.0.0.1:11434/v1");
     assert_eq!(llm.first_byte_timeout, Duration::from_secs(30));
+    assert_eq!(llm.max_tokens, 1024);
     assert_eq!(llm.api_key.as_ref().map(Secret::expose), Some("sk-topsecret"));
     assert!(!format!("{s:?}").contains("topsecret"));
 }

@@ -10,7 +10,6 @@ use crate::settings::LlmSettings;
 
 /// The API version these events are read for.
 const VERSION: &str = "2023-06-01";
-const MAX_TOKENS: u32 = 1024;
 
 pub fn request(
     settings: &LlmSettings,
@@ -41,7 +40,7 @@ pub fn request(
     }
     let body = json!({
         "model": settings.model,
-        "max_tokens": MAX_TOKENS,
+        "max_tokens": settings.max_tokens,
         "stream": true,
         "system": prompt.system,
         "messages": messages,

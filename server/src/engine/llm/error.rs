@@ -22,6 +22,10 @@ pub enum LlmError {
     Cut,
     #[error("network error: {0}")]
     Network(String),
+    /// Every provider call was taken for the whole queue timeout
+    /// (`LANTERN_LLM_CONCURRENCY`, `LANTERN_LLM_QUEUE_TIMEOUT_MS`).
+    #[error("no free LLM call within the queue timeout")]
+    Busy,
 }
 
 impl LlmError {
@@ -35,6 +39,7 @@ impl LlmError {
         "malformed_stream",
         "stream_cut",
         "network",
+        "busy",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -47,6 +52,7 @@ impl LlmError {
             LlmError::Malformed(_) => "malformed_stream",
             LlmError::Cut => "stream_cut",
             LlmError::Network(_) => "network",
+            LlmError::Busy => "busy",
         }
     }
 }

@@ -21,6 +21,7 @@ pub fn request(
     }
     let body = json!({
         "model": settings.model,
+        "max_tokens": settings.max_tokens,
         "stream": true,
         "temperature": 0.2,
         "messages": messages,
