@@ -106,10 +106,10 @@ pub fn main() -> ExitCode {
                 println!("migrations applied ({})", db.backend());
             }),
             Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
-            Command::Backup { file } => crate::backup::backup(&settings.database_url, &file)
+            Command::Backup { file } => crate::backup::backup(settings.database_url.expose(), &file)
                 .await
                 .map(|()| println!("backup written to {}", file.display())),
-            Command::Restore { file } => crate::backup::restore(&settings.database_url, &file)
+            Command::Restore { file } => crate::backup::restore(settings.database_url.expose(), &file)
                 .await
                 .map(|()| println!("restored from {}", file.display())),
             Command::Kb(KbCommand::Import { site, paths }) => {

@@ -88,7 +88,7 @@ pub async fn eval(settings: Settings, file: &PathBuf, site_id: Option<&str>) -> 
         ),
         None => {
             let settings = Settings {
-                database_url: format!("sqlite://{}", scratch.display()),
+                database_url: format!("sqlite://{}", scratch.display()).into(),
                 ..settings
             };
             let db = startup::open_db(&settings).await?;

@@ -1,6 +1,10 @@
 //! Markdown → sanitised HTML for every message's `html` field: pulldown-cmark
 //! renders, ammonia removes scripts, event-handler attributes and
-//! `javascript:` URLs, and marks links `noopener noreferrer nofollow`.
+//! `javascript:` URLs. Messages are written by visitors (and by an LLM that
+//! may repeat them), and the HTML is shown to agents in the console, so:
+//! no images (a tracking pixel would report when an agent reads), no
+//! relative URLs (a link or request against the console's own origin), and
+//! links open in a new tab as `rel="nofollow noopener noreferrer"`.
 
 use std::sync::LazyLock;
 
@@ -8,7 +12,10 @@ use pulldown_cmark::{Options, Parser, html};
 
 static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
-    b.link_rel(Some("noopener noreferrer nofollow"))
+    b.link_rel(Some("nofollow noopener noreferrer"))
+        .rm_tags(["img"])
+        .url_relative(ammonia::UrlRelative::Deny)
+        .set_tag_attribute_value("a", "target", "_blank")
         .url_schemes(["http", "https", "mailto"].into_iter().collect());
     b
 });
@@ -65,8 +72,30 @@ mod tests {
     fn links_do_not_leak_the_opener() {
         let html = render("[docs](https://example.com)");
         assert!(
-            html.contains("rel=\"noopener noreferrer nofollow\""),
+            html.contains("rel=\"nofollow noopener noreferrer\""),
             "{html}"
         );
+        assert!(html.contains("target=\"_blank\""), "{html}");
+    }
+
+    #[test]
+    fn no_images_and_no_relative_urls() {
+        for pixel in [
+            "![x](https://tracker.example/p.gif)",
+            "<img src=\"https://tracker.example/p.gif\">",
+        ] {
+            let html = render(pixel).to_lowercase();
+            assert!(!html.contains("<img") && !html.contains("tracker"), "{html}");
+        }
+        for relative in [
+            "[admin](/api/v1/sites/demo/admin-key)",
+            "[up](../console)",
+            "<a href=\"//evil.example/x\">x</a>",
+        ] {
+            let html = render(relative);
+            assert!(!html.contains("href"), "{relative:?} rendered as {html}");
+        }
+        let html = render("[ok](https://example.com/a)");
+        assert!(html.contains("href=\"https://example.com/a\""), "{html}");
     }
 }

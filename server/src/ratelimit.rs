@@ -3,9 +3,10 @@
 //! unreachable) each process counts for itself. A limit check never waits
 //! on Redis longer than [`REDIS_BUDGET`].
 
+mod local;
+
 use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -31,7 +32,7 @@ pub struct Decision {
 #[derive(Clone)]
 pub struct RateLimiter {
     redis: Option<RedisLink>,
-    local: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    local: Arc<local::LocalCounters>,
     script: Arc<Script>,
 }
 
@@ -50,7 +51,7 @@ impl RateLimiter {
     pub fn new(redis: Option<RedisLink>) -> RateLimiter {
         RateLimiter {
             redis,
-            local: Arc::default(),
+            local: Arc::new(local::LocalCounters::new(WINDOW)),
             script: Arc::new(Script::new(SCRIPT)),
         }
     }
@@ -77,21 +78,12 @@ impl RateLimiter {
     }
 
     fn check_local(&self, key: &str, limit: u32) -> Decision {
-        let now = Instant::now();
-        let mut map = self.local.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (_, start)| now.duration_since(*start) < WINDOW);
+        match self.local.hit(key, Instant::now()) {
+            Some((count, left)) => decide(u64::from(count), limit, left.as_secs().max(1)),
+            // Too many keys this window: not counted rather than forgetting
+            // someone else's budget (the bound is far above honest traffic).
+            None => decide(0, limit, WINDOW.as_secs()),
         }
-        let entry = map.entry(key.to_string()).or_insert((0, now));
-        if now.duration_since(entry.1) >= WINDOW {
-            *entry = (0, now);
-        }
-        entry.0 = entry.0.saturating_add(1);
-        let reset = WINDOW
-            .saturating_sub(now.duration_since(entry.1))
-            .as_secs()
-            .max(1);
-        decide(u64::from(entry.0), limit, reset)
     }
 }
 

@@ -1,49 +1,75 @@
-//! Typed settings: defaults, then the environment (api.md's variables).
-//! Validated once at start-up; a bad value becomes one sentence naming the
-//! variable, and the process exits with code 2.
+//! Typed settings, each declared once below: its variable, default, help and
+//! validation sit on its field (clap's derive with the `env` attribute).
+//! Values come from the environment, then the optional `--config` TOML file
+//! ([`crate::settings_file`]), then the defaults. A bad value stops start-up
+//! with one sentence naming the variable (the binary exits with code 2).
+//! Secrets and URLs that may carry passwords are wrapped so that `Debug` —
+//! and so the start-up log line — cannot show them.
 
-use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+mod parse;
+mod secret;
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Arg, Args, Command, FromArgMatches, error::ContextKind, error::ContextValue};
+
+pub use secret::{Secret, SecretUrl, redact_url};
 
 /// Everything the server needs to start.
-#[derive(Clone)]
+#[derive(Debug, Clone, Args)]
 pub struct Settings {
-    /// `LANTERN_ADDR`
+    /// Listen address.
+    #[arg(long, env = "LANTERN_ADDR", default_value = "127.0.0.1:8080", value_parser = parse::socket_addr)]
     pub addr: SocketAddr,
-    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
-    pub database_url: String,
-    /// `REDIS_URL`, when set.
-    pub redis_url: Option<String>,
-    /// `LANTERN_REDIS_PREFIX`: namespace of Lantern's keys, so several
-    /// deployments can share one Redis.
+    /// `sqlite://FILE` (WAL, created when missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://lantern.db", value_parser = parse::database_url)]
+    pub database_url: SecretUrl,
+    /// `redis://…`: shared rate limits and live events across instances.
+    #[arg(long, env = "REDIS_URL", value_parser = parse::redis_url)]
+    pub redis_url: Option<SecretUrl>,
+    /// Namespace of Lantern's Redis keys, so deployments can share one Redis.
+    #[arg(long, env = "LANTERN_REDIS_PREFIX", default_value = "lantern", value_parser = parse::redis_prefix)]
     pub redis_prefix: String,
-    /// `LANTERN_WIDGET_DIR`: the Trunk output folder served under `/widget/`.
+    /// The built widget (Trunk's output) served under `/widget/`.
+    #[arg(long, env = "LANTERN_WIDGET_DIR", default_value = "widget/dist", value_parser = parse::path)]
     pub widget_dir: PathBuf,
-    /// `LANTERN_LOG`
+    /// Log filter (tracing `EnvFilter` syntax).
+    #[arg(long, env = "LANTERN_LOG", default_value = "info", value_parser = parse::text)]
     pub log_filter: String,
-    /// `LANTERN_LOG_FORMAT`
+    /// `json` for JSON lines, `human` otherwise.
+    #[arg(long, env = "LANTERN_LOG_FORMAT", default_value = "human", value_parser = parse::log_format)]
     pub log_format: LogFormat,
-    /// `LANTERN_TRUSTED_PROXIES`: peers (IPs or CIDRs, comma-separated) whose
-    /// `CF-Connecting-IP` / `X-Forwarded-For` is believed.
+    /// Peers (IPs or CIDRs, comma-separated) whose `X-Forwarded-For` is
+    /// believed (and `CF-Connecting-IP`, with the next setting).
+    #[arg(long, env = "LANTERN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse::ip_net)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// `LANTERN_RATE_LIMIT_IP`: API requests per minute per client IP.
+    /// The trusted proxies are Cloudflare's: believe their `CF-Connecting-IP`
+    /// (any other client can send that header, so it is ignored otherwise).
+    #[arg(long, env = "LANTERN_TRUSTED_PROXIES_CLOUDFLARE", default_value = "false", action = clap::ArgAction::Set, value_parser = parse::boolean)]
+    pub trusted_proxies_cloudflare: bool,
+    /// API requests per minute per client IP (IPv6: per /64).
+    #[arg(long, env = "LANTERN_RATE_LIMIT_IP", default_value = "600", value_parser = parse::whole::<u32>(1..=1_000_000))]
     pub rate_limit_ip: u32,
-    /// `LANTERN_RATE_LIMIT_VISITOR`: messages and conversations per minute
-    /// per site + visitor.
+    /// Conversations and messages per minute per site and visitor.
+    #[arg(long, env = "LANTERN_RATE_LIMIT_VISITOR", default_value = "30", value_parser = parse::whole::<u32>(1..=100_000))]
     pub rate_limit_visitor: u32,
-    /// `LANTERN_REQUEST_TIMEOUT_SECS`: longest a non-streaming request may take.
+    /// Longest time to a response head (streams then go on).
+    #[arg(long, env = "LANTERN_REQUEST_TIMEOUT_SECS", default_value = "60", value_parser = parse::whole::<u64>(1..=3600))]
     pub request_timeout_secs: u64,
-    /// `LANTERN_SHUTDOWN_GRACE_SECS`: how long in-flight requests may run on
-    /// after SIGTERM.
+    /// How long in-flight requests may finish after SIGTERM.
+    #[arg(long, env = "LANTERN_SHUTDOWN_GRACE_SECS", default_value = "20", value_parser = parse::whole::<u64>(0..=600))]
     pub shutdown_grace_secs: u64,
-    /// `LANTERN_WEBHOOK_RETRY_BASE_MS`: the first retry wait of a failed
-    /// webhook delivery; each further retry waits twice as long.
+    /// First webhook retry wait; each further retry doubles it.
+    #[arg(long, env = "LANTERN_WEBHOOK_RETRY_BASE_MS", default_value = "1000", value_parser = parse::whole::<u64>(1..=3_600_000))]
     pub webhook_retry_base_ms: u64,
-    /// `LANTERN_WEBHOOK_ALLOW_PRIVATE`: webhook receivers may be on loopback
-    /// or private networks (off: a site's admin could otherwise make the
-    /// server call into the operator's own network).
+    /// Allow webhook receivers on loopback and private networks (off: a
+    /// site's admin could otherwise make the server call into the
+    /// operator's own network).
+    #[arg(long, env = "LANTERN_WEBHOOK_ALLOW_PRIVATE", default_value = "false", action = clap::ArgAction::Set, value_parser = parse::boolean)]
     pub webhook_allow_private: bool,
-    /// `LANTERN_LLM_*`: the LLM that writes answers; `None` answers from
-    /// the knowledge base alone.
+    /// The LLM that writes answers; `None` (no `LANTERN_LLM_*` set) answers
+    /// from the knowledge base alone.
+    #[command(flatten)]
     pub llm: Option<LlmSettings>,
 }
 
@@ -56,57 +82,70 @@ pub enum LlmProvider {
     Anthropic,
 }
 
-/// The LLM provider's settings.
-#[derive(Clone)]
+/// The LLM provider's settings. Setting any `LANTERN_LLM_*` variable asks
+/// for an LLM, which then needs the provider, base URL and model.
+#[derive(Debug, Clone, Args)]
 pub struct LlmSettings {
-    /// `LANTERN_LLM_PROVIDER`
+    /// `openai` (any OpenAI-compatible server) or `anthropic`.
+    #[arg(long = "llm-provider", required = false, env = "LANTERN_LLM_PROVIDER", requires_all = ["base_url", "model"], value_parser = parse::llm_provider)]
     pub provider: LlmProvider,
-    /// `LANTERN_LLM_BASE_URL`: for OpenAI-compatible servers the URL that
-    /// `/chat/completions` is appended to (e.g. `https://api.openai.com/v1`,
-    /// `http://localhost:11434/v1`); for Anthropic the one `/v1/messages` is
+    /// OpenAI-compatible: the URL `/chat/completions` is appended to (e.g.
+    /// `https://api.openai.com/v1`); Anthropic: the one `/v1/messages` is
     /// appended to (`https://api.anthropic.com`).
-    pub base_url: String,
-    /// `LANTERN_LLM_API_KEY` (optional for local servers).
-    pub api_key: Option<String>,
-    /// `LANTERN_LLM_MODEL`
+    #[arg(long = "llm-base-url", required = false, env = "LANTERN_LLM_BASE_URL", requires = "provider", value_parser = parse::llm_base_url)]
+    pub base_url: SecretUrl,
+    /// API key (optional for local servers); never logged.
+    #[arg(long = "llm-api-key", env = "LANTERN_LLM_API_KEY", requires = "provider", value_parser = parse::secret)]
+    pub api_key: Option<Secret>,
+    /// The model name.
+    #[arg(long = "llm-model", required = false, env = "LANTERN_LLM_MODEL", requires = "provider", value_parser = parse::text)]
     pub model: String,
-    /// Connecting to the provider.
-    pub connect_timeout: Duration,
-    /// From sending the request to the first byte of the answer
-    /// (`LANTERN_LLM_TIMEOUT_SECS`, default 30).
+    /// From sending the request to the first byte of the answer (seconds).
+    #[arg(long = "llm-timeout-secs", env = "LANTERN_LLM_TIMEOUT_SECS", default_value = "30", requires = "provider", value_parser = parse::seconds(1..=600))]
     pub first_byte_timeout: Duration,
+    /// `max_tokens` sent with every request: the longest answer paid for.
+    #[arg(long = "llm-max-tokens", env = "LANTERN_LLM_MAX_TOKENS", default_value = "1024", requires = "provider", value_parser = parse::whole::<u32>(1..=200_000))]
+    pub max_tokens: u32,
+    /// Provider calls in flight at once, across all sites.
+    #[arg(long = "llm-concurrency", env = "LANTERN_LLM_CONCURRENCY", default_value = "8", requires = "provider", value_parser = parse::whole::<usize>(1..=10_000))]
+    pub concurrency: usize,
+    /// How long an answer waits for a free call before it is written from
+    /// the knowledge base alone (milliseconds).
+    #[arg(long = "llm-queue-timeout-ms", env = "LANTERN_LLM_QUEUE_TIMEOUT_MS", default_value = "3000", requires = "provider", value_parser = parse::millis(0..=600_000))]
+    pub queue_timeout: Duration,
+    /// Connecting to the provider.
+    #[arg(skip = Duration::from_secs(5))]
+    pub connect_timeout: Duration,
     /// Longest silence between two chunks of a streaming answer.
+    #[arg(skip = Duration::from_secs(20))]
     pub idle_timeout: Duration,
     /// A 429's `retry-after` is honoured once when at most this long.
+    #[arg(skip = Duration::from_secs(3))]
     pub max_retry_wait: Duration,
 }
 
 impl LlmSettings {
-    /// Settings with the default timeouts.
+    /// Settings with every other value at its default.
+    ///
+    /// # Panics
+    /// When `base_url` is not an `http(s)://` URL (a programming error: the
+    /// environment goes through [`Settings::from_lookup`]).
     pub fn new(provider: LlmProvider, base_url: &str, api_key: Option<&str>, model: &str) -> Self {
-        LlmSettings {
-            provider,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            api_key: api_key.map(str::to_string),
-            model: model.to_string(),
-            connect_timeout: Duration::from_secs(5),
-            first_byte_timeout: Duration::from_secs(30),
-            idle_timeout: Duration::from_secs(20),
-            max_retry_wait: Duration::from_secs(3),
-        }
-    }
-}
-
-impl fmt::Debug for LlmSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LlmSettings")
-            .field("provider", &self.provider)
-            .field("base_url", &redact_url(&self.base_url))
-            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
-            .field("model", &self.model)
-            .field("first_byte_timeout", &self.first_byte_timeout)
-            .field("idle_timeout", &self.idle_timeout)
-            .finish()
+        let provider = match provider {
+            LlmProvider::OpenAi => "openai",
+            LlmProvider::Anthropic => "anthropic",
+        };
+        let settings = from_lookup::<Settings>(|k| match k {
+            "LANTERN_LLM_PROVIDER" => Some(provider.to_string()),
+            "LANTERN_LLM_BASE_URL" => Some(base_url.to_string()),
+            "LANTERN_LLM_API_KEY" => api_key.map(str::to_string),
+            "LANTERN_LLM_MODEL" => Some(model.to_string()),
+            _ => None,
+        });
+        settings
+            .expect("valid LLM settings")
+            .llm
+            .expect("a provider is set")
     }
 }
 
@@ -120,29 +159,13 @@ pub enum LogFormat {
 #[derive(Debug, thiserror::Error)]
 #[error("{variable} {problem}")]
 pub struct SettingsError {
-    pub variable: &'static str,
+    pub variable: String,
     pub problem: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database_url: "sqlite://lantern.db".into(),
-            redis_url: None,
-            redis_prefix: "lantern".into(),
-            widget_dir: PathBuf::from("widget/dist"),
-            log_filter: "info".into(),
-            log_format: LogFormat::Human,
-            trusted_proxies: Vec::new(),
-            rate_limit_ip: 600,
-            rate_limit_visitor: 30,
-            request_timeout_secs: 60,
-            shutdown_grace_secs: 20,
-            webhook_retry_base_ms: 1000,
-            webhook_allow_private: false,
-            llm: None,
-        }
+        Settings::from_lookup(|_| None).expect("the declared defaults are valid")
     }
 }
 
@@ -155,313 +178,119 @@ impl Settings {
     /// Defaults, then the settings file (when given), then the environment.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, SettingsError> {
         let from_file = match file {
-            Some(path) => crate::settings_file::load(path)?,
+            Some(path) => crate::settings_file::load(path, &Self::variables())?,
             None => Default::default(),
         };
-        Self::from_lookup(|k| std::env::var(k).ok().or_else(|| from_file.get(k).cloned()))
+        Self::layered(|k| std::env::var(k).ok(), &from_file)
     }
 
-    /// Defaults overridden by whatever `lookup` returns (testable without
-    /// touching the process environment).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let mut s = Settings::default();
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        if let Some(v) = get("LANTERN_ADDR") {
-            s.addr = v.parse().map_err(|_| SettingsError {
-                variable: "LANTERN_ADDR",
-                problem: format!("must be a socket address such as 127.0.0.1:8080, not {v:?}"),
-            })?;
-        }
-        if let Some(v) = get("DATABASE_URL") {
-            s.database_url = v;
-        }
-        if !(s.database_url.starts_with("sqlite:")
-            || s.database_url.starts_with("postgres://")
-            || s.database_url.starts_with("postgresql://"))
-        {
-            return Err(SettingsError {
-                variable: "DATABASE_URL",
-                problem: "must start with sqlite:, postgres:// or postgresql://".into(),
-            });
-        }
-        if let Some(v) = get("REDIS_URL") {
-            if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
-                return Err(SettingsError {
-                    variable: "REDIS_URL",
-                    problem: "must start with redis:// or rediss://".into(),
-                });
-            }
-            s.redis_url = Some(v);
-        }
-        if let Some(v) = get("LANTERN_REDIS_PREFIX") {
-            if v.contains(char::is_whitespace) || v.len() > 64 {
-                return Err(SettingsError {
-                    variable: "LANTERN_REDIS_PREFIX",
-                    problem: "must be at most 64 characters without spaces".into(),
-                });
-            }
-            s.redis_prefix = v;
-        }
-        if let Some(v) = get("LANTERN_WIDGET_DIR") {
-            s.widget_dir = PathBuf::from(v);
-        }
-        if let Some(v) = get("LANTERN_LOG") {
-            s.log_filter = v;
-        }
-        if let Some(v) = get("LANTERN_LOG_FORMAT") {
-            s.log_format = match v.as_str() {
-                "json" => LogFormat::Json,
-                "human" | "text" => LogFormat::Human,
-                _ => {
-                    return Err(SettingsError {
-                        variable: "LANTERN_LOG_FORMAT",
-                        problem: format!("must be \"json\" or \"human\", not {v:?}"),
-                    });
-                }
-            };
-        }
-        if let Some(v) = get("LANTERN_TRUSTED_PROXIES") {
-            s.trusted_proxies = parse_proxies(&v).ok_or_else(|| SettingsError {
-                variable: "LANTERN_TRUSTED_PROXIES",
-                problem: format!(
-                    "must be comma-separated IPs or CIDRs such as 10.0.0.0/8, not {v:?}"
-                ),
-            })?;
-        }
-        s.rate_limit_ip = number(
-            &get,
-            "LANTERN_RATE_LIMIT_IP",
-            s.rate_limit_ip,
-            1..=1_000_000,
-        )?;
-        s.rate_limit_visitor = number(
-            &get,
-            "LANTERN_RATE_LIMIT_VISITOR",
-            s.rate_limit_visitor,
-            1..=100_000,
-        )?;
-        s.shutdown_grace_secs = u64::from(number(
-            &get,
-            "LANTERN_SHUTDOWN_GRACE_SECS",
-            s.shutdown_grace_secs as u32,
-            0..=600,
-        )?);
-        s.request_timeout_secs = number(
-            &get,
-            "LANTERN_REQUEST_TIMEOUT_SECS",
-            s.request_timeout_secs as u32,
-            1..=3600,
-        )? as u64;
-        s.webhook_retry_base_ms = u64::from(number(
-            &get,
-            "LANTERN_WEBHOOK_RETRY_BASE_MS",
-            s.webhook_retry_base_ms as u32,
-            1..=3_600_000,
-        )?);
-        if let Some(v) = get("LANTERN_WEBHOOK_ALLOW_PRIVATE") {
-            s.webhook_allow_private = match v.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" | "" => false,
-                _ => {
-                    return Err(SettingsError {
-                        variable: "LANTERN_WEBHOOK_ALLOW_PRIVATE",
-                        problem: format!("must be true or false, not {v:?}"),
-                    });
-                }
-            };
-        }
-        s.llm = llm_from(&get)?;
-        Ok(s)
-    }
-}
-
-/// The `LANTERN_LLM_*` variables: none set is fine; a provider needs a base
-/// URL and a model.
-fn llm_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<LlmSettings>, SettingsError> {
-    let Some(provider) = get("LANTERN_LLM_PROVIDER") else {
-        return Ok(None);
-    };
-    let provider = match provider.trim().to_ascii_lowercase().as_str() {
-        "openai" => LlmProvider::OpenAi,
-        "anthropic" => LlmProvider::Anthropic,
-        other => {
-            return Err(SettingsError {
-                variable: "LANTERN_LLM_PROVIDER",
-                problem: format!("must be \"openai\" or \"anthropic\", not {other:?}"),
-            });
-        }
-    };
-    let base_url = get("LANTERN_LLM_BASE_URL").ok_or_else(|| SettingsError {
-        variable: "LANTERN_LLM_BASE_URL",
-        problem: "is required when LANTERN_LLM_PROVIDER is set (e.g. https://api.openai.com/v1)"
-            .into(),
-    })?;
-    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        return Err(SettingsError {
-            variable: "LANTERN_LLM_BASE_URL",
-            problem: format!(
-                "must start with http:// or https://, not {:?}",
-                redact_url(&base_url)
-            ),
-        });
-    }
-    let model = get("LANTERN_LLM_MODEL").ok_or_else(|| SettingsError {
-        variable: "LANTERN_LLM_MODEL",
-        problem: "is required when LANTERN_LLM_PROVIDER is set".into(),
-    })?;
-    let key = get("LANTERN_LLM_API_KEY");
-    let mut llm = LlmSettings::new(provider, &base_url, key.as_deref(), model.trim());
-    if let Some(v) = get("LANTERN_LLM_TIMEOUT_SECS") {
-        let secs: u64 = v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| (1..=600).contains(n))
-            .ok_or_else(|| SettingsError {
-                variable: "LANTERN_LLM_TIMEOUT_SECS",
-                problem: format!("must be a number of seconds from 1 to 600, not {v:?}"),
-            })?;
-        llm.first_byte_timeout = Duration::from_secs(secs);
-    }
-    Ok(Some(llm))
-}
-
-fn number(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-    default: u32,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<u32, SettingsError> {
-    let Some(v) = get(variable) else {
-        return Ok(default);
-    };
-    match v.trim().parse::<u32>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(SettingsError {
-            variable,
-            problem: format!(
-                "must be a whole number from {} to {}, not {v:?}",
-                range.start(),
-                range.end()
-            ),
-        }),
-    }
-}
-
-fn parse_proxies(v: &str) -> Option<Vec<ipnet::IpNet>> {
-    v.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            p.parse::<ipnet::IpNet>()
-                .ok()
-                .or_else(|| p.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+    /// The environment (`env`) over the file's values over the defaults.
+    pub fn layered(
+        env: impl Fn(&str) -> Option<String>,
+        file: &std::collections::HashMap<String, String>,
+    ) -> Result<Self, SettingsError> {
+        Self::from_lookup(|k| {
+            env(k)
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| file.get(k).cloned())
         })
-        .collect()
+    }
+
+    /// Defaults overridden by whatever `lookup` returns for each variable
+    /// (testable without touching the process environment). Blank values
+    /// count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        from_lookup(lookup)
+    }
+
+    /// Every variable a setting is read from, in declaration order.
+    pub fn variables() -> Vec<String> {
+        declared::<Settings>()
+            .get_arguments()
+            .filter_map(variable)
+            .map(str::to_string)
+            .collect()
+    }
 }
 
-/// Hides credentials inside URLs (`postgres://user:secret@host` →
-/// `postgres://user:***@host`).
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
+/// The clap command holding `T`'s declarations.
+fn declared<T: Args>() -> Command {
+    T::augment_args(
+        Command::new("lantern")
+            .no_binary_name(true)
+            .disable_help_flag(true)
+            .disable_version_flag(true),
+    )
+}
+
+fn variable(arg: &Arg) -> Option<&str> {
+    arg.get_env().and_then(|v| v.to_str())
+}
+
+/// Asks `lookup` for each declared variable and lets clap parse and validate
+/// the answers as `--flag=value` arguments. Clap's own reading of the
+/// environment is switched off, so `lookup` is the only source (it layers
+/// the environment over the file).
+fn from_lookup<T: Args + FromArgMatches>(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<T, SettingsError> {
+    let declared = declared::<T>();
+    let mut argv = Vec::new();
+    for arg in declared.get_arguments() {
+        let (Some(var), Some(long)) = (variable(arg), arg.get_long()) else {
+            continue;
+        };
+        if let Some(value) = lookup(var).filter(|v| !v.trim().is_empty()) {
+            argv.push(format!("--{long}={value}"));
         }
-        None => url.to_string(),
     }
+    let command = declared.clone().mut_args(|a| a.env(None));
+    command
+        .try_get_matches_from(argv)
+        .and_then(|matches| T::from_arg_matches(&matches))
+        .map_err(|e| explain(&declared, &e))
 }
 
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("addr", &self.addr)
-            .field("database_url", &redact_url(&self.database_url))
-            .field("redis_url", &self.redis_url.as_deref().map(redact_url))
-            .field("redis_prefix", &self.redis_prefix)
-            .field("widget_dir", &self.widget_dir)
-            .field("log_filter", &self.log_filter)
-            .field("log_format", &self.log_format)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("rate_limit_ip", &self.rate_limit_ip)
-            .field("rate_limit_visitor", &self.rate_limit_visitor)
-            .field("request_timeout_secs", &self.request_timeout_secs)
-            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
-            .field("llm", &self.llm)
-            .finish()
-    }
+/// Turns clap's error into the sentence naming the variable.
+fn explain(declared: &Command, e: &clap::Error) -> SettingsError {
+    // Arguments print as in clap's messages (`--addr <ADDR>`) once built.
+    let mut declared = declared.clone();
+    declared.build();
+    let shown: Vec<&str> = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => vec![s.as_str()],
+        Some(ContextValue::Strings(v)) => v.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let named: Vec<&str> = shown
+        .iter()
+        .filter_map(|s| declared.get_arguments().find(|a| a.to_string() == *s))
+        .filter_map(variable)
+        .collect();
+    // Missing LLM settings: without a provider the others mean nothing, so
+    // name the provider first.
+    let (variable, problem) = match e.kind() {
+        clap::error::ErrorKind::MissingRequiredArgument
+            if named.contains(&"LANTERN_LLM_PROVIDER") =>
+        {
+            (
+                "LANTERN_LLM_PROVIDER",
+                "is required when another LANTERN_LLM_* variable is set".to_string(),
+            )
+        }
+        clap::error::ErrorKind::MissingRequiredArgument => (
+            named.first().copied().unwrap_or("a setting"),
+            "is required when LANTERN_LLM_PROVIDER is set".to_string(),
+        ),
+        _ => (
+            named.first().copied().unwrap_or("a setting"),
+            std::error::Error::source(e)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| format!("is not valid ({})", e.kind())),
+        ),
+    };
+    let variable = variable.to_string();
+    SettingsError { variable, problem }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone())
-    }
-
-    #[test]
-    fn defaults_apply_when_nothing_is_set() {
-        let s = Settings::from_lookup(env(&[])).expect("defaults are valid");
-        assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.database_url, "sqlite://lantern.db");
-        assert!(s.redis_url.is_none());
-    }
-
-    #[test]
-    fn a_bad_value_names_its_variable() {
-        let err = Settings::from_lookup(env(&[("LANTERN_ADDR", "nowhere")]))
-            .expect_err("must be refused");
-        assert_eq!(err.variable, "LANTERN_ADDR");
-        let err = Settings::from_lookup(env(&[("DATABASE_URL", "mysql://x")]))
-            .expect_err("must be refused");
-        assert!(err.to_string().starts_with("DATABASE_URL "));
-    }
-
-    #[test]
-    fn llm_settings_are_validated_and_the_key_hidden() {
-        let err = Settings::from_lookup(env(&[("LANTERN_LLM_PROVIDER", "openai")]))
-            .expect_err("needs a base URL");
-        assert_eq!(err.variable, "LANTERN_LLM_BASE_URL");
-        let err = Settings::from_lookup(env(&[("LANTERN_LLM_PROVIDER", "gpt")]))
-            .expect_err("unknown provider");
-        assert_eq!(err.variable, "LANTERN_LLM_PROVIDER");
-        let err = Settings::from_lookup(env(&[
-            ("LANTERN_LLM_PROVIDER", "anthropic"),
-            ("LANTERN_LLM_BASE_URL", "https://api.anthropic.com"),
-        ]))
-        .expect_err("needs a model");
-        assert_eq!(err.variable, "LANTERN_LLM_MODEL");
-        let s = Settings::from_lookup(env(&[
-            ("LANTERN_LLM_PROVIDER", "openai"),
-            ("LANTERN_LLM_BASE_URL", "http://127.0.0.1:11434/v1/"),
-            ("LANTERN_LLM_MODEL", "llama3"),
-            ("LANTERN_LLM_API_KEY", "sk-topsecret"),
-        ]))
-        .expect("valid");
-        let llm = s.llm.as_ref().expect("configured");
-        assert_eq!(llm.base_url, "http://127.0.0.1:11434/v1");
-        assert!(!format!("{s:?}").contains("topsecret"));
-    }
-
-    #[test]
-    fn debug_output_hides_passwords() {
-        let s = Settings::from_lookup(env(&[
-            ("DATABASE_URL", "postgres://app:hunter2@db/lantern"),
-            ("REDIS_URL", "redis://:sekrit@cache:6379"),
-        ]))
-        .expect("valid");
-        let shown = format!("{s:?}");
-        assert!(
-            !shown.contains("hunter2") && !shown.contains("sekrit"),
-            "{shown}"
-        );
-    }
-}
+mod tests;

@@ -23,12 +23,9 @@ use crate::{
 /// Opens the configured database and applies its migrations: the one place
 /// that says which database could not be opened.
 pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
-    Db::connect(&settings.database_url).await.with_context(|| {
-        format!(
-            "cannot open the database at {}",
-            crate::settings::redact_url(&settings.database_url)
-        )
-    })
+    Db::connect(settings.database_url.expose())
+        .await
+        .with_context(|| format!("cannot open the database at {}", settings.database_url))
 }
 
 /// Builds the application state and router for `settings`: migrations, the
@@ -69,7 +66,8 @@ pub async fn build_with_shutdown(
     };
     let redis = settings
         .redis_url
-        .as_deref()
+        .as_ref()
+        .map(|url| url.expose())
         .and_then(|url| RedisLink::start(url, &settings.redis_prefix));
     let hub = match &redis {
         Some(link) => EventHub::with_redis(link.clone()),

@@ -9,11 +9,18 @@
 //! | `lantern_messages_stored_total` | counter | `role` |
 //! | `lantern_answer_duration_seconds` | histogram | — |
 //! | `lantern_answer_first_delta_seconds` | histogram | — |
-//! | `lantern_llm_errors_total` | counter | `kind` |
+//! | `lantern_llm_errors_total` | counter | `kind` (`busy`: no free call within the queue timeout) |
 //! | `lantern_rate_limit_refusals_total` | counter | `scope` (`ip`, `visitor`) |
 //! | `lantern_db_pool_connections` | gauge | `state` (`idle`, `in_use`) |
+//!
+//! Every label comes from a closed set, so no client can add series: the
+//! method is a known verb or `other`, the route the matched template or
+//! `unmatched`. The known series start at 0, so `rate()` works from start-up.
 
-use std::{sync::OnceLock, time::Instant};
+use std::{
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
 
 use axum::{
     extract::{MatchedPath, Request},
@@ -28,7 +35,11 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-/// Installs the process-wide recorder once and returns its handle.
+/// How often the recorder drains its histogram buffers.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Installs the process-wide recorder once (with its periodic upkeep and the
+/// known series at 0) and returns its handle.
 pub fn handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
@@ -36,7 +47,20 @@ pub fn handle() -> PrometheusHandle {
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
                 .expect("buckets are not empty");
             match builder.install_recorder() {
-                Ok(handle) => handle,
+                Ok(handle) => {
+                    let upkeep = handle.clone();
+                    // A plain thread: the recorder outlives any one runtime.
+                    let _ = std::thread::Builder::new()
+                        .name("metrics-upkeep".into())
+                        .spawn(move || {
+                            loop {
+                                std::thread::sleep(UPKEEP_EVERY);
+                                upkeep.run_upkeep();
+                            }
+                        });
+                    register_known_series();
+                    handle
+                }
                 // Another recorder is installed (embedding): render an empty one.
                 Err(_) => PrometheusBuilder::new().build_recorder().handle(),
             }
@@ -44,11 +68,39 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
+/// Creates the series whose labels are known in advance, at 0.
+fn register_known_series() {
+    for role in ["user", "assistant", "agent", "system"] {
+        metrics::counter!("lantern_messages_stored_total", "role" => role).absolute(0);
+    }
+    for kind in crate::engine::llm::LlmError::KINDS {
+        metrics::counter!("lantern_llm_errors_total", "kind" => *kind).absolute(0);
+    }
+    for scope in ["ip", "visitor"] {
+        metrics::counter!("lantern_rate_limit_refusals_total", "scope" => scope).absolute(0);
+    }
+    metrics::gauge!("lantern_sse_streams_open").set(0.0);
+}
+
+/// The methods counted by name; any other is `other`.
+fn method_label(method: &http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Counts and times every request by its route template (never the raw path,
-/// which would explode the label set).
+/// which would explode the label set) and a known method.
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -56,7 +108,7 @@ pub async fn track(request: Request, next: Next) -> Response {
         .unwrap_or_else(|| "unmatched".into());
     let response = next.run(request).await;
     let labels = [
-        ("method", method),
+        ("method", method.to_owned()),
         ("route", route),
         ("status", response.status().as_u16().to_string()),
     ];
@@ -106,5 +158,17 @@ impl StreamGuard {
 impl Drop for StreamGuard {
     fn drop(&mut self) {
         metrics::gauge!("lantern_sse_streams_open").decrement(1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::method_label;
+
+    #[test]
+    fn methods_come_from_a_closed_set() {
+        assert_eq!(method_label(&http::Method::POST), "POST");
+        let made_up = http::Method::from_bytes(b"AAAA1").expect("a token");
+        assert_eq!(method_label(&made_up), "other");
     }
 }

@@ -1,7 +1,11 @@
 //! Input limits, checked before anything is stored. The numbers are part of
 //! the documented contract (README, "Limits").
 
+mod nul;
+
 use serde_json::Value;
+
+pub use nul::{first_nul, nul_in_query};
 
 use crate::error::ApiError;
 

@@ -344,3 +344,157 @@ async fn an_answer_in_flight_completes_during_shutdown() {
     assert!(body["reply"].get("incomplete").is_none(), "{body}");
     assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
 }
+
+async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+    client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Known series are there from the start at 0, so `rate()` works at once.
+#[tokio::test]
+async fn known_counters_start_at_zero() {
+    let server = start(&[]);
+    let text = metrics_text(&reqwest::Client::new(), &server.base).await;
+    for series in [
+        "lantern_messages_stored_total{role=\"user\"} 0",
+        "lantern_messages_stored_total{role=\"assistant\"} 0",
+        "lantern_llm_errors_total{kind=\"timeout\"} 0",
+        "lantern_llm_errors_total{kind=\"busy\"} 0",
+        "lantern_rate_limit_refusals_total{scope=\"ip\"} 0",
+        "lantern_rate_limit_refusals_total{scope=\"visitor\"} 0",
+        "lantern_sse_streams_open 0",
+    ] {
+        assert!(text.contains(series), "{series} missing from:\n{text}");
+    }
+}
+
+/// Paths with a random segment in each route family, and one no route has.
+fn random_path(template: &str) -> String {
+    template.replace("{x}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+const PATHS: &[&str] = &[
+    "/health",
+    "/health/live",
+    "/openapi.json",
+    "/api/v1/sites/{x}/config",
+    "/api/v1/sites/{x}/visitors",
+    "/api/v1/conversations",
+    "/api/v1/conversations/{x}",
+    "/api/v1/conversations/{x}/messages",
+    "/api/v1/knowledge/documents",
+    "/widget/{x}.js",
+    "/{x}/{x}",
+];
+
+const VERBS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+async fn send_all(client: &reqwest::Client, base: &str, requests: Vec<(String, String)>) {
+    futures::stream::iter(requests)
+        .map(|(method, path)| {
+            let client = client.clone();
+            let url = format!("{base}{path}");
+            async move {
+                let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a token");
+                let _ = client.request(method, url).send().await;
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Made-up methods and paths cannot add series: after one request of each
+/// kind, thousands more leave the set of series (the lines of `/metrics`)
+/// unchanged and its size within a small bound (only numbers grow).
+#[tokio::test]
+async fn random_methods_and_paths_do_not_grow_metrics() {
+    let server = start(&[("LANTERN_RATE_LIMIT_IP", "1000000".into())]);
+    let client = reqwest::Client::new();
+    let made_up = || format!("X{}", &uuid::Uuid::new_v4().simple().to_string()[..7]).to_uppercase();
+    // Every route family with every known verb and one made-up method.
+    let mut first = Vec::new();
+    for path in PATHS {
+        for verb in VERBS.iter().map(|v| v.to_string()).chain([made_up()]) {
+            first.push((verb, random_path(path)));
+        }
+    }
+    send_all(&client, &server.base, first).await;
+    // Reading /metrics is a request too: its own series exists from here on.
+    metrics_text(&client, &server.base).await;
+    let before = metrics_text(&client, &server.base).await;
+
+    const N: usize = 3000;
+    let mut more = Vec::with_capacity(N);
+    for i in 0..N {
+        let verb = if i % 2 == 0 {
+            made_up()
+        } else {
+            VERBS[i % VERBS.len()].to_string()
+        };
+        more.push((verb, random_path(PATHS[i % PATHS.len()])));
+    }
+    send_all(&client, &server.base, more).await;
+    let after = metrics_text(&client, &server.base).await;
+    println!(
+        "/metrics: {} bytes, {} lines before; {} bytes, {} lines after {N} random requests",
+        before.len(),
+        before.lines().count(),
+        after.len(),
+        after.lines().count()
+    );
+    assert_eq!(
+        before.lines().count(),
+        after.lines().count(),
+        "new series appeared"
+    );
+    assert!(
+        after.len() < before.len() + before.len() / 4,
+        "{} → {} bytes",
+        before.len(),
+        after.len()
+    );
+}
+
+/// The start-up settings line shows every setting but no secret: API keys,
+/// passwords in URLs, `?password=` parameters.
+#[tokio::test]
+async fn the_settings_line_redacts_secrets() {
+    let server = start(&[
+        (
+            "REDIS_URL",
+            "redis://:redispw-1@127.0.0.1:1/0?password=querypw-2".into(),
+        ),
+        ("LANTERN_LLM_PROVIDER", "openai".into()),
+        (
+            "LANTERN_LLM_BASE_URL",
+            "http://llmuser:llmpw-3@127.0.0.1:9/v1".into(),
+        ),
+        ("LANTERN_LLM_MODEL", "stand-in".into()),
+        ("LANTERN_LLM_API_KEY", "sk-live-4".into()),
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let lines = server.lines.lock().expect("lock").clone();
+        if let Some(l) = lines.iter().find(|l| l.contains("lantern listening")) {
+            break l.clone();
+        }
+        assert!(Instant::now() < deadline, "no start-up line: {lines:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(line.contains("webhook_allow_private"), "{line}");
+    assert!(line.contains("llmuser:***@"), "{line}");
+    let lines = server.lines.lock().expect("lock").clone();
+    for secret in ["redispw-1", "querypw-2", "llmpw-3", "sk-live-4"] {
+        assert!(
+            lines.iter().all(|l| !l.contains(secret)),
+            "{secret} leaked: {lines:#?}"
+        );
+    }
+}

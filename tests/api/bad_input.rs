@@ -188,3 +188,66 @@ async fn refused(backend: Backend) {
     );
 }
 on_both_backends!(bad_input_is_refused, super::refused);
+
+/// A NUL (`\u0000`) in any JSON text — nested metadata values and keys,
+/// content, titles — or in a query parameter is a 400 naming the field, on
+/// both backends alike (Postgres cannot store it; it used to answer 500).
+async fn nul_characters(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    let visitor = app.visitor(&site.id).await;
+    let id = app.conversation_id(&visitor).await;
+    let before = message_count(&app, &visitor, &id).await;
+    let cases: Vec<(&str, &str, Value, &str)> = vec![
+        (
+            "/api/v1/conversations",
+            visitor.as_str(),
+            json!({"metadata": {"plan": {"name": "pro\u{0}"}}}),
+            "metadata.plan.name",
+        ),
+        (
+            "/api/v1/conversations",
+            visitor.as_str(),
+            json!({"metadata": {"tags": ["a", "b\u{0}"]}}),
+            "metadata.tags[1]",
+        ),
+        (
+            "/api/v1/conversations",
+            visitor.as_str(),
+            json!({"initial_message": "hi\u{0}"}),
+            "initial_message",
+        ),
+        (
+            "/api/v1/knowledge/documents",
+            site.admin_key.as_str(),
+            json!({"title": "Ti\u{0}tle", "body": "Some text."}),
+            "title",
+        ),
+    ];
+    let messages = format!("/api/v1/conversations/{id}/messages");
+    let mut all = cases;
+    all.push((
+        messages.as_str(),
+        visitor.as_str(),
+        json!({"content": "a\u{0}b"}),
+        "content",
+    ));
+    for (path, token, body, field) in all {
+        let res = app.post_json(path, token, &body).await;
+        let body = assert_envelope(res, 400, "validation_failed").await;
+        assert_eq!(body["details"][0]["field"], field, "{path}: {body}");
+    }
+    let res = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/sites/{}/knowledge/search?q=ab%00c",
+            site.id
+        )))
+        .send()
+        .await
+        .expect("sent");
+    let body = assert_envelope(res, 400, "validation_failed").await;
+    assert_eq!(body["details"][0]["field"], "q", "{body}");
+    assert_eq!(message_count(&app, &visitor, &id).await, before);
+}
+on_both_backends!(nul_characters_are_refused, super::nul_characters);

@@ -284,3 +284,105 @@ async fn the_first_delta_reaches_the_client_before_the_provider_finishes() {
         "Returns are accepted within 30 days [1]."
     );
 }
+
+/// Every request says how long the answer may be (`LANTERN_LLM_MAX_TOKENS`),
+/// on both wire formats.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_carry_max_tokens() {
+    for provider in [LlmProvider::OpenAi, LlmProvider::Anthropic] {
+        let parts = match provider {
+            LlmProvider::OpenAi => {
+                let mut p = vec![openai_delta("Within 30 days [1].")];
+                p.extend(openai_done());
+                p
+            }
+            LlmProvider::Anthropic => {
+                let mut p = anthropic_start();
+                p.push(anthropic_delta("Within 30 days [1]."));
+                p.extend(anthropic_stop());
+                p
+            }
+        };
+        let llm = StandIn::start(vec![Script::stream(parts)]).await;
+        let base = llm.base_url.clone();
+        let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
+            let mut settings = LlmSettings::new(provider, &base, None, "m");
+            settings.max_tokens = 321;
+            s.llm = Some(settings);
+        })
+        .await;
+        let (visitor, id) = conversation_with_docs(&app).await;
+        ask(&app, &visitor, &id, QUESTION).await;
+        let seen = llm.requests();
+        assert_eq!(seen.len(), 1, "{provider:?}");
+        assert_eq!(seen[0].body["max_tokens"], 321, "{provider:?}");
+    }
+}
+
+/// With every provider call taken (`LANTERN_LLM_CONCURRENCY=1`, one answer
+/// held by the provider), the next answer waits the queue timeout and is
+/// then written from the knowledge base; the provider never sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_provider_calls_fall_back_to_the_knowledge_base() {
+    let release = Arc::new(Notify::new());
+    let mut parts = vec![openai_delta("Held "), Part::Wait(release.clone())];
+    parts.push(openai_delta("answer [1]."));
+    parts.extend(openai_done());
+    let llm = StandIn::start(vec![Script::stream(parts)]).await;
+    let base = llm.base_url.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
+        let mut settings = LlmSettings::new(LlmProvider::OpenAi, &base, None, "m");
+        settings.concurrency = 1;
+        settings.queue_timeout = Duration::from_millis(100);
+        s.llm = Some(settings);
+    })
+    .await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/conversations/{id}/messages")))
+        .bearer_auth(&visitor)
+        .header("accept", "text/event-stream")
+        .json(&json!({"content": QUESTION}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 201);
+    let mut events = SseReader::new(res);
+    let mut holding = false;
+    while let Some(e) = events.next(Duration::from_secs(5)).await {
+        if e.event == "answer.delta" {
+            holding = true;
+            break;
+        }
+    }
+    assert!(holding, "the first answer holds the only provider call");
+
+    // A second visitor asks meanwhile.
+    let site_id = app
+        .get_auth(&format!("/api/v1/conversations/{id}"), &visitor)
+        .await
+        .json::<Value>()
+        .await
+        .expect("json")["site_id"]
+        .as_str()
+        .expect("site id")
+        .to_string();
+    let other = app.visitor(&site_id).await;
+    let other_id = app.conversation_id(&other).await;
+    let reply = ask(&app, &other, &other_id, QUESTION).await;
+    stored_fallback(&reply);
+
+    release.notify_one();
+    let rest = events.collect_until("done", Duration::from_secs(5)).await;
+    assert!(
+        rest.iter()
+            .any(|e| e.event == "message.created" && e.data["content"] == "Held answer [1]."),
+        "{rest:?}"
+    );
+    assert_eq!(
+        llm.requests().len(),
+        1,
+        "the busy answer never reached the provider"
+    );
+}

@@ -93,6 +93,7 @@ async fn trusted_proxies_forward_the_client_ip() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| {
         s.rate_limit_ip = 2;
         s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+        s.trusted_proxies_cloudflare = true;
     })
     .await;
     for client in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
@@ -109,12 +110,59 @@ async fn trusted_proxies_forward_the_client_ip() {
     .await;
 }
 
+/// Behind proxies that are not Cloudflare's, `CF-Connecting-IP` is whatever
+/// the client wrote: it is ignored and `X-Forwarded-For` counts.
+#[tokio::test]
+async fn cf_connecting_ip_is_believed_only_behind_cloudflare() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.rate_limit_ip = 2;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+    })
+    .await;
+    for forged in ["198.51.100.1", "198.51.100.2"] {
+        let res = api_get(&app, &[("cf-connecting-ip", forged.into())]).await;
+        assert_eq!(res.status(), 200);
+    }
+    assert_envelope(
+        api_get(&app, &[("cf-connecting-ip", "198.51.100.3".into())]).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    // X-Forwarded-For from the trusted proxy still names the client.
+    let res = api_get(&app, &[("x-forwarded-for", "198.51.100.9".into())]).await;
+    assert_eq!(res.status(), 200);
+}
+
+/// IPv6 clients are counted per /64: rotating the low 64 bits gets no
+/// fresh budget.
+#[tokio::test]
+async fn ipv6_clients_are_limited_per_64() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.rate_limit_ip = 2;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+    })
+    .await;
+    for client in ["2001:db8:1:2::1", "2001:db8:1:2::2"] {
+        let res = api_get(&app, &[("x-forwarded-for", client.into())]).await;
+        assert_eq!(res.status(), 200, "{client}");
+    }
+    assert_envelope(
+        api_get(&app, &[("x-forwarded-for", "2001:db8:1:2:ffff::3".into())]).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    let res = api_get(&app, &[("x-forwarded-for", "2001:db8:1:3::1".into())]).await;
+    assert_eq!(res.status(), 200, "another /64 has its own budget");
+}
+
 #[tokio::test]
 async fn two_instances_share_one_budget_through_redis() {
     let prefix = unique_prefix();
     let configure = |s: &mut lantern_server::settings::Settings| {
         s.rate_limit_ip = 6;
-        s.redis_url = Some(redis_url());
+        s.redis_url = Some(redis_url().into());
         s.redis_prefix = prefix.clone();
     };
     let a = TestApp::spawn_with(Backend::Sqlite, configure).await;

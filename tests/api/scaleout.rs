@@ -26,12 +26,12 @@ async fn pair(redis: String) -> (TestApp, TestApp) {
     let p = prefix();
     let (p1, r1) = (p.clone(), redis.clone());
     let a = TestApp::spawn_with(Backend::Postgres, move |s| {
-        s.redis_url = Some(r1);
+        s.redis_url = Some(r1.into());
         s.redis_prefix = p1;
     })
     .await;
     let b = TestApp::spawn_sharing(&a, move |s| {
-        s.redis_url = Some(redis);
+        s.redis_url = Some(redis.into());
         s.redis_prefix = p;
     })
     .await;

@@ -177,13 +177,15 @@ async fn matrix(backend: Backend) {
 }
 on_both_backends!(authorization_matrix, super::matrix);
 
-/// Preflights: allowed origins get CORS headers, others do not.
+/// Preflights: a site-scoped route answers from that site's origins; a
+/// token route (a preflight carries no token, so no site) reflects any
+/// well-formed origin, and the token's site refuses the real request.
 async fn cors(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.site().await;
-    let preflight = |origin: &'static str| {
+    let site = app.site().await;
+    let preflight = |path: String, origin: &'static str| {
         app.client
-            .request(reqwest::Method::OPTIONS, app.url("/api/v1/conversations"))
+            .request(reqwest::Method::OPTIONS, app.url(&path))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
             .header(
@@ -192,7 +194,14 @@ async fn cors(backend: Backend) {
             )
             .send()
     };
-    let ok = preflight(ALLOWED_ORIGIN).await.expect("sent");
+    let allow_origin = |res: &reqwest::Response| {
+        res.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().expect("ascii").to_string())
+    };
+    let ok = preflight("/api/v1/conversations".into(), ALLOWED_ORIGIN)
+        .await
+        .expect("sent");
     assert!(ok.status().is_success());
     assert_eq!(ok.headers()["access-control-allow-origin"], ALLOWED_ORIGIN);
     let allowed_headers = ok.headers()["access-control-allow-headers"]
@@ -203,15 +212,76 @@ async fn cors(backend: Backend) {
         allowed_headers.contains("authorization"),
         "{allowed_headers}"
     );
-    let refused = preflight("https://evil.example").await.expect("sent");
-    assert!(
-        refused
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
+    let visitors = format!("/api/v1/sites/{}/visitors", site.id);
+    let ok = preflight(visitors.clone(), ALLOWED_ORIGIN)
+        .await
+        .expect("sent");
+    assert_eq!(allow_origin(&ok).as_deref(), Some(ALLOWED_ORIGIN));
+    let refused = preflight(visitors, "https://evil.example")
+        .await
+        .expect("sent");
+    assert_eq!(allow_origin(&refused), None);
+    // Not the form a browser sends: refused before any lookup.
+    let refused = preflight("/api/v1/conversations".into(), "https://EVIL.example/x")
+        .await
+        .expect("sent");
+    assert_eq!(allow_origin(&refused), None);
+    // The real request from a foreign origin: a readable 403 from the
+    // token's own site.
+    let visitor = app.visitor(&site.id).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/conversations"))
+        .bearer_auth(&visitor)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 403);
 }
 on_both_backends!(cors_preflights, super::cors);
+
+/// One tenant allowing every origin (`*`) opens its own routes only.
+async fn cors_per_tenant(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let open = app.site().await;
+    let closed = app.site().await;
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/v1/sites/{}", open.id)))
+        .bearer_auth(&open.admin_key)
+        .json(&json!({"allowed_origins": ["*"]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 200);
+    let origin_for = |site: String| {
+        let req = app
+            .client
+            .request(
+                reqwest::Method::OPTIONS,
+                app.url(&format!("/api/v1/sites/{site}/visitors")),
+            )
+            .header("origin", "https://anyone.example")
+            .header("access-control-request-method", "POST");
+        async move {
+            let res = req.send().await.expect("sent");
+            res.headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().expect("ascii").to_string())
+        }
+    };
+    assert_eq!(
+        origin_for(open.id.clone()).await.as_deref(),
+        Some("https://anyone.example")
+    );
+    assert_eq!(
+        origin_for(closed.id.clone()).await,
+        None,
+        "another tenant's * must not open this one"
+    );
+}
+on_both_backends!(cors_is_per_tenant, super::cors_per_tenant);
 
 /// Identity verification: a right hash is accepted, a wrong or missing one refused.
 async fn identity(backend: Backend) {

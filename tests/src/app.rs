@@ -44,7 +44,7 @@ impl TestApp {
         adjust: impl FnOnce(&mut Settings),
     ) -> TestApp {
         let mut settings = Settings {
-            database_url: database_url.clone(),
+            database_url: database_url.clone().into(),
             ..Settings::default()
         };
         adjust(&mut settings);

@@ -181,15 +181,6 @@ impl Db {
         Ok(())
     }
 
-    /// True when some site lists `origin` (for CORS preflights).
-    pub async fn origin_known(&self, origin: &str) -> Result<bool> {
-        let rows: Vec<(Json<Vec<String>>,)> = read!(self, p =>
-            sqlx::query_as("SELECT allowed_origins FROM sites").fetch_all(p).await)?;
-        Ok(rows
-            .iter()
-            .any(|(o,)| o.0.iter().any(|o| o == origin || o == "*")))
-    }
-
     /// The site an unrevoked admin key (by its hash) belongs to.
     pub async fn site_by_admin_key(&self, key_hash: &str) -> Result<Option<Site>> {
         let sql = format!(

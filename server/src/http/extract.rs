@@ -2,6 +2,7 @@
 //! strings, and the caller's identity from its bearer token.
 
 use axum::{
+    body::Bytes,
     extract::{FromRequest, FromRequestParts, Query, Request, rejection::JsonRejection},
     http::request::Parts,
 };
@@ -15,19 +16,47 @@ use crate::{
 };
 
 /// `Json<T>` with enveloped rejections: 415 for a wrong content type, 400 for
-/// malformed JSON or a wrong shape (unknown fields included), 413 past the
-/// body limit.
+/// malformed JSON or a wrong shape (unknown fields included) or a NUL
+/// character in any string, 413 past the body limit.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType(
+        if !is_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
                 "send the body as application/json".into(),
-            )),
+            ));
+        }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "the body is larger than {} bytes",
+                    crate::validate::MAX_BODY_BYTES
+                )));
+            }
+            Err(e) => {
+                return Err(ApiError::Validation {
+                    message: e.body_text(),
+                    details: Vec::new(),
+                });
+            }
+        };
+        // A NUL can only be written as the escape `\u0000`; look closer only
+        // when those bytes are there.
+        if bytes.windows(5).any(|w| w == b"u0000")
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(field) = crate::validate::first_nul(&value)
+        {
+            return Err(ApiError::field(
+                &field,
+                "must not contain the NUL character (\\u0000)",
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::Validation {
                 message: format!("malformed JSON: {}", e.body_text()),
                 details: Vec::new(),
@@ -39,12 +68,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ),
                 details: Vec::new(),
             }),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::PayloadTooLarge(format!(
-                    "the body is larger than {} bytes",
-                    crate::validate::MAX_BODY_BYTES
-                )))
-            }
             Err(e) => Err(ApiError::Validation {
                 message: e.body_text(),
                 details: Vec::new(),
@@ -53,13 +76,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// `Query<T>` with an enveloped 400.
+/// `application/json` or `application/…+json`, as axum's `Json` accepts.
+fn is_json(headers: &http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let essence = essence.to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// `Query<T>` with an enveloped 400 (a NUL in a parameter included).
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(field) = parts.uri.query().and_then(crate::validate::nul_in_query) {
+            return Err(ApiError::field(
+                &field,
+                "must not contain the NUL character (%00)",
+            ));
+        }
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| ApiQuery(v))

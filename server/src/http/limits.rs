@@ -10,7 +10,10 @@ use axum::{
 };
 use http::{HeaderMap, HeaderValue};
 
-use super::{AppState, client_ip::client_ip};
+use super::{
+    AppState,
+    client_ip::{client_ip, rate_key},
+};
 use crate::{auth::Caller, error::ApiError, ratelimit::Decision};
 
 pub fn set_headers(headers: &mut HeaderMap, d: &Decision, refused: bool) {
@@ -33,13 +36,14 @@ pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next)
         request.extensions(),
         request.headers(),
         &state.settings.trusted_proxies,
+        state.settings.trusted_proxies_cloudflare,
     );
     let Some(ip) = ip else {
         return next.run(request).await;
     };
     let decision = state
         .limiter
-        .check(&format!("ip:{ip}"), state.settings.rate_limit_ip)
+        .check(&format!("ip:{}", rate_key(ip)), state.settings.rate_limit_ip)
         .await;
     if !decision.allowed {
         crate::stats::rate_limited("ip");

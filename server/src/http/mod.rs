@@ -3,6 +3,7 @@
 
 pub mod client_ip;
 mod conversations;
+pub mod cors;
 mod demo;
 pub mod docs;
 pub mod envelope;
@@ -92,7 +93,7 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(state.settings.request_timeout_secs),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), limits::per_ip))
-        .layer(security::cors(state.db.clone()))
+        .layer(cors::layer(state.db.clone()))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

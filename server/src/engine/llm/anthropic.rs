@@ -10,7 +10,6 @@ use crate::settings::LlmSettings;
 
 /// The API version these events are read for.
 const VERSION: &str = "2023-06-01";
-const MAX_TOKENS: u32 = 1024;
 
 pub fn request(
     settings: &LlmSettings,
@@ -37,16 +36,16 @@ pub fn request(
         .collect();
     let mut headers = vec![("anthropic-version", VERSION.to_string())];
     if let Some(key) = &settings.api_key {
-        headers.push(("x-api-key", key.clone()));
+        headers.push(("x-api-key", key.expose().to_string()));
     }
     let body = json!({
         "model": settings.model,
-        "max_tokens": MAX_TOKENS,
+        "max_tokens": settings.max_tokens,
         "stream": true,
         "system": prompt.system,
         "messages": messages,
     });
-    (format!("{}/v1/messages", settings.base_url), headers, body)
+    (format!("{}/v1/messages", settings.base_url.expose()), headers, body)
 }
 
 pub fn interpret(frame: &Frame) -> Step {

@@ -22,9 +22,26 @@ pub enum LlmError {
     Cut,
     #[error("network error: {0}")]
     Network(String),
+    /// Every provider call was taken for the whole queue timeout
+    /// (`LANTERN_LLM_CONCURRENCY`, `LANTERN_LLM_QUEUE_TIMEOUT_MS`).
+    #[error("no free LLM call within the queue timeout")]
+    Busy,
 }
 
 impl LlmError {
+    /// Every value [`LlmError::kind`] returns (metrics start them at 0).
+    pub const KINDS: &'static [&'static str] = &[
+        "timeout",
+        "rate_limited",
+        "server_error",
+        "client_error",
+        "provider_error",
+        "malformed_stream",
+        "stream_cut",
+        "network",
+        "busy",
+    ];
+
     pub fn kind(&self) -> &'static str {
         match self {
             LlmError::Timeout(_) => "timeout",
@@ -35,6 +52,7 @@ impl LlmError {
             LlmError::Malformed(_) => "malformed_stream",
             LlmError::Cut => "stream_cut",
             LlmError::Network(_) => "network",
+            LlmError::Busy => "busy",
         }
     }
 }

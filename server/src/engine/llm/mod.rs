@@ -1,7 +1,11 @@
 //! Streaming LLM clients: OpenAI-compatible chat completions and Anthropic
 //! messages, over reqwest. Text goes to the [`DeltaSink`] as each chunk
 //! arrives. Every wait is bounded (connect, first byte, silence between
-//! chunks); a 429 with a short `retry-after` is retried once.
+//! chunks); a 429 with a short `retry-after` is retried once. At most
+//! `concurrency` calls are in flight at once across all sites; an answer
+//! that cannot get one within the queue timeout fails as [`LlmError::Busy`]
+//! and is written from the knowledge base instead (one visitor flood cannot
+//! queue unbounded spend on the provider).
 
 mod anthropic;
 pub mod error;
@@ -9,7 +13,7 @@ mod openai;
 pub mod prompt;
 pub mod sse;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use tokio::time::{Instant, timeout, timeout_at};
@@ -60,6 +64,8 @@ pub struct Failure {
 pub struct LlmClient {
     http: reqwest::Client,
     settings: LlmSettings,
+    /// One permit per provider call allowed in flight.
+    calls: Arc<tokio::sync::Semaphore>,
 }
 
 impl LlmClient {
@@ -67,7 +73,12 @@ impl LlmClient {
         let http = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .build()?;
-        Ok(LlmClient { http, settings })
+        let calls = Arc::new(tokio::sync::Semaphore::new(settings.concurrency));
+        Ok(LlmClient {
+            http,
+            settings,
+            calls,
+        })
     }
 
     pub fn settings(&self) -> &LlmSettings {
@@ -76,6 +87,14 @@ impl LlmClient {
 
     /// Streams the answer to `prompt` into `sink`; the whole text on success.
     pub async fn stream(&self, prompt: &Prompt, sink: &DeltaSink) -> Result<String, Failure> {
+        // `timeout` polls the semaphore first, so a free call is taken even
+        // with a zero queue timeout.
+        let Ok(Ok(_call)) = timeout(self.settings.queue_timeout, self.calls.acquire()).await else {
+            return Err(Failure {
+                error: LlmError::Busy,
+                partial: String::new(),
+            });
+        };
         let mut text = String::new();
         match self.attempt(prompt, sink, &mut text).await {
             Err(LlmError::RateLimited {

@@ -17,16 +17,17 @@ pub fn request(
     }
     let mut headers = Vec::new();
     if let Some(key) = &settings.api_key {
-        headers.push(("authorization", format!("Bearer {key}")));
+        headers.push(("authorization", format!("Bearer {}", key.expose())));
     }
     let body = json!({
         "model": settings.model,
+        "max_tokens": settings.max_tokens,
         "stream": true,
         "temperature": 0.2,
         "messages": messages,
     });
     (
-        format!("{}/chat/completions", settings.base_url),
+        format!("{}/chat/completions", settings.base_url.expose()),
         headers,
         body,
     )
