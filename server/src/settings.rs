@@ -18,6 +18,8 @@ pub struct Settings {
     pub redis_prefix: String,
     /// `LANTERN_WIDGET_DIR`: the Trunk output folder served under `/widget/`.
     pub widget_dir: PathBuf,
+    /// `LANTERN_CONSOLE_DIR`: the console's Trunk output served under `/console/`.
+    pub console_dir: PathBuf,
     /// `LANTERN_LOG`
     pub log_filter: String,
     /// `LANTERN_LOG_FORMAT`
@@ -132,6 +134,7 @@ impl Default for Settings {
             redis_url: None,
             redis_prefix: "lantern".into(),
             widget_dir: PathBuf::from("widget/dist"),
+            console_dir: PathBuf::from("console/dist"),
             log_filter: "info".into(),
             log_format: LogFormat::Human,
             trusted_proxies: Vec::new(),
@@ -204,6 +207,9 @@ impl Settings {
         }
         if let Some(v) = get("LANTERN_WIDGET_DIR") {
             s.widget_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("LANTERN_CONSOLE_DIR") {
+            s.console_dir = PathBuf::from(v);
         }
         if let Some(v) = get("LANTERN_LOG") {
             s.log_filter = v;
@@ -383,6 +389,7 @@ impl fmt::Debug for Settings {
             .field("redis_url", &self.redis_url.as_deref().map(redact_url))
             .field("redis_prefix", &self.redis_prefix)
             .field("widget_dir", &self.widget_dir)
+            .field("console_dir", &self.console_dir)
             .field("log_filter", &self.log_filter)
             .field("log_format", &self.log_format)
             .field("trusted_proxies", &self.trusted_proxies)
