@@ -898,3 +898,45 @@ async fn documented(backend: Backend) {
     assert!(doc["components"]["securitySchemes"]["session"].is_object());
 }
 on_both_backends!(accounts_documented, super::documented);
+
+/// With Redis, sessions live there: a session made on one instance works on
+/// another, and signing out on either ends it on both.
+async fn shared_sessions(backend: Backend) {
+    let prefix = format!("lantern-test-{}", uuid::Uuid::new_v4().simple());
+    let (p1, p2) = (prefix.clone(), prefix);
+    let redis = lantern_tests::backend::redis_url();
+    let r1 = redis.clone();
+    let a = TestApp::spawn_with(backend, move |s| {
+        s.redis_url = Some(r1);
+        s.redis_prefix = p1;
+    })
+    .await;
+    let b = TestApp::spawn_sharing(&a, move |s| {
+        s.redis_url = Some(redis);
+        s.redis_prefix = p2;
+    })
+    .await;
+    a.wait_for_redis().await;
+    b.wait_for_redis().await;
+    let site = a.site().await;
+    a.person("ann@example.com", &site.id, "owner").await;
+
+    let on_a = a.signed_in("ann@example.com").await;
+    let mut on_b = b.browser();
+    on_b.cookie = on_a.cookie.clone();
+    assert_eq!(
+        on_b.get("/api/v1/me").await.status(),
+        200,
+        "instance B knows A's session"
+    );
+    assert_eq!(
+        on_b.send(Method::DELETE, "/api/v1/session", None)
+            .await
+            .status(),
+        204
+    );
+    let mut again_a = a.browser();
+    again_a.cookie = on_a.cookie.clone();
+    assert_envelope(again_a.get("/api/v1/me").await, 401, "unauthorized").await;
+}
+on_both_backends!(accounts_shared_sessions, super::shared_sessions);
