@@ -903,7 +903,7 @@ on_both_backends!(accounts_documented, super::documented);
 /// another, and signing out on either ends it on both.
 async fn shared_sessions(backend: Backend) {
     let prefix = format!("lantern-test-{}", uuid::Uuid::new_v4().simple());
-    let (p1, p2) = (prefix.clone(), prefix);
+    let (p1, p2) = (prefix.clone(), prefix.clone());
     let redis = lantern_tests::backend::redis_url();
     let r1 = redis.clone();
     let a = TestApp::spawn_with(backend, move |s| {
@@ -922,6 +922,17 @@ async fn shared_sessions(backend: Backend) {
     a.person("ann@example.com", &site.id, "owner").await;
 
     let on_a = a.signed_in("ann@example.com").await;
+    let mut conn = redis::Client::open(lantern_tests::backend::redis_url())
+        .expect("redis url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:session:*"))
+        .query_async(&mut conn)
+        .await
+        .expect("keys");
+    assert_eq!(keys.len(), 1, "the session is in Redis: {keys:?}");
     let mut on_b = b.browser();
     on_b.cookie = on_a.cookie.clone();
     assert_eq!(
