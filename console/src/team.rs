@@ -85,7 +85,7 @@ pub fn Team() -> impl IntoView {
             <table class="list">
                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
                 <tbody>
-                    <For each=move || members.get() key=|m| (m.user_id.clone(), m.role) let:m>
+                    <For each=move || members.get() key=|m| (m.user_id.clone(), m.role.as_str()) let:m>
                         {
                             let (u1, u2) = (m.user_id.clone(), m.user_id.clone());
                             let owner = m.role == MemberRole::Owner;

@@ -41,7 +41,8 @@ fn is_hashed(path: &str) -> bool {
     let stem = file.split('.').next().unwrap_or_default();
     stem.rsplit('-').next().is_some_and(|h| {
         let h = h.strip_suffix("_bg").unwrap_or(h);
-        h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit())
+        // Trunk writes 64-bit hashes in hex without leading zeros.
+        (12..=16).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_hexdigit())
     })
 }
 
@@ -108,6 +109,7 @@ mod tests {
         assert!(is_hashed("/console/lantern-console-0123456789abcdef.js"));
         assert!(is_hashed("/console/lantern-console-0123456789abcdef_bg.wasm"));
         assert!(is_hashed("/console/style-fedcba9876543210.css"));
+        assert!(is_hashed("/console/lantern-console-8e9b1c920c62a85.js"));
         assert!(!is_hashed("/console/preview.js"));
         assert!(!is_hashed("/console/"));
     }
