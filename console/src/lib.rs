@@ -82,6 +82,19 @@ impl Ctx {
         })
     }
 
+    /// [`Ctx::role`] without subscribing to changes of the person (a page
+    /// that saves the profile must not be rebuilt by its own answer).
+    pub fn role_untracked(&self) -> Option<MemberRole> {
+        let site = self.site.get()?;
+        self.me.with_untracked(|me| {
+            me.as_ref()?
+                .memberships
+                .iter()
+                .find(|m| m.site_id == site)
+                .map(|m| m.role)
+        })
+    }
+
     /// Stores a fresh session answer and picks a site if none is picked.
     pub fn signed_in(&self, info: SessionInfo) {
         let keep = self
@@ -126,9 +139,11 @@ fn App() -> impl IntoView {
         ready.set(true);
     });
     let invite = StoredValue::new(invite);
+    // Only signing in or out swaps the layout; profile updates do not.
+    let signed = Memo::new(move |_| ctx.me.with(Option::is_some));
     view! {
         <Show when=move || ready.get() fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-            {move || match (ctx.me.get().is_some(), invite.get_value()) {
+            {move || match (signed.get(), invite.get_value()) {
                 (false, Some(token)) => view! { <signin::AcceptInvite token=token/> }.into_any(),
                 (false, None) => view! { <signin::SignIn/> }.into_any(),
                 (true, _) => view! { <Shell/> }.into_any(),
@@ -164,9 +179,9 @@ fn Shell() -> impl IntoView {
         <main id="main" tabindex="-1">
             {move || {
                 let page = ctx.page.get();
-                let owner = ctx.role() == Some(MemberRole::Owner);
-                // Re-render the page when the site changes.
-                let _ = ctx.site.get();
+                // Re-rendered when the page or the site changes, not when
+                // the person's profile does.
+                let owner = ctx.role_untracked() == Some(MemberRole::Owner);
                 match page {
                     Page::Account => view! { <account::Account/> }.into_any(),
                     _ if !owner => view! { <AgentHome/> }.into_any(),
