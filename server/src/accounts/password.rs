@@ -37,7 +37,8 @@ pub fn weakness(password: &str) -> Option<&'static str> {
     if COMMON.lines().any(|c| c.trim() == lower) {
         return Some("is one of the most common passwords; choose another");
     }
-    if password.chars().all(|c| Some(c) == password.chars().next()) {
+    let first = password.chars().next();
+    if password.chars().all(|c| Some(c) == first) {
         return Some("is one character repeated; choose another");
     }
     None
