@@ -181,3 +181,24 @@ pub struct CreatedApiKey {
     pub last_used_at: Option<String>,
     pub key: String,
 }
+
+/// `POST /api/v1/sites`: a signed-in person creates a site and becomes its
+/// owner.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateSite {
+    pub name: String,
+    /// Origins allowed to embed the widget, such as `https://www.example.com`.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+/// The new site; `admin_key` is its first admin key, shown only this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CreatedSite {
+    pub site_id: String,
+    pub name: String,
+    pub admin_key: String,
+}

@@ -951,3 +951,99 @@ async fn shared_sessions(backend: Backend) {
     assert_envelope(again_a.get("/api/v1/me").await, 401, "unauthorized").await;
 }
 on_both_backends!(accounts_shared_sessions, super::shared_sessions);
+
+/// A signed-in person creates a site and becomes its owner; bad input and
+/// cross-site or anonymous attempts change nothing.
+async fn new_site(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let a = app.site().await;
+    app.person("agent@a.example", &a.id, "agent").await;
+    let mut agent = app.signed_in("agent@a.example").await;
+
+    assert_envelope(
+        app.client
+            .post(app.url("/api/v1/sites"))
+            .json(&json!({"name": "Mine"}))
+            .send()
+            .await
+            .expect("sent"),
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_envelope(
+        agent
+            .send_with(
+                Method::POST,
+                "/api/v1/sites",
+                Some(json!({"name": "Mine"})),
+                &[],
+            )
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_envelope(
+        agent
+            .send(Method::POST, "/api/v1/sites", Some(json!({"name": " "})))
+            .await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_envelope(
+        agent
+            .send(
+                Method::POST,
+                "/api/v1/sites",
+                Some(json!({"name": "Mine", "allowed_origins": ["not an origin"]})),
+            )
+            .await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        body(agent.get("/api/v1/me").await).await["memberships"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    let res = agent
+        .send(
+            Method::POST,
+            "/api/v1/sites",
+            Some(json!({"name": "Mine", "allowed_origins": ["https://mine.example"]})),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created = body(res).await;
+    let id = created["site_id"].as_str().expect("id").to_string();
+    assert!(
+        created["admin_key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("lk_"))
+    );
+    let me = body(agent.get("/api/v1/me").await).await;
+    assert!(
+        me["memberships"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|m| m["site_id"] == id.as_str() && m["role"] == "owner")
+    );
+    // Owner there, still an agent on the first site.
+    assert_eq!(
+        agent.get(&format!("/api/v1/sites/{id}")).await.status(),
+        200
+    );
+    assert_envelope(
+        agent.get(&format!("/api/v1/sites/{}", a.id)).await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+on_both_backends!(accounts_new_site, super::new_site);

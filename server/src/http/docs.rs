@@ -10,7 +10,7 @@ use utoipa::{
 };
 
 use super::{
-    AppState, conversations, events, feedback, keys, knowledge, messages, session, site_admin,
+    AppState, conversations, events, feedback, keys, knowledge, messages, new_site, session, site_admin,
     sites, team, webhooks,
 };
 
@@ -29,7 +29,7 @@ use super::{
         webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,
         session::sign_in, session::sign_out, session::me, session::update_me,
         team::list, team::update, team::remove, team::invite, team::accept,
-        keys::list, keys::create, keys::revoke,
+        keys::list, keys::create, keys::revoke, new_site::create,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),

@@ -15,6 +15,7 @@ mod keys;
 mod knowledge;
 pub mod limits;
 mod messages;
+mod new_site;
 pub mod security;
 mod member;
 pub mod session;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(team::router())
         .merge(keys::router())
+        .merge(new_site::router())
         .merge(console::router(&state.settings.console_dir))
         .nest_service(
             lantern_shared::routes::WIDGET_PREFIX,
