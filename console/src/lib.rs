@@ -8,6 +8,7 @@ mod account;
 mod api;
 mod install;
 mod keys;
+mod new_site;
 mod settings;
 mod signin;
 mod team;
@@ -27,16 +28,18 @@ pub enum Page {
     Team,
     Webhooks,
     Account,
+    NewSite,
 }
 
 impl Page {
-    const OWNER: [Page; 6] = [
+    const OWNER: [Page; 7] = [
         Page::Settings,
         Page::Install,
         Page::Keys,
         Page::Team,
         Page::Webhooks,
         Page::Account,
+        Page::NewSite,
     ];
 
     fn label(self) -> &'static str {
@@ -47,11 +50,12 @@ impl Page {
             Page::Team => "Team",
             Page::Webhooks => "Webhooks",
             Page::Account => "Account",
+            Page::NewSite => "New site",
         }
     }
 
     fn owner_only(self) -> bool {
-        self != Page::Account
+        !matches!(self, Page::Account | Page::NewSite)
     }
 }
 
@@ -184,6 +188,7 @@ fn Shell() -> impl IntoView {
                 let owner = ctx.role_untracked() == Some(MemberRole::Owner);
                 match page {
                     Page::Account => view! { <account::Account/> }.into_any(),
+                    Page::NewSite => view! { <new_site::NewSite/> }.into_any(),
                     _ if !owner => view! { <AgentHome/> }.into_any(),
                     Page::Settings => view! { <settings::Settings/> }.into_any(),
                     Page::Install => view! { <install::Install/> }.into_any(),

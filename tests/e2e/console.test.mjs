@@ -2,7 +2,7 @@
 // owner signs in with the one-time link the server printed, sets a password,
 // changes the bubble colour and watches the real widget in the preview
 // change, creates and revokes an admin key, invites an agent who signs in in
-// a second browser context, and signs out. Screenshots of every page in
+// a second browser context, creates a second site, and signs out. Screenshots of every page in
 // test-artifacts/screenshots/console-*.png (desktop, mobile, dark).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,6 +149,15 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
   await tab(page, 'Webhooks').click();
   await page.getByLabel('Endpoint URL').waitFor();
   await shoot(page, 'webhooks');
+
+  // A new site: its owner is the person who made it; the switcher lists it.
+  await tab(page, 'New site').click();
+  await page.getByLabel('Site name').fill('Second shop');
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('input')].some((i) => i.value === 'Second shop'));
+  await page.locator('.switcher select option', { hasText: 'Second shop (owner)' }).waitFor({ state: 'attached' });
+  await page.locator('.switcher select').selectOption('demo');
+  await page.waitForFunction(() => [...document.querySelectorAll('input')].some((i) => i.value === 'Lantern demo'));
 
   // Sign out: back to the sign-in form, and the cookie no longer works.
   await tab(page, 'Account').click();
