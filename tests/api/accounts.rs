@@ -195,6 +195,18 @@ async fn roles(backend: Backend) {
     );
     // The inbox is the agent's.
     assert_eq!(agent.get("/api/v1/conversations").await.status(), 200);
+    // Public routes ignore the cookie: the widget in the same browser (the
+    // console's preview, the demo page) is served as any visitor.
+    let origin = [("origin", lantern_tests::app::ALLOWED_ORIGIN.to_string())];
+    for path in [
+        format!("{site}/visitors"),
+        format!("/api/v1/sites/{}/visitors", b.id),
+    ] {
+        let res = agent
+            .send_with(Method::POST, &path, Some(json!({})), &origin)
+            .await;
+        assert_eq!(res.status(), 201, "{path}");
+    }
 
     // The owner may do what the admin key may, on their own site only.
     let res = owner

@@ -155,9 +155,10 @@ impl FromRequestParts<AppState> for MaybeCaller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match bearer(parts) {
-            None => super::member::member_caller(parts, state)
-                .await
-                .map(MaybeCaller),
+            // Public routes ignore session cookies: the widget on the
+            // console's preview or the demo page runs in a browser that may
+            // also be signed in, and must be served as any visitor.
+            None => Ok(MaybeCaller(None)),
             Some(token) => caller_for(state, &token)
                 .await
                 .map(|c| MaybeCaller(Some(c))),
