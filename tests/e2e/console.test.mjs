@@ -76,11 +76,11 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
   assert.equal(again.status, 401);
   await shoot(page, 'account');
 
-  await page.getByLabel('Email').fill('owner@example.com');
-  await page.getByLabel('New password').fill('short');
+  await page.getByLabel('Email', { exact: true }).fill('owner@example.com');
+  await page.getByLabel('New password', { exact: true }).fill('short');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('alert').filter({ hasText: '12 characters' }).waitFor();
-  await page.getByLabel('New password').fill(PASSWORD);
+  await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
 
@@ -90,7 +90,7 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
   const bubble = frame.locator('#lantern-widget .lantern-launcher');
   await bubble.waitFor();
   const colour = () => bubble.evaluate((b) => getComputedStyle(b).backgroundColor);
-  await page.getByLabel('Bot name').waitFor();
+  await page.getByLabel('Bot name', { exact: true }).waitFor();
   await page.waitForFunction(() => document.querySelector('input[name=theme_color_hex]')?.value === '#2563eb');
   assert.equal(await colour(), 'rgb(37, 99, 235)');
   await page.locator('input[name=theme_color_hex]').fill('#e11d48');
@@ -112,7 +112,7 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
 
   // Keys: create (shown once), use, revoke.
   await tab(page, 'API keys').click();
-  await page.getByLabel('Label').fill('CI');
+  await page.getByLabel('Label', { exact: true }).fill('CI');
   await page.getByRole('button', { name: 'Create key' }).click();
   const key = (await page.locator('.new-key').innerText()).trim();
   assert.match(key, /^lk_/);
@@ -125,7 +125,7 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
 
   // Team: invite an agent; they accept in another browser context.
   await tab(page, 'Team').click();
-  await page.getByLabel('Email').fill('agent@example.com');
+  await page.getByLabel('Email', { exact: true }).fill('agent@example.com');
   await page.getByRole('button', { name: 'Create invite link' }).click();
   const invite = (await page.locator('.invite-url').innerText()).trim();
   assert.ok(invite.startsWith(`${env.server.base}/console/#invite=`), invite);
@@ -133,8 +133,8 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
 
   const agent = await open();
   await agent.page.goto(invite);
-  await agent.page.getByLabel('Your name').fill('Ada Agent');
-  await agent.page.getByLabel('Password').fill(PASSWORD);
+  await agent.page.getByLabel('Your name', { exact: true }).fill('Ada Agent');
+  await agent.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await agent.page.getByRole('button', { name: 'Accept the invite' }).click();
   await agent.page.getByRole('heading', { name: 'Inbox' }).waitFor();
   assert.equal(await tab(agent.page, 'Settings').count(), 0, 'agents see no owner pages');
@@ -147,12 +147,12 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
   await page.getByText('Ada Agent').waitFor();
 
   await tab(page, 'Webhooks').click();
-  await page.getByLabel('Endpoint URL').waitFor();
+  await page.getByLabel('Endpoint URL', { exact: true }).waitFor();
   await shoot(page, 'webhooks');
 
   // A new site: its owner is the person who made it; the switcher lists it.
   await tab(page, 'New site').click();
-  await page.getByLabel('Site name').fill('Second shop');
+  await page.getByLabel('Site name', { exact: true }).fill('Second shop');
   await page.getByRole('button', { name: 'Create site' }).click();
   await page.waitForFunction(() => [...document.querySelectorAll('input')].some((i) => i.value === 'Second shop'));
   await page.locator('.switcher select option', { hasText: 'Second shop (owner)' }).waitFor({ state: 'attached' });
@@ -168,8 +168,8 @@ test('owner: link sign-in, password, colour with live preview, keys, invite, age
   await shoot(page, 'signin');
 
   // Password sign-in works after the link is spent.
-  await page.getByLabel('Email').fill('owner@example.com');
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Email', { exact: true }).fill('owner@example.com');
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await tab(page, 'Settings').waitFor();
   assert.deepEqual(owner.errors, []);
@@ -183,11 +183,11 @@ test('screenshots: mobile (360 px) and dark', async () => {
   ]) {
     const { context, page, errors } = await open(options);
     await page.goto(`${env.server.base}/console/`);
-    await page.getByLabel('Email').fill('owner@example.com');
-    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Email', { exact: true }).fill('owner@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await tab(page, 'Settings').waitFor();
-    await page.getByLabel('Bot name').waitFor();
+    await page.getByLabel('Bot name', { exact: true }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (name === 'mobile') assert.ok(overflow <= 0, `no sideways scrolling at 360 px (${overflow} px too wide)`);
     await shoot(page, `settings-${name}`);
