@@ -1,4 +1,4 @@
-# Lantern: multi-stage build of the `lantern` binary and the widget bundle.
+# Lantern: multi-stage build of the `lantern` binary, the widget and the console.
 # The final image is Debian slim with the binary, the widget and a non-root
 # user; SQLite data lives in /data (mount a volume there).
 
@@ -16,6 +16,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN mkdir -p target && echo rustup > target/.wasm-toolchain \
  && bash scripts/build-widget.sh \
+ && bash scripts/build-console.sh \
  && cargo build --release --bin lantern
 
 # --- run ---------------------------------------------------------------------
@@ -26,9 +27,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
  && mkdir -p /data && chown lantern /data
 COPY --from=build /src/target/release/lantern /usr/local/bin/lantern
 COPY --from=build /src/widget/dist /opt/lantern/widget
+COPY --from=build /src/console/dist /opt/lantern/console
 ENV LANTERN_ADDR=0.0.0.0:8080 \
     DATABASE_URL=sqlite:///data/lantern.db \
     LANTERN_WIDGET_DIR=/opt/lantern/widget \
+    LANTERN_CONSOLE_DIR=/opt/lantern/console \
     LANTERN_LOG_FORMAT=json
 USER lantern
 WORKDIR /data

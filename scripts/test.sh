@@ -21,8 +21,9 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-say "building the widget (Trunk) and the edge worker (worker-build)"
+say "building the widget and the console (Trunk) and the edge worker (worker-build)"
 bash scripts/build-widget.sh
+bash scripts/build-console.sh
 bash scripts/build-worker.sh >"$logs/worker-build.log" 2>&1 || { cat "$logs/worker-build.log"; die "worker build failed"; }
 
 # --- services ---------------------------------------------------------------
@@ -76,7 +77,7 @@ fi
 
 # --- Rust tests -------------------------------------------------------------
 say "cargo test"
-cargo test --workspace --exclude lantern-widget 2>&1 | tee "$logs/cargo.log"
+cargo test --workspace --exclude lantern-widget --exclude lantern-console 2>&1 | tee "$logs/cargo.log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "cargo test failed"
 # The widget's own unit tests (SSE parser, strings…), natively.
 cargo test -p lantern-widget --lib 2>&1 | tee -a "$logs/cargo.log"

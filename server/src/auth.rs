@@ -4,6 +4,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
+use lantern_shared::accounts::MemberRole;
 use sha2::{Digest, Sha256};
 
 pub const ADMIN_KEY_PREFIX: &str = "lk_";
@@ -31,17 +32,45 @@ pub enum Caller {
     Admin { site_id: String },
     /// A widget visitor: only its own conversations on its site.
     Visitor { site_id: String, visitor_id: String },
+    /// A signed-in person (session cookie) acting on one site they belong
+    /// to: an owner may do what an admin key may; an agent only the inbox.
+    Member {
+        site_id: String,
+        user_id: String,
+        role: MemberRole,
+    },
 }
 
 impl Caller {
     pub fn site_id(&self) -> &str {
         match self {
-            Caller::Admin { site_id } | Caller::Visitor { site_id, .. } => site_id,
+            Caller::Admin { site_id } | Caller::Visitor { site_id, .. } | Caller::Member { site_id, .. } => {
+                site_id
+            }
         }
     }
 
+    /// True for callers with full powers over their site: an admin key or
+    /// an owner's session.
     pub fn is_admin(&self) -> bool {
-        matches!(self, Caller::Admin { .. })
+        matches!(
+            self,
+            Caller::Admin { .. }
+                | Caller::Member {
+                    role: MemberRole::Owner,
+                    ..
+                }
+        )
+    }
+
+    /// True for callers who work the site's inbox: admins, owners, agents.
+    pub fn is_staff(&self) -> bool {
+        !matches!(self, Caller::Visitor { .. })
+    }
+
+    /// The site this caller administers (admin key or owner), if any.
+    pub fn admin_site(&self) -> Option<&str> {
+        self.is_admin().then(|| self.site_id())
     }
 }
 

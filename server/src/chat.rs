@@ -60,7 +60,8 @@ impl Chat {
             .await?
             .ok_or_else(|| ApiError::not_found("conversation"))?;
         let visible = match caller {
-            Caller::Admin { site_id } => &conv.site_id == site_id,
+            // Owners and agents alike work the site's inbox.
+            Caller::Admin { site_id } | Caller::Member { site_id, .. } => &conv.site_id == site_id,
             Caller::Visitor {
                 site_id,
                 visitor_id,
@@ -109,7 +110,7 @@ impl Chat {
         };
         let visitor_id = match caller {
             Caller::Visitor { visitor_id, .. } => Some(visitor_id.clone()),
-            Caller::Admin { .. } => None,
+            Caller::Admin { .. } | Caller::Member { .. } => None,
         };
         let conv = self
             .db
@@ -154,10 +155,10 @@ impl Chat {
         let role = req.role.unwrap_or(Role::User);
         match role {
             Role::User => {}
-            Role::Agent if caller.is_admin() => {}
+            Role::Agent if caller.is_staff() => {}
             Role::Agent => {
                 return Err(ApiError::Forbidden(
-                    "only an admin key may post as an agent".into(),
+                    "only an admin key or a member of the site may post as an agent".into(),
                 ));
             }
             Role::Assistant | Role::System => {

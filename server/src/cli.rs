@@ -37,6 +37,35 @@ enum Command {
     /// Manage knowledge bases.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// Manage people who sign in to the console.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user (or reuse the one with this email) with a role on a site.
+    Create(UserCreate),
+}
+
+#[derive(Debug, Args)]
+struct UserCreate {
+    /// Their email address (unique, case-insensitively).
+    #[arg(long)]
+    email: String,
+    /// The site they join.
+    #[arg(long)]
+    site: String,
+    /// `owner` (everything for the site) or `agent` (the inbox only).
+    #[arg(long, value_parser = ["owner", "agent"])]
+    role: String,
+    /// Display name (default: the part of the email before `@`).
+    #[arg(long)]
+    name: Option<String>,
+    /// Read the password from the first line of standard input instead of
+    /// prompting for it.
+    #[arg(long)]
+    password_stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +135,7 @@ pub fn main() -> ExitCode {
                 println!("migrations applied ({})", db.backend());
             }),
             Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
+            Command::User(UserCommand::Create(args)) => user_create(settings, args).await,
             Command::Backup { file } => crate::backup::backup(settings.database_url.expose(), &file)
                 .await
                 .map(|()| println!("backup written to {}", file.display())),
@@ -146,7 +176,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let grace = std::time::Duration::from_secs(settings.shutdown_grace_secs);
     let (close, closing) = tokio::sync::watch::channel(false);
     let app = startup::build_with_shutdown(settings, closing.clone()).await?;
-    println!("Lantern is running: demo page at http://{addr}/");
+    println!("Lantern is running: demo page at http://{addr}/, console at http://{addr}/console/");
     // On SIGTERM/SIGINT: stop accepting, end live streams with a `reconnect`
     // event, let requests in flight (answers being written) finish — within
     // the grace period, after which the process exits anyway.
@@ -174,6 +204,24 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn user_create(settings: Settings, args: UserCreate) -> anyhow::Result<()> {
+    let role = lantern_shared::accounts::MemberRole::parse(&args.role)
+        .ok_or_else(|| UsageError("--role must be owner or agent".into()))?;
+    let db = startup::open_db(&settings).await?;
+    let id = crate::accounts::cli::user_create(
+        &db,
+        &args.email,
+        args.name.as_deref(),
+        &args.site,
+        role,
+        args.password_stdin,
+    )
+    .await
+    .map_err(|e| UsageError(e.to_string()))?;
+    println!("user {id} is {} of site {}", role.as_str(), args.site);
+    Ok(())
 }
 
 async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()> {

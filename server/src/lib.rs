@@ -19,6 +19,7 @@ macro_rules! native {
 }
 
 native! {
+    pub mod accounts;
     pub mod answer;
     pub mod auth;
     pub mod backup;

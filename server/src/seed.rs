@@ -72,11 +72,11 @@ pub fn new_site_id() -> String {
 }
 
 /// Creates the demo site, with the demo knowledge base, when the database
-/// has no site at all. Its admin key is printed once so a newcomer can try
-/// the admin API.
-pub async fn ensure_demo_site(db: &Db, knowledge: &KnowledgeBase) -> anyhow::Result<()> {
+/// has no site at all; true when it did. Its admin key is printed once so a
+/// newcomer can try the admin API.
+pub async fn ensure_demo_site(db: &Db, knowledge: &KnowledgeBase) -> anyhow::Result<bool> {
     if db.site_count().await? > 0 {
-        return Ok(());
+        return Ok(false);
     }
     // The demo page is served by Lantern itself (same origin, always
     // allowed); these cover the default address under both names.
@@ -91,5 +91,5 @@ pub async fn ensure_demo_site(db: &Db, knowledge: &KnowledgeBase) -> anyhow::Res
         "Created the demo site `{}`. Its admin key (shown once): {key}",
         site.id
     );
-    Ok(())
+    Ok(true)
 }

@@ -33,6 +33,9 @@ pub struct Settings {
     /// The built widget (Trunk's output) served under `/widget/`.
     #[arg(long, env = "LANTERN_WIDGET_DIR", default_value = "widget/dist", value_parser = parse::path)]
     pub widget_dir: PathBuf,
+    /// The built console (Trunk's output) served under `/console/`.
+    #[arg(long, env = "LANTERN_CONSOLE_DIR", default_value = "console/dist", value_parser = parse::path)]
+    pub console_dir: PathBuf,
     /// Log filter (tracing `EnvFilter` syntax).
     #[arg(long, env = "LANTERN_LOG", default_value = "info", value_parser = parse::text)]
     pub log_filter: String,

@@ -2,6 +2,7 @@
 //! the widget. Plain serde types and constants only — no I/O, no business
 //! logic — so it compiles to wasm32 with its default features.
 
+pub mod accounts;
 pub mod api;
 pub mod cache;
 pub mod error;

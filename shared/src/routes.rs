@@ -38,6 +38,20 @@ pub const SITE_WEBHOOKS: &str = "/api/v1/sites/{site_id}/webhooks";
 pub const SITE_WEBHOOK: &str = "/api/v1/sites/{site_id}/webhooks/{id}";
 pub const SITE_WEBHOOK_DELIVERIES: &str = "/api/v1/sites/{site_id}/webhooks/{id}/deliveries";
 pub const VISITOR_REFRESH: &str = "/api/v1/visitors/refresh";
+pub const SITES: &str = "/api/v1/sites";
+pub const SESSION: &str = "/api/v1/session";
+pub const ME: &str = "/api/v1/me";
+pub const SITE_MEMBERS: &str = "/api/v1/sites/{site_id}/members";
+pub const SITE_MEMBER: &str = "/api/v1/sites/{site_id}/members/{user_id}";
+pub const SITE_INVITES: &str = "/api/v1/sites/{site_id}/invites";
+pub const INVITE_ACCEPT: &str = "/api/v1/invites/accept";
+pub const SITE_KEYS: &str = "/api/v1/sites/{site_id}/keys";
+pub const SITE_KEY: &str = "/api/v1/sites/{site_id}/keys/{id}";
+/// The owner console (a single-page app).
+pub const CONSOLE_PREFIX: &str = "/console";
+/// The header cookie-authenticated writes must carry (value `1`): a page on
+/// another origin cannot set it without a CORS preflight we refuse.
+pub const REQUEST_HEADER: &str = "x-lantern-request";
 
 /// The site id of a site-scoped path (`/api/v1/sites/{site_id}/…`), if any.
 pub fn site_of(path: &str) -> Option<&str> {

@@ -1,6 +1,7 @@
 //! The API suite: the real server over HTTP, each test on a fresh SQLite file
 //! and on a fresh Postgres database.
 
+mod accounts;
 mod answers;
 mod auth;
 mod backup;

@@ -79,6 +79,8 @@ export async function startLantern(env = {}) {
   return {
     base,
     port,
+    /** The last 4000 characters the server printed (stdout and stderr). */
+    output: () => child.output(),
     async stop() {
       await stop(child);
       rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backend;
 pub mod corpus;
+pub mod people;
 pub mod pgproxy;
 pub mod process;
 pub mod provider;

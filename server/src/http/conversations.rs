@@ -82,7 +82,7 @@ pub async fn list(
     }
     let visitor = match &caller {
         Caller::Visitor { visitor_id, .. } => Some(visitor_id.as_str()),
-        Caller::Admin { .. } => None,
+        Caller::Admin { .. } | Caller::Member { .. } => None,
     };
     let mut rows = state.db.list_conversations(
             caller.site_id(),

@@ -6,11 +6,12 @@ use axum::{Json, Router, response::Html, routing::get};
 use lantern_shared::routes;
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
 use super::{
-    AppState, conversations, events, feedback, knowledge, messages, site_admin, sites, webhooks,
+    AppState, conversations, events, feedback, keys, knowledge, messages, new_site, session, site_admin,
+    sites, team, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -26,12 +27,17 @@ use super::{
         sites::refresh_visitor, site_admin::read, site_admin::update,
         site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
         webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,
+        session::sign_in, session::sign_out, session::me, session::update_me,
+        team::list, team::update, team::remove, team::invite, team::accept,
+        keys::list, keys::create, keys::revoke, new_site::create,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),
     modifiers(&BearerAuth),
     tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
-        (name = "webhooks"))
+        (name = "webhooks"), (name = "people", description = "Members who sign in: sessions, \
+        the team, invites. Cookie-authenticated writes need `X-Lantern-Request: 1` from the \
+        server's own origin, else 403."))
 )]
 pub struct ApiDoc;
 
@@ -48,6 +54,15 @@ impl Modify for BearerAuth {
                     .description(Some("An admin key (lk_…) or a visitor token (lv_…)"))
                     .build(),
             ),
+        );
+        // A member's session (POST /api/v1/session); works wherever an
+        // admin key does for owners, and on the inbox for agents.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::accounts::COOKIE,
+                "A member's session cookie, from POST /api/v1/session",
+            ))),
         );
     }
 }

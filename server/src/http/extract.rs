@@ -1,5 +1,6 @@
 //! Extractors whose rejections are the API's own errors: JSON bodies, query
-//! strings, and the caller's identity from its bearer token.
+//! strings, and the caller's identity from its bearer token or, failing
+//! that, a member's session cookie.
 
 use axum::{
     body::Bytes,
@@ -137,10 +138,12 @@ pub async fn caller_for(state: &AppState, token: &str) -> Result<Caller, ApiErro
     let hash = auth::hash_secret(token);
     let store = &state.db;
     let caller = if token.starts_with(auth::ADMIN_KEY_PREFIX) {
-        store
-            .site_by_admin_key(&hash)
-            .await?
-            .map(|site| Caller::Admin { site_id: site.id })
+        let site = store.site_by_admin_key(&hash).await?;
+        if site.is_some() {
+            // For the key list's "last used"; at most one write a minute.
+            store.touch_api_key(&hash).await?;
+        }
+        site.map(|site| Caller::Admin { site_id: site.id })
     } else if token.starts_with(auth::VISITOR_TOKEN_PREFIX) {
         store
             .visitor_by_token(&hash)
@@ -162,12 +165,18 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(|| {
-            ApiError::Unauthorized(
-                "send `Authorization: Bearer <admin key or visitor token>`".into(),
-            )
-        })?;
-        let caller = caller_for(state, &token).await?;
+        let caller = match bearer(parts) {
+            Some(token) => caller_for(state, &token).await?,
+            // No token: a signed-in member's session cookie, if any.
+            None => super::member::member_caller(parts, state)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "send `Authorization: Bearer <admin key or visitor token>`, or sign in"
+                            .into(),
+                    )
+                })?,
+        };
         super::security::check_browser_origin(
             &state.db,
             &parts.headers,
@@ -189,6 +198,9 @@ impl FromRequestParts<AppState> for MaybeCaller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match bearer(parts) {
+            // Public routes ignore session cookies: the widget on the
+            // console's preview or the demo page runs in a browser that may
+            // also be signed in, and must be served as any visitor.
             None => Ok(MaybeCaller(None)),
             Some(token) => caller_for(state, &token)
                 .await

@@ -49,12 +49,11 @@ pub fn router() -> Router<AppState> {
 }
 
 fn admin_site(caller: &Caller) -> Result<&str, ApiError> {
-    match caller {
-        Caller::Admin { site_id } => Ok(site_id),
-        Caller::Visitor { .. } => Err(ApiError::Forbidden(
-            "the knowledge base is managed with the site's admin key".into(),
-        )),
-    }
+    caller.admin_site().ok_or_else(|| {
+        ApiError::Forbidden(
+            "the knowledge base is managed with the site's admin key or by an owner".into(),
+        )
+    })
 }
 
 /// Adds a document to the admin key's site, split into passages and indexed.

@@ -2,6 +2,7 @@
 //! layers every request passes (request id, tracing, body limit, envelope).
 
 pub mod client_ip;
+mod console;
 mod conversations;
 pub mod cors;
 mod demo;
@@ -11,12 +12,17 @@ mod events;
 pub mod extract;
 mod feedback;
 mod health;
+mod keys;
 mod knowledge;
 pub mod limits;
 mod messages;
+mod new_site;
 pub mod security;
+mod member;
+pub mod session;
 mod site_admin;
 mod sites;
+mod team;
 mod webhooks;
 mod widget;
 
@@ -73,6 +79,11 @@ pub fn router(state: AppState) -> Router {
         .merge(feedback::router())
         .merge(site_admin::router())
         .merge(webhooks::router())
+        .merge(session::router())
+        .merge(team::router())
+        .merge(keys::router())
+        .merge(new_site::router())
+        .merge(console::router(&state.settings.console_dir))
         .nest_service(
             lantern_shared::routes::WIDGET_PREFIX,
             widget::service(&state.settings.widget_dir),
@@ -87,6 +98,8 @@ pub fn router(state: AppState) -> Router {
         .merge(limited)
         .merge(knowledge::router())
         .route_layer(middleware::from_fn(crate::stats::track))
+        // Members' cookie sessions; loaded only by routes that ask for one.
+        .layer(crate::accounts::layer(session_store(&state)))
         // Bounds the time to the response head; streamed bodies (SSE) go on.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -116,4 +129,13 @@ pub fn router(state: AppState) -> Router {
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Where sessions live: Redis when configured (shared by every instance),
+/// else the database.
+fn session_store(state: &AppState) -> crate::accounts::session_store::Store {
+    match &state.redis {
+        Some(link) => crate::accounts::session_store::Store::Redis(link.clone()),
+        None => crate::accounts::session_store::Store::Db(state.db.clone()),
+    }
 }

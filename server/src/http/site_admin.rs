@@ -28,22 +28,15 @@ pub fn router() -> Router<AppState> {
         .route(routes::SITE_IDENTITY_SECRET, post(rotate_identity_secret))
 }
 
-/// The site, if `caller` is its admin. Everyone else gets 403 (the site id is
-/// public anyway, through the widget tag).
+/// The site, if `caller` is its admin (admin key or owner). Everyone else
+/// gets 403 (the site id is public anyway, through the widget tag).
 pub(super) async fn own_site(
     state: &AppState,
     caller: &Caller,
     site_id: &str,
 ) -> Result<Site, ApiError> {
-    match caller {
-        Caller::Admin { site_id: own } if own == site_id => state.chat.site(site_id).await,
-        Caller::Admin { .. } => Err(ApiError::Forbidden(
-            "this admin key belongs to another site".into(),
-        )),
-        Caller::Visitor { .. } => Err(ApiError::Forbidden(
-            "this route needs the site's admin key".into(),
-        )),
-    }
+    super::team::owner_of(caller, site_id)?;
+    state.chat.site(site_id).await
 }
 
 fn settings(site: Site) -> SiteSettings {

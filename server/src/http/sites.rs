@@ -94,7 +94,8 @@ pub async fn create_visitor(
     ApiJson(req): ApiJson<CreateVisitor>,
 ) -> Result<impl IntoResponse, ApiError> {
     let site = state.chat.site(&site_id).await?;
-    let is_site_admin = matches!(&caller, Some(Caller::Admin { site_id }) if *site_id == site.id);
+    let is_site_admin =
+        caller.as_ref().and_then(Caller::admin_site) == Some(site.id.as_str());
     if !is_site_admin {
         check_origin(&site, &headers)?;
     }

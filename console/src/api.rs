@@ -1,0 +1,89 @@
+//! Typed calls to Lantern's `/api/v1` routes. Every write carries
+//! `X-Lantern-Request: 1` (the server's CSRF rule for cookie sessions) and
+//! the site being worked on; every failure becomes the envelope's message.
+
+use gloo_net::http::{Method, RequestBuilder, Response};
+use lantern_shared::ErrorBody;
+use serde::{Serialize, de::DeserializeOwned};
+
+/// A failure as the person reads it, and its HTTP status (0: no answer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub status: u16,
+    pub message: String,
+}
+
+pub type Result<T> = std::result::Result<T, Failure>;
+
+fn offline(e: impl std::fmt::Display) -> Failure {
+    Failure {
+        status: 0,
+        message: format!("The server could not be reached ({e})."),
+    }
+}
+
+async fn failure(res: Response) -> Failure {
+    let status = res.status();
+    let message = match res.json::<ErrorBody>().await {
+        Ok(body) => body.message,
+        Err(_) => format!("The server answered {status}."),
+    };
+    Failure { status, message }
+}
+
+fn request(method: Method, path: &str, site: Option<&str>) -> RequestBuilder {
+    let mut req = RequestBuilder::new(path)
+        .method(method)
+        .header("x-lantern-request", "1")
+        .header("accept", "application/json");
+    if let Some(site) = site {
+        req = req.header("x-lantern-site", site);
+    }
+    req
+}
+
+async fn send(
+    method: Method,
+    path: &str,
+    site: Option<&str>,
+    body: Option<&impl Serialize>,
+) -> Result<Response> {
+    let req = request(method, path, site);
+    let req = match body {
+        Some(b) => req.json(b).map_err(offline)?,
+        None => req.build().map_err(offline)?,
+    };
+    let res = req.send().await.map_err(offline)?;
+    if res.ok() {
+        Ok(res)
+    } else {
+        Err(failure(res).await)
+    }
+}
+
+/// `GET path` as `T`.
+pub async fn get<T: DeserializeOwned>(path: &str, site: Option<&str>) -> Result<T> {
+    let res = send(Method::GET, path, site, None::<&()>).await?;
+    res.json().await.map_err(offline)
+}
+
+/// `method path` with a JSON body, answered with `T`.
+pub async fn call<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    site: Option<&str>,
+    body: &B,
+) -> Result<T> {
+    let res = send(method, path, site, Some(body)).await?;
+    res.json().await.map_err(offline)
+}
+
+/// `method path` (no body), answered with nothing worth reading (204).
+pub async fn act(method: Method, path: &str, site: Option<&str>) -> Result<()> {
+    send(method, path, site, None::<&()>).await.map(|_| ())
+}
+
+/// `/api/v1/sites/{site}{rest}`
+pub fn site_path(site: &str, rest: &str) -> String {
+    format!("/api/v1/sites/{site}{rest}")
+}

@@ -1,0 +1,234 @@
+//! The owner console: sign in, pick a site, and run it — settings with a
+//! live preview of the real widget, the embed tag, admin keys, the team and
+//! webhooks. Everything goes through the documented `/api/v1` routes with
+//! the shared request and response types; the server enforces every role,
+//! the console only hides what a role cannot use.
+
+mod account;
+mod api;
+mod install;
+mod keys;
+mod new_site;
+mod settings;
+mod signin;
+mod team;
+mod ui;
+mod webhooks;
+
+use lantern_shared::accounts::{MemberRole, SessionInfo};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The pages of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Settings,
+    Install,
+    Keys,
+    Team,
+    Webhooks,
+    Account,
+    NewSite,
+}
+
+impl Page {
+    const OWNER: [Page; 7] = [
+        Page::Settings,
+        Page::Install,
+        Page::Keys,
+        Page::Team,
+        Page::Webhooks,
+        Page::Account,
+        Page::NewSite,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Page::Settings => "Settings",
+            Page::Install => "Install",
+            Page::Keys => "API keys",
+            Page::Team => "Team",
+            Page::Webhooks => "Webhooks",
+            Page::Account => "Account",
+            Page::NewSite => "New site",
+        }
+    }
+
+    fn owner_only(self) -> bool {
+        !matches!(self, Page::Account | Page::NewSite)
+    }
+}
+
+/// What every page can reach.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The signed-in person, `None` before sign-in.
+    pub me: RwSignal<Option<SessionInfo>>,
+    /// The site being worked on.
+    pub site: RwSignal<Option<String>>,
+    pub page: RwSignal<Page>,
+}
+
+impl Ctx {
+    pub fn site_id(&self) -> String {
+        self.site.get_untracked().unwrap_or_default()
+    }
+
+    /// The role on the current site.
+    pub fn role(&self) -> Option<MemberRole> {
+        let site = self.site.get()?;
+        self.me.with(|me| {
+            me.as_ref()?
+                .memberships
+                .iter()
+                .find(|m| m.site_id == site)
+                .map(|m| m.role)
+        })
+    }
+
+    /// [`Ctx::role`] without subscribing to changes of the person (a page
+    /// that saves the profile must not be rebuilt by its own answer).
+    pub fn role_untracked(&self) -> Option<MemberRole> {
+        let site = self.site.get()?;
+        self.me.with_untracked(|me| {
+            me.as_ref()?
+                .memberships
+                .iter()
+                .find(|m| m.site_id == site)
+                .map(|m| m.role)
+        })
+    }
+
+    /// Stores a fresh session answer and picks a site if none is picked.
+    pub fn signed_in(&self, info: SessionInfo) {
+        let keep = self
+            .site
+            .get_untracked()
+            .filter(|s| info.memberships.iter().any(|m| &m.site_id == s));
+        let first = info.memberships.first().map(|m| m.site_id.clone());
+        self.site.set(keep.or(first));
+        if !info.password_set {
+            self.page.set(Page::Account);
+        }
+        self.me.set(Some(info));
+    }
+}
+
+pub fn ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+/// Mounts the console.
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let ctx = Ctx {
+        me: RwSignal::new(None),
+        site: RwSignal::new(None),
+        page: RwSignal::new(Page::Settings),
+    };
+    provide_context(ctx);
+    let ready = RwSignal::new(false);
+    let invite = signin::take_hash("invite");
+    let link = signin::take_hash("link");
+    spawn_local(async move {
+        if let Some(token) = link {
+            signin::with_link(ctx, token).await;
+        } else if let Ok(info) = api::get::<SessionInfo>("/api/v1/me", None).await {
+            ctx.signed_in(info);
+        }
+        ready.set(true);
+    });
+    let invite = StoredValue::new(invite);
+    // Only signing in or out swaps the layout; profile updates do not.
+    let signed = Memo::new(move |_| ctx.me.with(Option::is_some));
+    view! {
+        <Show when=move || ready.get() fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || match (signed.get(), invite.get_value()) {
+                (false, Some(token)) => view! { <signin::AcceptInvite token=token/> }.into_any(),
+                (false, None) => view! { <signin::SignIn/> }.into_any(),
+                (true, _) => view! { <Shell/> }.into_any(),
+            }}
+        </Show>
+    }
+}
+
+/// The signed-in layout: header with the site switcher, navigation, page.
+#[component]
+fn Shell() -> impl IntoView {
+    let ctx = ctx();
+    let pages = move || {
+        let owner = ctx.role() == Some(MemberRole::Owner);
+        Page::OWNER
+            .into_iter()
+            .filter(|p| owner || !p.owner_only())
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <header class="top">
+            <span class="brand">"Lantern"</span>
+            <SiteSwitcher/>
+            <span class="who">{move || ctx.me.with(|m| m.as_ref().map(|m| m.user.name.clone()))}</span>
+        </header>
+        <nav class="tabs" aria-label="Console">
+            {move || pages().into_iter().map(|p| view! {
+                <button type="button" class="tab"
+                    aria-current=move || (ctx.page.get() == p).then_some("page")
+                    on:click=move |_| ctx.page.set(p)>{p.label()}</button>
+            }).collect_view()}
+        </nav>
+        <main id="main" tabindex="-1">
+            {move || {
+                let page = ctx.page.get();
+                // Re-rendered when the page or the site changes, not when
+                // the person's profile does.
+                let owner = ctx.role_untracked() == Some(MemberRole::Owner);
+                match page {
+                    Page::Account => view! { <account::Account/> }.into_any(),
+                    Page::NewSite => view! { <new_site::NewSite/> }.into_any(),
+                    _ if !owner => view! { <AgentHome/> }.into_any(),
+                    Page::Settings => view! { <settings::Settings/> }.into_any(),
+                    Page::Install => view! { <install::Install/> }.into_any(),
+                    Page::Keys => view! { <keys::Keys/> }.into_any(),
+                    Page::Team => view! { <team::Team/> }.into_any(),
+                    Page::Webhooks => view! { <webhooks::Webhooks/> }.into_any(),
+                }
+            }}
+        </main>
+    }
+}
+
+/// What an agent sees: the inbox is theirs (served by its own page once it
+/// exists); settings, keys and team are for owners.
+#[component]
+fn AgentHome() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>"Inbox"</h1>
+            <p>"You are an agent on this site: you read and answer its conversations. Settings, keys and the team are managed by the site's owners."</p>
+        </section>
+    }
+}
+
+#[component]
+fn SiteSwitcher() -> impl IntoView {
+    let ctx = ctx();
+    view! {
+        <label class="switcher">
+            <span class="visually-hidden">"Site"</span>
+            <select on:change=move |ev| {
+                ctx.site.set(Some(event_target_value(&ev)));
+            }>
+                {move || ctx.me.with(|me| me.as_ref().map(|me| me.memberships.iter().map(|m| {
+                    let id = m.site_id.clone();
+                    let selected = ctx.site.get_untracked().as_deref() == Some(id.as_str());
+                    let label = format!("{} ({})", if m.site_name.is_empty() { &m.site_id } else { &m.site_name }, m.role.as_str());
+                    view! { <option value=id selected=selected>{label}</option> }
+                }).collect_view()))}
+            </select>
+        </label>
+    }
+}

@@ -1,0 +1,5 @@
+//! Entry point: mounts the console on the page's body.
+
+fn main() {
+    lantern_console::start();
+}

@@ -1,0 +1,144 @@
+//! Site settings with a live preview: the real widget, loaded by its own
+//! loader in a frame, follows the form's colour and position as they change.
+
+use gloo_net::http::Method;
+use lantern_shared::api::{SiteSettings, UpdateSite};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::{
+    api, ctx,
+    ui::{Note, Status},
+};
+
+fn lines(s: &str, sep: char) -> Vec<String> {
+    s.split(sep)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn encode(s: &str) -> String {
+    js_sys::encode_uri_component(s).into()
+}
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    let ctx = ctx();
+    let site = ctx.site_id();
+    let name = RwSignal::new(String::new());
+    let bot_name = RwSignal::new(String::new());
+    let welcome = RwSignal::new(String::new());
+    let languages = RwSignal::new(String::new());
+    let color = RwSignal::new(String::from("#2563eb"));
+    let position = RwSignal::new(String::from("right"));
+    let origins = RwSignal::new(String::new());
+    let identity = RwSignal::new(false);
+    let secret_set = RwSignal::new(false);
+    let note = RwSignal::new(Note::None);
+    let version = RwSignal::new(0u32);
+    let fill = move |s: SiteSettings| {
+        name.set(s.name);
+        bot_name.set(s.bot_name);
+        welcome.set(s.welcome_message);
+        languages.set(s.languages.join(", "));
+        color.set(s.theme.color);
+        origins.set(s.allowed_origins.join("\n"));
+        identity.set(s.identity_required);
+        secret_set.set(s.identity_secret_set);
+    };
+    let path = api::site_path(&site, "");
+    {
+        let (path, site) = (path.clone(), site.clone());
+        spawn_local(async move {
+            match api::get::<SiteSettings>(&path, Some(&site)).await {
+                Ok(s) => fill(s),
+                Err(e) => note.set(Note::Err(e.message)),
+            }
+        });
+    }
+    let save = {
+        let (path, site) = (path.clone(), site.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let body = UpdateSite {
+                name: Some(name.get_untracked()),
+                bot_name: Some(bot_name.get_untracked()),
+                welcome_message: Some(welcome.get_untracked()),
+                languages: Some(lines(&languages.get_untracked(), ',')),
+                theme_color: Some(color.get_untracked()),
+                allowed_origins: Some(lines(&origins.get_untracked(), '\n')),
+                identity_required: Some(identity.get_untracked()),
+            };
+            let (path, site) = (path.clone(), site.clone());
+            spawn_local(async move {
+                match api::call::<_, SiteSettings>(Method::PATCH, &path, Some(&site), &body).await {
+                    Ok(s) => {
+                        fill(s);
+                        version.update(|v| *v += 1);
+                        note.set(Note::Ok(
+                            "Saved. Visitors see the new settings within a minute.".into(),
+                        ));
+                    }
+                    Err(e) => note.set(Note::Err(e.message)),
+                }
+            });
+        }
+    };
+    let preview = {
+        let site = site.clone();
+        move || {
+            let lang = languages
+                .with(|l| lines(l, ',').into_iter().next())
+                .unwrap_or_else(|| "en".into());
+            format!(
+                "/console/preview.html?site={}&color={}&position={}&lang={}&v={}",
+                encode(&site),
+                encode(&color.get()),
+                encode(&position.get()),
+                encode(&lang),
+                version.get()
+            )
+        }
+    };
+    view! {
+        <div class="split">
+            <section class="card">
+                <h1>"Settings"</h1>
+                <form on:submit=save>
+                    <label>"Site name" <input type="text" required maxlength="100" bind:value=name/></label>
+                    <label>"Bot name" <input type="text" required maxlength="60" bind:value=bot_name/></label>
+                    <label>"Welcome message" <textarea rows="3" maxlength="1000" bind:value=welcome></textarea></label>
+                    <label>"Languages" <input type="text" aria-describedby="lang-hint" bind:value=languages/></label>
+                    <p class="hint" id="lang-hint">"Language tags, comma-separated, the default first: en, fr, ar"</p>
+                    <div class="row">
+                        <label>"Theme colour" <input type="color" name="theme_color" bind:value=color/></label>
+                        <label>"Hex" <input type="text" name="theme_color_hex" pattern="#[0-9a-fA-F]{6}" size="8" bind:value=color/></label>
+                        <label>"Position (preview)"
+                            <select on:change=move |ev| position.set(event_target_value(&ev))>
+                                <option value="right">"Right"</option>
+                                <option value="left">"Left"</option>
+                            </select>
+                        </label>
+                    </div>
+                    <label>"Allowed origins" <textarea rows="3" aria-describedby="origin-hint" bind:value=origins></textarea></label>
+                    <p class="hint" id="origin-hint">"One per line, such as https://www.example.com: the pages that may embed the widget."</p>
+                    <label class="check">
+                        <input type="checkbox" bind:checked=identity disabled=move || !secret_set.get()/>
+                        "Require identity verification"
+                    </label>
+                    <Show when=move || !secret_set.get()>
+                        <p class="hint">"Create an identity secret on the Install page first."</p>
+                    </Show>
+                    <button type="submit">"Save"</button>
+                </form>
+                <Status note=note/>
+            </section>
+            <section class="card preview" aria-label="Live preview">
+                <h2>"Preview"</h2>
+                <iframe title="Widget preview" src=preview></iframe>
+            </section>
+        </div>
+    }
+}
