@@ -1,8 +1,10 @@
 //! The widget app. `loader.js` creates the host element and shadow root,
-//! then imports this module and calls [`mount`] with the element to render
-//! into, the embed's settings as JSON and its hooks (`close`, `unread`,
-//! `color`). The returned [`Widget`] is how the loader opens and closes the
-//! panel and passes on `Lantern.identify`.
+//! then imports `app.js` (this module's JS glue, the panel's styles and the
+//! coordination of the visitor's tabs) and calls [`mount`] with the element
+//! to render into, the embed's settings as JSON and its hooks (see
+//! `hooks.rs`). The returned [`Widget`] is how the loader and `app.js`
+//! drive the panel: open and close, `Lantern.identify` and
+//! `Lantern.setLanguage`, and the one live stream shared by the tabs.
 
 mod actions;
 mod chat;
@@ -48,6 +50,37 @@ impl Widget {
     pub fn identify(&self, user_id: String, user_hash: String) {
         self.chat.identify(user_id, user_hash);
     }
+
+    /// `Lantern.setLanguage(tag)`.
+    pub fn set_language(&self, tag: String) {
+        self.chat.set_language(tag);
+    }
+
+    /// This tab now holds the site's live events stream.
+    pub fn lead(&self) {
+        self.chat.lead();
+    }
+
+    /// An event of the live stream, relayed by the tab that holds it.
+    pub fn event(&self, event: String, data: String) {
+        self.chat.apply(&sse::Event {
+            id: None,
+            event,
+            data,
+        });
+    }
+
+    /// Another tab switched to conversation `id` (stored in
+    /// `localStorage`): show it here too.
+    pub fn adopt(&self, id: String) {
+        self.chat.adopt(id);
+    }
+
+    /// The stream (re)connected in the leading tab, which may have missed
+    /// events meanwhile: fetch what is newer than the messages shown.
+    pub fn catch_up(&self) {
+        self.chat.catch_up();
+    }
 }
 
 /// Renders the app into `el` (inside the loader's shadow root).
@@ -57,11 +90,17 @@ pub fn mount(el: web_sys::HtmlElement, config: String, hooks: JsValue) -> Widget
     let owner = Owner::new();
     let chat = owner.with(|| Chat::new(MountConfig::parse(&config)));
     owner.with(|| {
-        leptos::mount::mount_to(el, move || view! { <panel::Panel chat=chat/> }).forget();
+        // Drawn again, in the new language, by `Lantern.setLanguage`.
+        let app = move || {
+            chat.lang.track();
+            view! { <panel::Panel chat=chat/> }
+        };
+        leptos::mount::mount_to(el, app).forget();
     });
     // A stored conversation loads at once (history, live events, unread
     // badge); a new one is created only when the visitor opens the panel.
     spawn_local(chat.ensure_ready());
+    spawn_local(chat.keep_token_fresh());
     Widget {
         chat,
         _owner: owner,
