@@ -110,6 +110,7 @@
     var identity = {};
     var widget = null;
     var loading = null;
+    var retry = '';
     var listeners = {};
 
     function label() {
@@ -148,7 +149,9 @@
     function start() {
       if (!loading) {
         button.setAttribute('aria-busy', 'true');
-        loading = import(app + '.js').then(function (m) {
+        // A failed import stays failed for its URL: a retry asks for
+        // another one (the server ignores the query).
+        loading = import(app + '.js' + retry).then(function (m) {
           return m.start(app + '_bg.wasm', mountPoint, {
             // Missing keys read as none (widget/src/codec.rs).
             site: site, api: base, lang: lang, color: data.color, open: isOpen,
@@ -162,6 +165,7 @@
           // Server down, blocked or the app broken: say so on the bubble;
           // the next click tries again.
           loading = null;
+          retry += '?';
           failed = true;
           isOpen = false;
         }).then(function () {
