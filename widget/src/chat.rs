@@ -77,8 +77,6 @@ pub fn session<R>(f: impl FnOnce(&mut Session) -> R) -> R {
 /// Everything the panel shows; `Copy`, so closures capture it freely.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    /// Bumped by `Lantern.setLanguage`: the panel is drawn again.
-    pub lang: RwSignal<u32>,
     pub site: RwSignal<Option<SiteConfig>>,
     pub messages: RwSignal<Vec<Message>>,
     pub pending: RwSignal<Vec<Pending>>,
@@ -96,7 +94,6 @@ pub struct Chat {
 impl Chat {
     pub fn new(cfg: MountConfig) -> Self {
         let chat = Chat {
-            lang: RwSignal::new(0),
             open: RwSignal::new(cfg.open),
             site: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
@@ -118,11 +115,10 @@ impl Chat {
         config(|c| strings(&c.lang))
     }
 
-    /// `Lantern.setLanguage(tag)`: the panel's strings and direction, and
-    /// the language of conversations started from now on.
+    /// `Lantern.setLanguage(tag)`: the panel's strings and direction (once
+    /// drawn again), and the language of conversations started from now on.
     pub fn set_language(self, tag: String) {
         config(|c| c.lang = tag);
-        self.lang.update(|n| *n += 1);
     }
 
     /// The site id.

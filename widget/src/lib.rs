@@ -24,6 +24,9 @@ mod session;
 pub mod sse;
 mod store;
 
+use std::any::Any;
+use std::cell::RefCell;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -35,6 +38,10 @@ use crate::config::MountConfig;
 #[wasm_bindgen]
 pub struct Widget {
     chat: Chat,
+    el: web_sys::HtmlElement,
+    /// The drawn panel (its `UnmountHandle`): dropping it takes the panel
+    /// out of the page; the conversation lives on in `chat`.
+    view: RefCell<Option<Box<dyn Any>>>,
     // Owns the app's signals for as long as the page keeps the widget.
     _owner: Owner,
 }
@@ -51,9 +58,12 @@ impl Widget {
         self.chat.identify(user_id, user_hash);
     }
 
-    /// `Lantern.setLanguage(tag)`.
+    /// `Lantern.setLanguage(tag)`: the panel is drawn again in the new
+    /// language (a reactive redraw of the whole panel would cost every
+    /// visitor about 4 KB of wasm; this is one more call of `draw`).
     pub fn set_language(&self, tag: String) {
         self.chat.set_language(tag);
+        self.draw();
     }
 
     /// This tab now holds the site's live events stream.
@@ -89,20 +99,28 @@ pub fn mount(el: web_sys::HtmlElement, config: String, hooks: JsValue) -> Widget
     hooks::set(hooks);
     let owner = Owner::new();
     let chat = owner.with(|| Chat::new(MountConfig::parse(&config)));
-    owner.with(|| {
-        // Drawn again, in the new language, by `Lantern.setLanguage`.
-        let app = move || {
-            chat.lang.track();
-            view! { <panel::Panel chat=chat/> }
-        };
-        leptos::mount::mount_to(el, app).forget();
-    });
+    let widget = Widget {
+        chat,
+        el,
+        view: RefCell::new(None),
+        _owner: owner,
+    };
+    widget.draw();
     // A stored conversation loads at once (history, live events, unread
     // badge); a new one is created only when the visitor opens the panel.
     spawn_local(chat.ensure_ready());
     spawn_local(chat.keep_token_fresh());
-    Widget {
-        chat,
-        _owner: owner,
+    widget
+}
+
+impl Widget {
+    /// Draws the panel into the loader's element (again: the old one goes).
+    fn draw(&self) {
+        self.view.borrow_mut().take();
+        let chat = self.chat;
+        let handle = self._owner.with(|| {
+            leptos::mount::mount_to(self.el.clone(), move || view! { <panel::Panel chat=chat/> })
+        });
+        *self.view.borrow_mut() = Some(Box::new(handle));
     }
 }
