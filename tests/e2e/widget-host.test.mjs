@@ -149,3 +149,26 @@ test('Lantern.on, setLanguage, hide and show', async () => {
   await panel(page).waitFor({ state: 'visible' });
   await context.close();
 });
+
+test('the app is served precompressed (brotli, gzip) and cached immutably; the loader briefly; a pinned loader has its SRI hash', async () => {
+  const base = `${env.server.base}/widget`;
+  const loader = await fetch(`${base}/loader.js`);
+  assert.match(loader.headers.get('cache-control'), /max-age=300\b/);
+  const id = (await loader.text()).match(/lantern-widget-[0-9a-f]{16}/)[0];
+  for (const file of [`${id}.js`, `${id}_bg.wasm`]) {
+    for (const enc of ['br', 'gzip']) {
+      const res = await fetch(`${base}/${file}`, { headers: { 'accept-encoding': enc } });
+      assert.equal(res.status, 200, file);
+      assert.equal(res.headers.get('content-encoding'), enc, `${file} as ${enc}`);
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, s-maxage=31536000, immutable');
+      await res.arrayBuffer();
+    }
+  }
+  const embed = await (await fetch(`${base}/embed.json`)).json();
+  const pinned = Buffer.from(await (await fetch(`${env.server.base}${embed.loader}`)).arrayBuffer());
+  const { createHash } = await import('node:crypto');
+  assert.equal(embed.integrity, `sha384-${createHash('sha384').update(pinned).digest('base64')}`);
+  const docs = await (await fetch(`${env.server.base}/docs`)).text();
+  assert.ok(docs.includes(embed.integrity), 'the docs page shows the pinned loader\'s hash');
+  assert.ok(docs.includes("'wasm-unsafe-eval'"), 'the docs page gives the CSP line');
+});
