@@ -15,18 +15,126 @@ if [ -n "${CARGO_UNSTABLE_BUILD_STD:-}" ]; then
 fi
 trunk build --release --offline --cargo-profile wasm-release --no-color >target/widget-build.log 2>&1 \
   || { cat target/widget-build.log; die "widget build failed"; }
-# Trunk copies loader.js as written; ship it minified (the source stays
-# readable). esbuild comes with wrangler in node_modules.
-# wasm-bindgen's JS glue is written for reading too: minify it as well.
-if command -v esbuild >/dev/null; then
-  esbuild widget/loader.js --minify --target=es2017 --outfile=widget/dist/loader.js --log-level=warning \
-    || die "minifying loader.js failed"
-  esbuild widget/dist/lantern-widget.js --minify --format=esm --target=es2020 \
-    --outfile=widget/dist/lantern-widget.js --allow-overwrite --log-level=warning \
-    || die "minifying the widget's JS glue failed"
-else
-  warn "esbuild not found: widget/dist/*.js are not minified"
-fi
-# `lantern serve` sends these to browsers that accept gzip (ServeDir's
-# precompressed files): the widget's weight on the wire is its gzip size.
-gzip -9kf widget/dist/*.js widget/dist/*.wasm
+dist=widget/dist
+command -v esbuild >/dev/null || die "esbuild not found (it comes with npm wrangler: npm ci)"
+
+# Leptos links wasm-streams (through server_fn) whose exported JS classes
+# the widget never uses; being exports, no optimiser may drop them. Drop the
+# exports, optimise again (the code only they reached goes: about 1.2 KB
+# gzip), then drop the JS glue's shims for imports the wasm no longer has.
+# `--low-memory-unused`: Rust's wasm keeps its stack below 1 MiB growing
+# down, so the first KiB is never addressed and load/store offsets may fold
+# (0.6 KB gzip). Not `--traps-never-happen`: a panic here is a trap, and
+# code after it must not run.
+python3 - "$dist/lantern-widget_bg.wasm" <<'PY' || die "stripping the wasm's unused exports failed"
+import sys
+def leb(b, i):
+    r = s = 0
+    while True:
+        x = b[i]; i += 1; r |= (x & 0x7f) << s; s += 7
+        if x < 0x80: return r, i
+def enc(n):
+    out = bytearray()
+    while True:
+        x = n & 0x7f; n >>= 7
+        if n: out.append(x | 0x80)
+        else: out.append(x); return bytes(out)
+path = sys.argv[1]; b = open(path, 'rb').read(); out = bytearray(b[:8]); i = 8
+while i < len(b):
+    sid = b[i]; size, j = leb(b, i + 1); body = b[j:j + size]; i = j + size
+    if sid == 7:  # exports: drop wasm-streams' classes (intounderlying*)
+        n, k = leb(body, 0); keep = []
+        for _ in range(n):
+            ln, k2 = leb(body, k); name = body[k2:k2 + ln].decode(); _, k4 = leb(body, k2 + ln + 1)
+            if not name.startswith('intounderlying'): keep.append(body[k:k4])
+            k = k4
+        body = enc(len(keep)) + b''.join(keep)
+    out += bytes([sid]) + enc(len(body)) + body
+open(path, 'wb').write(out)
+PY
+wasm-opt -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$dist/lantern-widget_bg.wasm" -o "$dist/lantern-widget_bg.wasm" || die "wasm-opt failed"
+python3 - "$dist/lantern-widget_bg.wasm" "$dist/lantern-widget.js" <<'PY' || die "pruning the JS glue failed"
+import re, sys
+def leb(b, i):
+    r = s = 0
+    while True:
+        x = b[i]; i += 1; r |= (x & 0x7f) << s; s += 7
+        if x < 0x80: return r, i
+wasm, js = sys.argv[1], sys.argv[2]; b = open(wasm, 'rb').read(); i = 8; used = set()
+while i < len(b):
+    sid = b[i]; size, j = leb(b, i + 1); end = j + size
+    if sid == 2:  # imports: module, name, kind, type
+        n, k = leb(b, j)
+        for _ in range(n):
+            for f in range(2):
+                ln, k = leb(b, k); name = b[k:k + ln].decode(); k += ln
+            used.add(name); kind = b[k]; k += 1
+            if kind == 0: _, k = leb(b, k)
+            elif kind in (1, 2):
+                if kind == 1: k += 1
+                fl, k = leb(b, k); _, k = leb(b, k)
+                if fl & 1: _, k = leb(b, k)
+            else: k += 2
+    i = end
+# wasm-bindgen (0.2.130) writes each import shim as one entry of the
+# `import0` object: its key at eight spaces' indent, its last line the next
+# one at that indent starting with `}`.
+lines = open(js).read().split('\n'); out = []; inside = skip = False; dropped = 0
+for line in lines:
+    if line.startswith('    const import0 = {'): inside = True
+    elif line == '    };': inside = False
+    if inside:
+        m = re.match(r'^        (__wbg\w+|__wbindgen\w+): ', line)
+        if m:
+            skip = m.group(1) not in used; dropped += skip
+        if skip:
+            if line.startswith('        }'): skip = False
+            continue
+    out.append(line)
+open(js, 'w').write('\n'.join(out))
+print(f'glue: {dropped} unused import shims dropped', file=sys.stderr)
+PY
+
+# app.js: wasm-bindgen's glue, the panel's CSS and the tabs' coordination,
+# bundled and minified into one module (the glue's unused exports go).
+esbuild widget/src/style.css --minify --outfile="$dist/style.css" --log-level=warning \
+  || die "minifying the panel's CSS failed"
+esbuild widget/app.js --bundle --minify --format=esm --target=es2020 --loader:.css=text \
+  --outfile="$dist/app.tmp.js" --log-level=warning || die "bundling widget/app.js failed"
+rm -f "$dist/lantern-widget.js" "$dist/style.css"
+
+# Content-hashed names (one hash for the pair): the server caches them for
+# a year (immutable), and only loader.js, which names them, is short-lived.
+hash16() { cat "$@" | sha256sum | cut -c1-16; }
+id="lantern-widget-$(hash16 "$dist/app.tmp.js" "$dist/lantern-widget_bg.wasm")"
+js="$id.js"
+wasm="${id}_bg.wasm"
+mv "$dist/app.tmp.js" "$dist/$js"
+mv "$dist/lantern-widget_bg.wasm" "$dist/$wasm"
+sed -e "s#/widget/lantern-widget'#/widget/$id'#" widget/loader.js >"$dist/loader.src.js"
+grep -q "$id" "$dist/loader.src.js" || die "loader.js no longer names the app as the build expects"
+esbuild "$dist/loader.src.js" --minify --target=es2017 --outfile="$dist/loader.js" \
+  --allow-overwrite --log-level=warning || die "minifying loader.js failed"
+rm -f "$dist/loader.src.js"
+
+# A versioned copy of the loader for pages that pin a release with
+# Subresource Integrity; embed.json names it and its hash.
+loader="loader-$(hash16 "$dist/loader.js").js"
+cp "$dist/loader.js" "$dist/$loader"
+sri="sha384-$(openssl dgst -sha384 -binary "$dist/loader.js" | base64 -w0)"
+printf '{"loader":"/widget/%s","integrity":"%s","app":"/widget/%s","wasm":"/widget/%s"}\n' \
+  "$loader" "$sri" "$js" "$wasm" >"$dist/embed.json"
+
+# `lantern serve` sends these to browsers that accept brotli or gzip
+# (ServeDir's precompressed files): the widget's weight on the wire.
+gzip -9kf "$dist"/*.js "$dist"/*.wasm
+node -e '
+  const z = require("zlib"), fs = require("fs"), P = z.constants;
+  for (const f of process.argv.slice(1)) {
+    const b = fs.readFileSync(f);
+    fs.writeFileSync(f + ".br", z.brotliCompressSync(b, { params: {
+      [P.BROTLI_PARAM_QUALITY]: 11, [P.BROTLI_PARAM_LGWIN]: 24, [P.BROTLI_PARAM_SIZE_HINT]: b.length } }));
+  }' "$dist"/*.js "$dist"/*.wasm
+say "widget built: $dist/$js, $dist/$wasm; pinned loader /widget/$loader integrity $sri"

@@ -1,31 +1,41 @@
 #!/usr/bin/env bash
-# Prints the widget's weight: raw and gzip (-9) bytes of the loader (paid by
-# every page view) and of everything fetched when the chat opens (wasm, JS
-# glue; the panel's CSS is compiled into the wasm). Budgets: loader <= 2 KB
-# gzip, total <= 100 KB gzip. Exits non-zero when a budget is exceeded.
-# Run after scripts/build-widget.sh. With --crates, also prints where the
-# wasm's code goes, crate by crate (scripts/wasm-crates.py).
+# Prints the widget's weight: raw, gzip (-9) and brotli (q11) bytes of the
+# loader (paid by every page view) and of everything fetched when the chat
+# opens (the wasm and app.js: the JS glue, the panel's CSS, the tabs'
+# coordination). Budgets: loader <= 2,048 B gzip; everything on open
+# <= 80,000 B gzip and <= 70,000 B brotli. Exits non-zero when a budget is
+# exceeded. Run after scripts/build-widget.sh. With --crates, also prints
+# where the wasm's code goes, crate by crate (scripts/wasm-crates.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 dist=widget/dist
 [ -f "$dist/loader.js" ] || { echo "no $dist/loader.js: run scripts/build-widget.sh first" >&2; exit 1; }
+# The hashed names of the current build (loader.js names them).
+id=$(grep -o 'lantern-widget-[0-9a-f]\{16\}' "$dist/loader.js" | head -1)
+app="$id.js"; wasm="${id}_bg.wasm"
+[ -n "$id" ] && [ -f "$dist/$app" ] && [ -f "$dist/$wasm" ] || { echo "loader.js names no app/wasm of $dist: rebuild" >&2; exit 1; }
 
 gz() { gzip -9c "$1" | wc -c; }
-row() { printf '%-28s %9s %9s\n' "$1" "$2" "$3"; }
+br() {
+  node -e '
+    const z = require("zlib"), b = require("fs").readFileSync(process.argv[1]), P = z.constants;
+    console.log(z.brotliCompressSync(b, { params: { [P.BROTLI_PARAM_QUALITY]: 11,
+      [P.BROTLI_PARAM_LGWIN]: 24, [P.BROTLI_PARAM_SIZE_HINT]: b.length } }).length)' "$1"
+}
+row() { printf '%-34s %9s %9s %9s\n' "$1" "$2" "$3" "$4"; }
 
-row file raw gzip
-loader_raw=$(wc -c <"$dist/loader.js"); loader_gz=$(gz "$dist/loader.js")
-row loader.js "$loader_raw" "$loader_gz"
-total_raw=$loader_raw; total_gz=$loader_gz
-for f in lantern-widget.js lantern-widget_bg.wasm; do
-  raw=$(wc -c <"$dist/$f"); z=$(gz "$dist/$f")
-  row "$f" "$raw" "$z"
-  total_raw=$((total_raw + raw)); total_gz=$((total_gz + z))
+row file raw gzip brotli
+total_raw=0; total_gz=0; total_br=0
+for f in loader.js "$app" "$wasm"; do
+  raw=$(wc -c <"$dist/$f"); z=$(gz "$dist/$f"); b=$(br "$dist/$f")
+  row "$f" "$raw" "$z" "$b"
+  [ "$f" = loader.js ] && loader_gz=$z
+  total_raw=$((total_raw + raw)); total_gz=$((total_gz + z)); total_br=$((total_br + b))
 done
-css_raw=$(wc -c <widget/src/style.css); css_gz=$(gz widget/src/style.css)
-row "  (style.css, in the wasm)" "$css_raw" "$css_gz"
-row "total on open" "$total_raw" "$total_gz"
+row "  (style.css, in $app)" "$(wc -c <widget/src/style.css)" "$(gz widget/src/style.css)" "$(br widget/src/style.css)"
+row "total on open" "$total_raw" "$total_gz" "$total_br"
+[ -f "$dist/embed.json" ] && echo "pinned loader: $(cat "$dist/embed.json")"
 
 if [ "${1:-}" = --crates ]; then
   # The same wasm as shipped, but with function names kept.
@@ -42,6 +52,7 @@ if [ "${1:-}" = --crates ]; then
 fi
 
 status=0
-[ "$loader_gz" -le 2048 ] || { echo "loader.js is over its 2 KB gzip budget" >&2; status=1; }
-[ "$total_gz" -le 102400 ] || { echo "the widget is over its 100 KB gzip budget" >&2; status=1; }
+[ "$loader_gz" -le 2048 ] || { echo "loader.js is over its 2,048 B gzip budget" >&2; status=1; }
+[ "$total_gz" -le 80000 ] || { echo "the widget is over its 80,000 B gzip budget" >&2; status=1; }
+[ "$total_br" -le 70000 ] || { echo "the widget is over its 70,000 B brotli budget" >&2; status=1; }
 exit "$status"

@@ -100,3 +100,28 @@ test('Lantern.identify: a wrong hash is refused, the right one gets the user\'s 
     await own.stop();
   }
 });
+
+test('a page left open renews its token in the background: same visitor, same conversation, no reload', async () => {
+  const { context, page, problems } = await newHost();
+  // The page's clock, so that six hours can pass in a moment.
+  await page.clock.install();
+  await page.clock.resume();
+  await page.reload();
+  await openPanel(page);
+  await waitForConversation(page);
+  const conv = await stored(page, 'demo', 'conv');
+  const oldToken = await stored(page, 'demo', 'token');
+  await page.evaluate(() => localStorage.setItem('lantern:demo:token_expires',
+    new Date(Date.now() + 2 * 86_400_000).toISOString()));
+  const calls = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/visitors(\/refresh)?$/.test(r.url())) calls.push(new URL(r.url()).pathname);
+  });
+  await page.clock.fastForward('06:00:01');
+  await page.waitForFunction((t) => localStorage.getItem('lantern:demo:token') !== t, oldToken, { timeout: 15_000 });
+  assert.deepEqual(calls, ['/api/v1/visitors/refresh'], 'renewed once, no new visitor');
+  assert.equal(await stored(page, 'demo', 'conv'), conv, 'the conversation is kept');
+  assert.ok(await page.locator(`${W} .log .msg.assistant`).count() >= 1, 'still showing it');
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});

@@ -21,6 +21,19 @@ test('the loader is small, loads no app until opened, and the click opens an int
   assert.ok(gz <= 2048, `loader.js is ${gz} bytes gzipped (budget 2048)`);
 
   const { context, page, problems } = await newHost();
+  // Keep the app's wasm memory in view, for the memory figure below.
+  await page.evaluate(() => {
+    const keep = (p) => p.then((r) => { window.__lanternMemory = (r.instance ?? r).exports.memory; return r; });
+    const [s, i] = [WebAssembly.instantiateStreaming, WebAssembly.instantiate];
+    WebAssembly.instantiateStreaming = (...a) => keep(s.apply(WebAssembly, a));
+    WebAssembly.instantiate = (...a) => keep(i.apply(WebAssembly, a));
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const heap = async () => (await cdp.send('Performance.getMetrics')).metrics
+    .find((m) => m.name === 'JSHeapUsedSize').value;
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heapBefore = await heap();
   const wasm = [];
   page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url()); });
   await page.waitForTimeout(500);
@@ -44,6 +57,11 @@ test('the loader is small, loads no app until opened, and the click opens an int
   await page.waitForFunction(() => window.__lanternTti !== undefined, null, { timeout: 20_000 });
   const tti = await page.evaluate(() => window.__lanternTti);
   console.log(`# click to interactive panel: ${tti.toFixed(0)} ms (Chromium, cold cache, loopback)`);
+  await waitForConversation(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const js = (await heap()) - heapBefore;
+  const linear = await page.evaluate(() => window.__lanternMemory?.buffer.byteLength ?? 0);
+  console.log(`# memory of the open widget: JS heap +${(js / 1024).toFixed(0)} KiB, wasm linear memory ${(linear / 1024).toFixed(0)} KiB`);
   assert.ok(wasm.length === 1, 'the WASM app is fetched once on open');
   assert.equal(await panel(page).getAttribute('data-lantern-app'), 'demo');
   assert.equal(await launcher(page).getAttribute('aria-label'), 'Close chat');

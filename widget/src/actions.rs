@@ -32,7 +32,7 @@ impl Chat {
             };
             if !ok {
                 self.ratings.set(before);
-                self.notice.set(Some(self.t.failed.into()));
+                self.notice.set(Some(self.t().failed.into()));
             }
         });
     }

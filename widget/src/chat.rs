@@ -52,6 +52,9 @@ pub struct Session {
     /// Bumped to stop the current live-events loop.
     pub live_gen: u32,
     pub last_event: Option<String>,
+    /// This tab holds the site's one live events stream (`widget/app.js`
+    /// elects one tab per site; the others get its events relayed).
+    pub leader: bool,
 }
 
 thread_local! {
@@ -74,7 +77,6 @@ pub fn session<R>(f: impl FnOnce(&mut Session) -> R) -> R {
 /// Everything the panel shows; `Copy`, so closures capture it freely.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    pub t: &'static Strings,
     pub site: RwSignal<Option<SiteConfig>>,
     pub messages: RwSignal<Vec<Message>>,
     pub pending: RwSignal<Vec<Pending>>,
@@ -92,7 +94,6 @@ pub struct Chat {
 impl Chat {
     pub fn new(cfg: MountConfig) -> Self {
         let chat = Chat {
-            t: strings(&cfg.lang),
             open: RwSignal::new(cfg.open),
             site: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
@@ -107,6 +108,17 @@ impl Chat {
         };
         config(|c| *c = cfg);
         chat
+    }
+
+    /// The UI strings in the current language.
+    pub fn t(&self) -> &'static Strings {
+        config(|c| strings(&c.lang))
+    }
+
+    /// `Lantern.setLanguage(tag)`: the panel's strings and direction (once
+    /// drawn again), and the language of conversations started from now on.
+    pub fn set_language(self, tag: String) {
+        config(|c| c.lang = tag);
     }
 
     /// The site id.
@@ -148,7 +160,8 @@ impl Chat {
     }
 
     /// Adds a stored message unless already shown. `live`: it arrived now
-    /// (not from history), so it counts as unread while the panel is closed.
+    /// (not from history): the host page's `message` listeners hear of it,
+    /// and a reply counts as unread while the panel is closed.
     pub fn add(self, m: Message, live: bool) {
         if Some(&m.conversation_id) != self.conv().as_ref() {
             return; // a late event of a conversation the visitor left
@@ -176,6 +189,9 @@ impl Chat {
         }
         let replies = matches!(m.role, Role::Assistant | Role::Agent);
         let seq = m.seq;
+        if live {
+            hooks::message(&m);
+        }
         self.messages.update(|v| {
             let at = v.partition_point(|x| x.seq < seq);
             v.insert(at, m);

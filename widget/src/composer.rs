@@ -6,7 +6,7 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 
 use crate::chat::Chat;
-use crate::icons;
+use crate::{hooks, icons};
 
 #[component]
 pub fn Composer(chat: Chat, input: NodeRef<Textarea>) -> impl IntoView {
@@ -23,7 +23,7 @@ pub fn Composer(chat: Chat, input: NodeRef<Textarea>) -> impl IntoView {
     };
     view! {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send() }>
-            <textarea node_ref=input rows="1" aria-label=chat.t.input placeholder=chat.t.placeholder
+            <textarea node_ref=input rows="1" aria-label=chat.t().input placeholder=chat.t().placeholder
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))
                 on:keydown=move |ev| {
@@ -32,7 +32,7 @@ pub fn Composer(chat: Chat, input: NodeRef<Textarea>) -> impl IntoView {
                         send();
                     }
                 }></textarea>
-            <button type="submit" class="send" aria-label=chat.t.send title=chat.t.send inner_html=icons::SEND
+            <button type="submit" class="send" aria-label=chat.t().send title=chat.t().send prop:innerHTML=hooks::trusted(icons::SEND)
                 disabled=move || chat.sending.get()>
             </button>
         </form>

@@ -1,5 +1,6 @@
-//! The panel's icons. Set as markup with `inner_html`, a static SVG costs a
-//! string instead of the view code that builds it node by node.
+//! The panel's icons. Set as markup (`prop:innerHTML`, through
+//! [`crate::hooks::trusted`]), a static SVG costs a string instead of the
+//! view code that builds it node by node.
 
 macro_rules! icon {
     ($d:literal) => {

@@ -1,8 +1,10 @@
 //! The widget app. `loader.js` creates the host element and shadow root,
-//! then imports this module and calls [`mount`] with the element to render
-//! into, the embed's settings as JSON and its hooks (`close`, `unread`,
-//! `color`). The returned [`Widget`] is how the loader opens and closes the
-//! panel and passes on `Lantern.identify`.
+//! then imports `app.js` (this module's JS glue, the panel's styles and the
+//! coordination of the visitor's tabs) and calls [`mount`] with the element
+//! to render into, the embed's settings as JSON and its hooks (see
+//! `hooks.rs`). The returned [`Widget`] is how the loader and `app.js`
+//! drive the panel: open and close, `Lantern.identify` and
+//! `Lantern.setLanguage`, and the one live stream shared by the tabs.
 
 mod actions;
 mod chat;
@@ -22,6 +24,9 @@ mod session;
 pub mod sse;
 mod store;
 
+use std::any::Any;
+use std::cell::RefCell;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
@@ -33,6 +38,10 @@ use crate::config::MountConfig;
 #[wasm_bindgen]
 pub struct Widget {
     chat: Chat,
+    el: web_sys::HtmlElement,
+    /// The drawn panel (its `UnmountHandle`): dropping it takes the panel
+    /// out of the page; the conversation lives on in `chat`.
+    view: RefCell<Option<Box<dyn Any>>>,
     // Owns the app's signals for as long as the page keeps the widget.
     _owner: Owner,
 }
@@ -48,6 +57,40 @@ impl Widget {
     pub fn identify(&self, user_id: String, user_hash: String) {
         self.chat.identify(user_id, user_hash);
     }
+
+    /// `Lantern.setLanguage(tag)`: the panel is drawn again in the new
+    /// language (a reactive redraw of the whole panel would cost every
+    /// visitor about 4 KB of wasm; this is one more call of `draw`).
+    pub fn set_language(&self, tag: String) {
+        self.chat.set_language(tag);
+        self.draw();
+    }
+
+    /// This tab now holds the site's live events stream.
+    pub fn lead(&self) {
+        self.chat.lead();
+    }
+
+    /// An event of the live stream, relayed by the tab that holds it.
+    pub fn event(&self, event: String, data: String) {
+        self.chat.apply(&sse::Event {
+            id: None,
+            event,
+            data,
+        });
+    }
+
+    /// Another tab switched to conversation `id` (stored in
+    /// `localStorage`): show it here too.
+    pub fn adopt(&self, id: String) {
+        self.chat.adopt(id);
+    }
+
+    /// The stream (re)connected in the leading tab, which may have missed
+    /// events meanwhile: fetch what is newer than the messages shown.
+    pub fn catch_up(&self) {
+        self.chat.catch_up();
+    }
 }
 
 /// Renders the app into `el` (inside the loader's shadow root).
@@ -56,14 +99,28 @@ pub fn mount(el: web_sys::HtmlElement, config: String, hooks: JsValue) -> Widget
     hooks::set(hooks);
     let owner = Owner::new();
     let chat = owner.with(|| Chat::new(MountConfig::parse(&config)));
-    owner.with(|| {
-        leptos::mount::mount_to(el, move || view! { <panel::Panel chat=chat/> }).forget();
-    });
+    let widget = Widget {
+        chat,
+        el,
+        view: RefCell::new(None),
+        _owner: owner,
+    };
+    widget.draw();
     // A stored conversation loads at once (history, live events, unread
     // badge); a new one is created only when the visitor opens the panel.
     spawn_local(chat.ensure_ready());
-    Widget {
-        chat,
-        _owner: owner,
+    spawn_local(chat.keep_token_fresh());
+    widget
+}
+
+impl Widget {
+    /// Draws the panel into the loader's element (again: the old one goes).
+    fn draw(&self) {
+        self.view.borrow_mut().take();
+        let chat = self.chat;
+        let handle = self._owner.with(|| {
+            leptos::mount::mount_to(self.el.clone(), move || view! { <panel::Panel chat=chat/> })
+        });
+        *self.view.borrow_mut() = Some(Box::new(handle));
     }
 }

@@ -3,6 +3,11 @@
 //! was away, status changes. Reconnects with `Last-Event-ID` and, after each
 //! connect, fetches messages past the last seq shown, so nothing is missed
 //! between the history load and the stream.
+//!
+//! One tab per site holds the stream (the leader, chosen by `app.js` with
+//! a Web Lock); it relays every event to the visitor's other tabs over a
+//! `BroadcastChannel`, so a visitor with five tabs open costs the server one
+//! connection, and a conversation open in two tabs stays in step.
 
 use std::cell::RefCell;
 
@@ -13,6 +18,7 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::chat::{Chat, session};
+use crate::hooks;
 use crate::http::{ApiError, Call, read_body, sleep};
 use crate::sse::Parser;
 
@@ -23,7 +29,8 @@ thread_local! {
 }
 
 impl Chat {
-    /// Starts (or restarts) following the current conversation.
+    /// Starts (or restarts) following the current conversation, when this
+    /// tab leads; the others hear the leader's events.
     pub fn start_live(self) {
         session(|s| s.live_gen += 1);
         CURRENT.with(|c| {
@@ -32,7 +39,40 @@ impl Chat {
             }
         });
         let generation = session(|s| s.live_gen);
-        spawn_local(self.follow(generation));
+        if session(|s| s.leader) {
+            spawn_local(self.follow(generation));
+        }
+    }
+
+    /// This tab now holds the stream (the tab that held it closed).
+    pub fn lead(self) {
+        session(|s| s.leader = true);
+        if self.conv().is_some() {
+            self.start_live();
+        }
+    }
+
+    /// Another tab switched to conversation `id`: follow it here too.
+    pub fn adopt(self, id: String) {
+        if self.conv().as_ref() != Some(&id) {
+            self.clear();
+            spawn_local(self.ensure_ready());
+        }
+    }
+
+    /// Fetches the messages newer than those shown (the leader reconnected).
+    pub fn catch_up(self) {
+        if let Some(conv) = self.conv() {
+            let seen = self.last_seq();
+            spawn_local(async move {
+                let _ = self.fetch_after(conv, seen, true).await;
+            });
+        }
+    }
+
+    fn last_seq(self) -> i64 {
+        self.messages
+            .with_untracked(|v| v.last().map_or(0, |m| m.seq))
     }
 
     fn current(self, generation: u32) -> bool {
@@ -68,10 +108,10 @@ impl Chat {
         call.last_event_id = last.as_deref();
         call.signal = signal.as_ref();
         let resp = call.send().await?;
-        let seen = self
-            .messages
-            .with_untracked(|v| v.last().map_or(0, |m| m.seq));
+        let seen = self.last_seq();
         self.fetch_after(conv.to_string(), seen, true).await?;
+        // The other tabs may have missed events while no tab held a stream.
+        hooks::call("sync", conv.into());
         let mut parser = Parser::default();
         let _ = read_body(&resp, |chunk| {
             if !self.current(generation) {
@@ -82,6 +122,7 @@ impl Chat {
                     return false;
                 }
                 self.apply(&ev);
+                hooks::call2("relay", &(&ev.event).into(), &(&ev.data).into());
             }
             if let Some(id) = parser.last_id() {
                 let id = id.to_string();

@@ -6,7 +6,7 @@ use lantern_shared::api::{Citation, Message, Rating, Role};
 use leptos::prelude::*;
 
 use crate::chat::Chat;
-use crate::icons;
+use crate::{hooks, icons};
 
 /// Only web links become `href`s: a `javascript:` URL in a citation would
 /// run in the host page.
@@ -29,7 +29,7 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
         .collect();
     let cites = (!cites.is_empty()).then(|| {
         view! {
-            <ul class="cites" aria-label=chat.t.sources>
+            <ul class="cites" aria-label=chat.t().sources>
                 {cites.into_iter().map(|(title, url)| view! {
                     <li><a href=url target="_blank" rel="noopener noreferrer">{title}</a></li>
                 }).collect_view()}
@@ -41,7 +41,7 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
         .then(|| view! { <Rate chat=chat id=m.id.clone()/> });
     view! {
         <div class=format!("msg {}", m.role.as_str())>
-            <div class="html" dir="auto" inner_html=m.html></div>
+            <div class="html" dir="auto" prop:innerHTML=hooks::trusted(&m.html)></div>
             {cites}
             {rate}
         </div>
@@ -62,15 +62,15 @@ fn Rate(chat: Chat, id: String) -> impl IntoView {
         };
         view! {
             <button type="button" class=class aria-label=label title=label aria-pressed=pressed
-                inner_html=icons::THUMB
+                prop:innerHTML=hooks::trusted(icons::THUMB)
                 on:click=move |_| chat.rate(b.clone(), rating)>
             </button>
         }
     };
     view! {
         <div class="rate">
-            {button(Rating::Up, chat.t.helpful, "up")}
-            {button(Rating::Down, chat.t.not_helpful, "down")}
+            {button(Rating::Up, chat.t().helpful, "up")}
+            {button(Rating::Down, chat.t().not_helpful, "down")}
         </div>
     }
 }

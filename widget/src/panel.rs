@@ -1,6 +1,9 @@
 //! The chat panel: header, message log (a polite live region), notices and
 //! the composer. Escape or minimise hands closing to the loader, which
 //! returns focus to the launcher; opening moves focus into the message box.
+//! Its styles (`style.css`) are not in the wasm: `app.js` carries them and
+//! the loader adopts them into the shadow root as a constructed stylesheet,
+//! which a host page's `style-src` cannot block.
 
 use leptos::html::{Div, Textarea};
 use leptos::prelude::*;
@@ -14,8 +17,6 @@ use crate::i18n::is_rtl;
 use crate::message::Bubble;
 use crate::{hooks, icons};
 
-const STYLE: &str = include_str!("style.css");
-
 fn close() {
     hooks::call("close", JsValue::UNDEFINED);
 }
@@ -28,7 +29,7 @@ fn plain(class: &'static str, text: String) -> impl IntoView {
 
 #[component]
 pub fn Panel(chat: Chat) -> impl IntoView {
-    let t = chat.t;
+    let t = chat.t();
     let lang = config(|c| c.lang.clone());
     let dir = if is_rtl(&lang) { "rtl" } else { "ltr" };
     let site = chat.site_id();
@@ -100,19 +101,18 @@ pub fn Panel(chat: Chat) -> impl IntoView {
     let typing = move || chat.sending.get() && chat.drafts.with(|d| d.is_empty());
 
     view! {
-        <style>{STYLE}</style>
         <section class="panel" role="dialog" aria-labelledby="lantern-title" dir=dir lang=lang
             data-lantern-app=site hidden=move || !chat.open.get()
             on:keydown=move |ev| if ev.key() == "Escape" { ev.stop_propagation(); close() }>
             <header class="head">
                 <h2 id="lantern-title">{title}</h2>
-                <button type="button" class="icon" aria-label=t.human title=t.human inner_html=icons::HUMAN
+                <button type="button" class="icon" aria-label=t.human title=t.human prop:innerHTML=hooks::trusted(icons::HUMAN)
                     on:click=move |_| chat.handoff()>
                 </button>
-                <button type="button" class="icon" aria-label=t.new_chat title=t.new_chat inner_html=icons::NEW
+                <button type="button" class="icon" aria-label=t.new_chat title=t.new_chat prop:innerHTML=hooks::trusted(icons::NEW)
                     on:click=move |_| chat.new_conversation()>
                 </button>
-                <button type="button" class="icon" aria-label=t.minimise title=t.minimise inner_html=icons::MINIMISE
+                <button type="button" class="icon" aria-label=t.minimise title=t.minimise prop:innerHTML=hooks::trusted(icons::MINIMISE)
                     on:click=move |_| close()>
                 </button>
             </header>

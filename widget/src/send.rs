@@ -87,7 +87,7 @@ impl Chat {
         let resp = call.send().await?;
         if !is_event_stream(&resp) {
             let r: PostMessageResponse = decode(&resp).await?;
-            self.add(r.message, false);
+            self.add(r.message, true);
             if let Some(reply) = r.reply {
                 self.add(reply, true);
             }
@@ -115,9 +115,9 @@ impl Chat {
     /// The sentence shown for an error.
     pub fn describe(&self, e: &ApiError) -> String {
         match e {
-            ApiError::Offline => self.t.offline.to_string(),
-            ApiError::RateLimited(secs) => self.t.rate_limited.replace("{}", &secs.to_string()),
-            ApiError::Status(..) | ApiError::Invalid => self.t.failed.to_string(),
+            ApiError::Offline => self.t().offline.to_string(),
+            ApiError::RateLimited(secs) => self.t().rate_limited.replace("{}", &secs.to_string()),
+            ApiError::Status(..) | ApiError::Invalid => self.t().failed.to_string(),
         }
     }
 }

@@ -105,8 +105,9 @@ impl Chat {
         let site = self.site_id();
         let user = config(|c| c.user_id.clone()).unwrap_or_default();
         let same_user = store::get(&site, store::USER).unwrap_or_default() == user;
-        let held = session(|s| s.token.clone())
-            .or_else(|| same_user.then(|| store::get(&site, store::TOKEN)).flatten());
+        // Storage first: another tab of this visitor may have renewed it.
+        let stored = || same_user.then(|| store::get(&site, store::TOKEN)).flatten();
+        let held = stored().or_else(|| session(|s| s.token.clone()));
         // Unknown expiry (NaN) counts as far off: the server has the last word.
         let left = store::get(&site, store::TOKEN_EXPIRES)
             .map_or(f64::NAN, |e| js_sys::Date::parse(&e) - js_sys::Date::now());
@@ -120,8 +121,15 @@ impl Chat {
             let call = Call::new("POST", self.url(routes::VISITOR_REFRESH), Some(&t));
             match call.fetch_json::<VisitorToken>().await {
                 Ok(v) => return Ok(save(&site, &user, v)),
-                // Revoked or unknown: only a new visitor will do.
-                Err(ApiError::Status(401 | 403)) => {}
+                // Refused: another tab may have renewed it a moment ago
+                // (then storage has that token); else it was revoked and
+                // only a new visitor will do.
+                Err(ApiError::Status(401 | 403)) => {
+                    if let Some(other) = stored().filter(|o| *o != t) {
+                        session(|s| s.token = Some(other.clone()));
+                        return Ok(other);
+                    }
+                }
                 // Offline, say: the token is still good for a while.
                 Err(_) => return Ok(t),
             }
@@ -136,6 +144,18 @@ impl Chat {
             .fetch_json()
             .await?;
         Ok(save(&site, &user, v))
+    }
+
+    /// Renews the stored token in the background while the page stays open
+    /// (a tab may stay open for weeks): every six hours, [`Chat::token`]
+    /// exchanges it once it is in its last week.
+    pub async fn keep_token_fresh(self) {
+        loop {
+            sleep(6 * 3_600_000).await;
+            if session(|s| s.token.is_some()) {
+                let _ = self.token().await;
+            }
+        }
     }
 
     /// The conversation language: the page's, when the site answers in it.
@@ -164,6 +184,8 @@ impl Chat {
             .await?;
         store::set(&self.site_id(), store::CONVERSATION, &c.id);
         session(|s| s.conv = Some(c.id.clone()));
+        // The visitor's other tabs switch to it too.
+        hooks::call("conv", c.id.as_str().into());
         self.status.set(Some(c.status));
         for m in c.messages.unwrap_or_default() {
             self.add(m, false);

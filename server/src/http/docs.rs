@@ -1,8 +1,10 @@
 //! `GET /openapi.json`, generated from the handlers' annotations, and
 //! `GET /docs`, a plain page rendered from the same document (no scripts, so
-//! it works offline and under a strict CSP).
+//! it works offline and under a strict CSP), after a section on embedding
+//! the widget: the tag, its JavaScript API, the CSP line a host page needs
+//! and the current release's pinned loader with its integrity hash.
 
-use axum::{Json, Router, response::Html, routing::get};
+use axum::{Json, Router, extract::State, response::Html, routing::get};
 use lantern_shared::routes;
 use utoipa::{
     Modify, OpenApi,
@@ -72,13 +74,16 @@ pub fn router() -> Router<AppState> {
         .route(routes::OPENAPI, get(|| async { Json(ApiDoc::openapi()) }))
         .route(
             routes::DOCS,
-            get(|| async {
+            get(|State(state): State<AppState>| async move {
+                let pinned = std::fs::read_to_string(state.settings.widget_dir.join("embed.json"))
+                    .ok()
+                    .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok());
                 (
                     [(
                         http::header::CONTENT_SECURITY_POLICY,
                         super::security::PAGE_CSP,
                     )],
-                    Html(render_docs()),
+                    Html(render_docs(pinned.as_ref())),
                 )
             }),
         )
@@ -91,9 +96,46 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn render_docs() -> String {
+/// The embed section: tag, options, JavaScript API, CSP, pinned release.
+const EMBED: &str = "<section><h2>Embedding the widget</h2>\
+<pre><code>&lt;script src=\"https://chat.example.com/widget/loader.js\" data-site=\"SITE_ID\" async&gt;&lt;/script&gt;</code></pre>\
+<p>Options: <code>data-lang</code> (else the page's <code>lang</code>), <code>data-position</code> \
+(<code>right</code>|<code>left</code>), <code>data-color</code>, <code>data-open</code>.</p>\
+<p>JavaScript, once <code>window.Lantern</code> exists (the script is async: it has run by \
+the page's <code>load</code> event):</p><ul>\
+<li><code>Lantern.open()</code>, <code>Lantern.close()</code></li>\
+<li><code>Lantern.identify({user_id, user_hash})</code>: <code>user_hash</code> is \
+<code>HMAC-SHA256(identity secret, user_id)</code> in hex, computed on your server; a wrong hash is refused \
+and the visitor stays anonymous.</li>\
+<li><code>Lantern.on(name, fn)</code> with <code>'message'</code> (<code>fn({id, conversation_id, seq, role, \
+content, html, created_at})</code> for each message stored while the page is open: the visitor's, the \
+assistant's, an agent's), <code>'open'</code> or <code>'close'</code>.</li>\
+<li><code>Lantern.setLanguage(tag)</code>: the widget's language (BCP 47), at once.</li>\
+<li><code>Lantern.hide()</code>, <code>Lantern.show()</code>: the launcher and the panel.</li></ul>\
+<p>The visitor's tabs on one site share one live connection; the panel's state follows across them.</p>\
+<h3>Content-Security-Policy</h3><p>A page with a CSP needs the Lantern origin in <code>script-src</code>, \
+<code>'wasm-unsafe-eval'</code> (browsers compile WebAssembly only with it) and the origin in \
+<code>connect-src</code> when that (or <code>default-src</code>) is set:</p>\
+<pre><code>script-src 'self' https://chat.example.com 'wasm-unsafe-eval'; connect-src 'self' https://chat.example.com</code></pre>\
+<p>No <code>'unsafe-inline'</code> is needed: the widget's styles are constructed stylesheets, and with \
+<code>require-trusted-types-for 'script'</code> it inserts markup (the server's sanitised replies, its icons) \
+only through a Trusted Types policy named <code>lantern</code>; a page that lists its policies adds it: \
+<code>trusted-types lantern</code>. If the widget cannot load, the bubble says the chat is unavailable; \
+nothing is thrown into the page.</p></section>\n";
+
+fn render_docs(pinned: Option<&serde_json::Value>) -> String {
     let doc = ApiDoc::openapi();
-    let mut body = String::new();
+    let mut body = String::from(EMBED);
+    let field = |k: &str| pinned.and_then(|p| p[k].as_str()).map(escape);
+    if let (Some(loader), Some(integrity)) = (field("loader"), field("integrity")) {
+        body.push_str(&format!(
+            "<section><h2>Pinned loader (Subresource Integrity)</h2><p>This release's loader under a \
+             name that never changes, with its hash, for pages that pin the exact script they run \
+             (update it with each Lantern release):</p><pre><code>&lt;script \
+             src=\"https://chat.example.com{loader}\" integrity=\"{integrity}\" \
+             crossorigin=\"anonymous\" data-site=\"SITE_ID\" async&gt;&lt;/script&gt;</code></pre></section>\n"
+        ));
+    }
     for (path, item) in &doc.paths.paths {
         let ops = [
             ("GET", &item.get),
