@@ -21,10 +21,30 @@ fn origin() -> String {
 pub fn Install() -> impl IntoView {
     let ctx = ctx();
     let site = ctx.site_id();
-    let tag = format!(
-        "<script src=\"{}/widget/loader.js\" data-site=\"{site}\" async></script>",
-        origin()
-    );
+    // The saved position goes into the tag (the loader places the bubble
+    // before any request, so it cannot come from the site's config).
+    let position = RwSignal::new(String::from("right"));
+    {
+        let site = site.clone();
+        spawn_local(async move {
+            let path = api::site_path(&site, "");
+            if let Ok(s) = api::get::<lantern_shared::api::SiteSettings>(&path, Some(&site)).await {
+                position.set(s.position);
+            }
+        });
+    }
+    let base = origin();
+    let site_for_tag = site.clone();
+    let tag = move || {
+        let extra = if position.get() == "left" {
+            " data-position=\"left\""
+        } else {
+            ""
+        };
+        format!(
+            "<script src=\"{base}/widget/loader.js\" data-site=\"{site_for_tag}\"{extra} async></script>"
+        )
+    };
     let secret = RwSignal::new(None::<String>);
     let note = RwSignal::new(Note::None);
     let tag_copy = tag.clone();
@@ -50,7 +70,7 @@ pub fn Install() -> impl IntoView {
             <h1>"Install"</h1>
             <p>"Paste this tag before </body> on every page that should show the chat:"</p>
             <pre class="code" tabindex="0" aria-label="Embed tag">{tag}</pre>
-            <button type="button" on:click=move |_| ui::copy(tag_copy.clone())>"Copy the tag"</button>
+            <button type="button" on:click=move |_| ui::copy(tag_copy())>"Copy the tag"</button>
             <h2>"Identity verification"</h2>
             <p>"Signed-in users of your site can be verified: your server computes user_hash = HMAC-SHA256(secret, user_id) and passes both to the widget with Lantern.identify({user_id, user_hash})."</p>
             <button type="button" class="secondary" on:click=rotate>"Create a new identity secret"</button>

@@ -19,6 +19,15 @@ fn lines(s: &str, sep: char) -> Vec<String> {
         .collect()
 }
 
+/// `tag: text` lines as a map; lines without a colon are ignored.
+fn by_language(s: &str) -> std::collections::BTreeMap<String, String> {
+    s.lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(tag, text)| (tag.trim().to_string(), text.trim().to_string()))
+        .filter(|(tag, _)| !tag.is_empty())
+        .collect()
+}
+
 fn encode(s: &str) -> String {
     js_sys::encode_uri_component(s).into()
 }
@@ -30,6 +39,8 @@ pub fn Settings() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let bot_name = RwSignal::new(String::new());
     let welcome = RwSignal::new(String::new());
+    // Other languages' welcomes, one `tag: text` per line.
+    let welcomes = RwSignal::new(String::new());
     let languages = RwSignal::new(String::new());
     let color = RwSignal::new(String::from("#2563eb"));
     let position = RwSignal::new(String::from("right"));
@@ -42,6 +53,14 @@ pub fn Settings() -> impl IntoView {
         name.set(s.name);
         bot_name.set(s.bot_name);
         welcome.set(s.welcome_message);
+        welcomes.set(
+            s.welcome_messages
+                .iter()
+                .map(|(tag, text)| format!("{tag}: {text}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        position.set(s.position);
         languages.set(s.languages.join(", "));
         color.set(s.theme.color);
         origins.set(s.allowed_origins.join("\n"));
@@ -66,6 +85,8 @@ pub fn Settings() -> impl IntoView {
                 name: Some(name.get_untracked()),
                 bot_name: Some(bot_name.get_untracked()),
                 welcome_message: Some(welcome.get_untracked()),
+                welcome_messages: Some(by_language(&welcomes.get_untracked())),
+                position: Some(position.get_untracked()),
                 languages: Some(lines(&languages.get_untracked(), ',')),
                 theme_color: Some(color.get_untracked()),
                 allowed_origins: Some(lines(&origins.get_untracked(), '\n')),
@@ -110,13 +131,15 @@ pub fn Settings() -> impl IntoView {
                     <label>"Site name" <input type="text" required maxlength="100" bind:value=name/></label>
                     <label>"Bot name" <input type="text" required maxlength="60" bind:value=bot_name/></label>
                     <label>"Welcome message" <textarea rows="3" maxlength="1000" bind:value=welcome></textarea></label>
+                    <label>"Welcome in other languages" <textarea rows="3" aria-describedby="welcome-hint" bind:value=welcomes></textarea></label>
+                    <p class="hint" id="welcome-hint">"One per line, the language tag first: ar: مرحبًا! كيف أساعدك؟ — visitors in other languages get the message above."</p>
                     <label>"Languages" <input type="text" aria-describedby="lang-hint" bind:value=languages/></label>
                     <p class="hint" id="lang-hint">"Language tags, comma-separated, the default first: en, fr, ar"</p>
                     <div class="row">
                         <label>"Theme colour" <input type="color" name="theme_color" bind:value=color/></label>
                         <label>"Hex" <input type="text" name="theme_color_hex" pattern="#[0-9a-fA-F]{6}" size="8" bind:value=color/></label>
-                        <label>"Position (preview)"
-                            <select on:change=move |ev| position.set(event_target_value(&ev))>
+                        <label>"Position"
+                            <select name="position" prop:value=move || position.get() on:change=move |ev| position.set(event_target_value(&ev))>
                                 <option value="right">"Right"</option>
                                 <option value="left">"Left"</option>
                             </select>

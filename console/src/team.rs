@@ -3,7 +3,8 @@
 
 use gloo_net::http::Method;
 use lantern_shared::accounts::{
-    CreateInvite, Invite, Member, MemberList, MemberRole, UpdateMember,
+    CreateInvite, Invite, Member, MemberList, MemberRole, PendingInvite, PendingInviteList,
+    UpdateMember,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,6 +18,7 @@ use crate::{
 pub fn Team() -> impl IntoView {
     let site = ctx().site_id();
     let members = RwSignal::new(Vec::<Member>::new());
+    let pending = RwSignal::new(Vec::<PendingInvite>::new());
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(MemberRole::Agent);
     let link = RwSignal::new(None::<String>);
@@ -28,6 +30,11 @@ pub fn Team() -> impl IntoView {
             match api::get::<MemberList>(&api::site_path(&s, "/members"), Some(&s)).await {
                 Ok(l) => members.set(l.items),
                 Err(e) => note.set(Note::Err(e.message)),
+            }
+            if let Ok(l) =
+                api::get::<PendingInviteList>(&api::site_path(&s, "/invites"), Some(&s)).await
+            {
+                pending.set(l.items);
             }
         });
     };
@@ -55,6 +62,7 @@ pub fn Team() -> impl IntoView {
                         body.email
                     )));
                     email.set(String::new());
+                    reload();
                 }
                 Err(e) => note.set(Note::Err(e.message)),
             }
@@ -110,6 +118,14 @@ pub fn Team() -> impl IntoView {
                     </For>
                 </tbody>
             </table>
+            <Show when=move || !pending.with(Vec::is_empty)>
+                <h2>"Pending invites"</h2>
+                <ul class="pending-invites">
+                    <For each=move || pending.get() key=|i| (i.email.clone(), i.created_at.clone()) let:i>
+                        <li>{format!("{} — {} — until {}", i.email, i.role.as_str(), i.expires_at.get(..10).unwrap_or(&i.expires_at))}</li>
+                    </For>
+                </ul>
+            </Show>
             <h2>"Invite someone"</h2>
             <form class="row" on:submit=invite>
                 <label>"Email" <input type="email" name="invite_email" required bind:value=email/></label>

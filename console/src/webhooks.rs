@@ -13,10 +13,11 @@ use crate::{
     ui::{Note, Status},
 };
 
-const EVENTS: [&str; 3] = [
+const EVENTS: [&str; 4] = [
     "conversation.created",
     "message.created",
     "conversation.handoff",
+    "member.invited",
 ];
 
 #[component]

@@ -122,11 +122,12 @@ impl Chat {
             })
             .await?;
         let mut messages = Vec::new();
-        if !site.welcome_message.trim().is_empty() {
+        let welcome_text = site.welcome_for(&language);
+        if !welcome_text.trim().is_empty() {
             let welcome = self
                 .append(
                     &conv.id,
-                    &assistant_message(&site.welcome_message, Vec::new(), false),
+                    &assistant_message(welcome_text, Vec::new(), false),
                 )
                 .await?;
             messages.push(welcome.message);

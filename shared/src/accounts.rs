@@ -136,6 +136,24 @@ pub struct Invite {
     pub expires_at: String,
 }
 
+/// An invite not yet accepted and not expired (the link itself is shown
+/// only once, when it is created).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PendingInvite {
+    pub email: String,
+    pub role: MemberRole,
+    pub expires_at: String,
+    pub created_at: String,
+}
+
+/// `GET /api/v1/sites/{site_id}/invites`: newest first, at most 100.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PendingInviteList {
+    pub items: Vec<PendingInvite>,
+}
+
 /// `POST /api/v1/invites/accept`. For an email that already has an account,
 /// `password` must be that account's password (it is not changed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -245,6 +245,10 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+fn default_position() -> String {
+    "right".into()
+}
+
 /// A site's full settings, as its admin sees them (`GET/PATCH /api/v1/sites/{site_id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -252,9 +256,17 @@ pub struct SiteSettings {
     pub site_id: String,
     pub name: String,
     pub bot_name: String,
+    /// The welcome for languages without one of their own.
     pub welcome_message: String,
+    /// Welcome messages by language tag, e.g. `{"ar": "مرحبًا…"}`.
+    #[serde(default)]
+    pub welcome_messages: std::collections::BTreeMap<String, String>,
     pub languages: Vec<String>,
     pub theme: Theme,
+    /// Where the bubble sits on the page: `right` or `left` (the embed tag's
+    /// `data-position`, as the install page writes it).
+    #[serde(default = "default_position")]
+    pub position: String,
     pub allowed_origins: Vec<String>,
     /// When true, visitors must present a valid `user_hash`.
     pub identity_required: bool,
@@ -273,6 +285,12 @@ pub struct UpdateSite {
     pub bot_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub welcome_message: Option<String>,
+    /// Replaces the per-language welcomes; an empty text removes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub welcome_messages: Option<std::collections::BTreeMap<String, String>>,
+    /// `right` or `left`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -300,7 +318,8 @@ pub struct IssuedSecret {
 pub struct CreateWebhook {
     /// `https://…`; plain `http://` only for loopback receivers.
     pub url: String,
-    /// Any of `conversation.created`, `message.created`, `conversation.handoff`.
+    /// Any of `conversation.created`, `message.created`, `conversation.handoff`,
+    /// `member.invited`.
     pub events: Vec<String>,
 }
 

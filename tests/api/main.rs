@@ -15,6 +15,7 @@ mod messages;
 mod ratelimits;
 mod scaleout;
 mod security;
+mod site_settings;
 mod webhooks;
 
 use serde_json::Value;

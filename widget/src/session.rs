@@ -54,7 +54,14 @@ impl Chat {
     }
 
     async fn load_config(self) {
-        let path = routes::fill(routes::SITE_CONFIG, &self.site_id());
+        let mut path = routes::fill(routes::SITE_CONFIG, &self.site_id());
+        // The welcome comes in the page's language when the site has one.
+        let lang = config(|c| c.lang.clone());
+        if (2..=35).contains(&lang.len())
+            && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            path = format!("{path}?lang={lang}");
+        }
         if let Ok(c) = Call::new("GET", self.url(&path), None)
             .fetch_json::<SiteConfig>()
             .await

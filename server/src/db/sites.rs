@@ -1,5 +1,7 @@
 //! Sites and their admin keys.
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use sqlx::types::Json;
 
@@ -11,12 +13,29 @@ pub struct Site {
     pub id: String,
     pub name: String,
     pub bot_name: String,
+    /// The welcome for languages without one of their own.
     pub welcome_message: String,
+    /// Welcome messages by language tag (`ar`, `fr-CA`, …).
+    pub welcome_messages: BTreeMap<String, String>,
     pub languages: Vec<String>,
     pub theme_color: String,
+    /// Where the bubble sits: `right` or `left`.
+    pub position: String,
     pub allowed_origins: Vec<String>,
     pub identity_secret: Option<String>,
     pub identity_required: bool,
+}
+
+impl Site {
+    /// The welcome for a conversation in `language`: its own, its primary
+    /// language's (`fr` for `fr-CA`), else the default one.
+    pub fn welcome_for(&self, language: &str) -> &str {
+        let primary = language.split('-').next().unwrap_or(language);
+        self.welcome_messages
+            .get(language)
+            .or_else(|| self.welcome_messages.get(primary))
+            .unwrap_or(&self.welcome_message)
+    }
 }
 
 impl std::fmt::Debug for Site {
@@ -40,8 +59,10 @@ struct SiteRow {
     name: String,
     bot_name: String,
     welcome_message: String,
+    welcome_messages: Json<BTreeMap<String, String>>,
     languages: Json<Vec<String>>,
     theme_color: String,
+    position: String,
     allowed_origins: Json<Vec<String>>,
     identity_secret: Option<String>,
     identity_required: bool,
@@ -54,8 +75,10 @@ impl From<SiteRow> for Site {
             name: r.name,
             bot_name: r.bot_name,
             welcome_message: r.welcome_message,
+            welcome_messages: r.welcome_messages.0,
             languages: r.languages.0,
             theme_color: r.theme_color,
+            position: r.position,
             allowed_origins: r.allowed_origins.0,
             identity_secret: r.identity_secret,
             identity_required: r.identity_required,
@@ -63,8 +86,9 @@ impl From<SiteRow> for Site {
     }
 }
 
-const SITE_COLUMNS: &str = "s.id, s.name, s.bot_name, s.welcome_message, s.languages, \
-     s.theme_color, s.allowed_origins, s.identity_secret, s.identity_required";
+const SITE_COLUMNS: &str = "s.id, s.name, s.bot_name, s.welcome_message, s.welcome_messages, \
+     s.languages, s.theme_color, s.position, s.allowed_origins, s.identity_secret, \
+     s.identity_required";
 
 impl Db {
     /// Creates a site and its first admin key (by hash) together.
@@ -73,8 +97,9 @@ impl Db {
         let mut tx = self.begin().await?;
         let inserted = tx!(&mut tx, c => sqlx::query(
             "INSERT INTO sites (id, name, bot_name, welcome_message, languages, theme_color, \
-             allowed_origins, identity_secret, identity_required, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+             allowed_origins, identity_secret, identity_required, created_at, updated_at, \
+             welcome_messages, position) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
         )
         .bind(&site.id)
         .bind(&site.name)
@@ -86,6 +111,8 @@ impl Db {
         .bind(&site.identity_secret)
         .bind(site.identity_required)
         .bind(now)
+        .bind(Json(&site.welcome_messages))
+        .bind(&site.position)
         .execute(c)
         .await
         .map(|r| r.rows_affected()));
@@ -122,8 +149,8 @@ impl Db {
     pub async fn update_site(&self, site: &Site) -> Result<()> {
         let done = write!(self, p => sqlx::query(
             "UPDATE sites SET name = $2, bot_name = $3, welcome_message = $4, languages = $5, \
-             theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9 \
-             WHERE id = $1",
+             theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9, \
+             welcome_messages = $10, position = $11 WHERE id = $1",
         )
         .bind(&site.id)
         .bind(&site.name)
@@ -134,6 +161,8 @@ impl Db {
         .bind(Json(&site.allowed_origins))
         .bind(site.identity_required)
         .bind(Utc::now())
+        .bind(Json(&site.welcome_messages))
+        .bind(&site.position)
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;

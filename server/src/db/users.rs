@@ -327,8 +327,11 @@ impl Db {
         role: &str,
         token_hash: &str,
         expires_at: DateTime<Utc>,
+        invite_url: &str,
     ) -> Result<()> {
-        write!(self, p => sqlx::query(
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        tx!(&mut tx, c => sqlx::query(
             "INSERT INTO invites (token_hash, site_id, email, role, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -337,11 +340,42 @@ impl Db {
         .bind(email.trim())
         .bind(role)
         .bind(expires_at)
-        .bind(Utc::now())
-        .execute(p)
+        .bind(now)
+        .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
+        // Teams without a mail server learn of the link this way; the
+        // delivery is signed like every webhook.
+        let data = serde_json::json!({
+            "site_id": site_id,
+            "email": email.trim(),
+            "role": role,
+            "invite_url": invite_url,
+            "expires_at": super::rfc3339(expires_at),
+        });
+        let queued = self
+            .enqueue_webhooks(&mut tx, site_id, super::webhooks::MEMBER_INVITED, data, now)
+            .await?;
+        tx.commit().await?;
+        self.deliveries_queued(queued);
         Ok(())
+    }
+
+    /// A site's invites not yet accepted nor expired, newest first:
+    /// (email, role, expires_at, created_at).
+    pub async fn pending_invites(
+        &self,
+        site_id: &str,
+    ) -> Result<Vec<(String, String, DateTime<Utc>, DateTime<Utc>)>> {
+        Ok(read!(self, p => sqlx::query_as(
+            "SELECT email, role, expires_at, created_at FROM invites \
+             WHERE site_id = $1 AND accepted_at IS NULL AND expires_at > $2 \
+             ORDER BY created_at DESC LIMIT 100",
+        )
+        .bind(site_id)
+        .bind(Utc::now())
+        .fetch_all(p)
+        .await)?)
     }
 
     /// An unused, unexpired invite.

@@ -11,6 +11,8 @@ use super::{Db, Error, Result, Tx, new_id, read, rfc3339, tx, write};
 pub const CONVERSATION_CREATED: &str = "conversation.created";
 pub const MESSAGE_CREATED: &str = "message.created";
 pub const CONVERSATION_HANDOFF: &str = "conversation.handoff";
+/// A person was invited to the site's team (carries the invite link).
+pub const MEMBER_INVITED: &str = "member.invited";
 
 /// A registered endpoint, secret included (the worker signs with it).
 #[derive(Clone)]

@@ -30,7 +30,7 @@ use super::{
         site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
         webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,
         session::sign_in, session::sign_out, session::me, session::update_me,
-        team::list, team::update, team::remove, team::invite, team::accept,
+        team::list, team::update, team::remove, team::invite, team::invites, team::accept,
         keys::list, keys::create, keys::revoke, new_site::create,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,

@@ -46,6 +46,8 @@ fn settings(site: Site) -> SiteSettings {
         name: site.name,
         bot_name: site.bot_name,
         welcome_message: site.welcome_message,
+        welcome_messages: site.welcome_messages,
+        position: site.position,
         languages: site.languages,
         theme: Theme {
             color: site.theme_color,
@@ -83,6 +85,15 @@ pub async fn update(
     }
     if let Some(v) = &req.welcome_message {
         site.welcome_message = validate::text("welcome_message", v, 1000)?;
+    }
+    if let Some(v) = &req.welcome_messages {
+        site.welcome_messages = welcome_messages(v)?;
+    }
+    if let Some(v) = &req.position {
+        if v != "right" && v != "left" {
+            return Err(ApiError::field("position", "must be \"right\" or \"left\""));
+        }
+        site.position = v.clone();
     }
     if let Some(v) = &req.languages {
         if v.is_empty() || v.len() > 20 {
@@ -125,6 +136,26 @@ pub async fn update(
     // Every instance serves the new config from now on.
     state.cache.invalidate(&format!("config:{}", site.id)).await;
     Ok(Json(settings(site)))
+}
+
+/// Validated per-language welcomes: language tags as keys, at most 20, each
+/// text 1000 characters at most; an empty text drops that language.
+fn welcome_messages(
+    given: &std::collections::BTreeMap<String, String>,
+) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    if given.len() > 20 {
+        return Err(ApiError::field("welcome_messages", "at most 20 languages"));
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (tag, text) in given {
+        let tag = validate::language("welcome_messages", tag)?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let field = format!("welcome_messages.{tag}");
+        out.insert(tag, validate::text(&field, text, 1000)?);
+    }
+    Ok(out)
 }
 
 /// Issues a new admin key and revokes the old ones at once.

@@ -16,7 +16,7 @@ use sha2::Sha256;
 
 use super::{
     AppState,
-    extract::{ApiJson, MaybeCaller},
+    extract::{ApiJson, ApiQuery, MaybeCaller},
     security,
 };
 use crate::{
@@ -46,28 +46,70 @@ pub fn public_config(site: &Site) -> SiteConfig {
     }
 }
 
+/// What the config cache holds for a site: its public config and the
+/// per-language welcomes it is localised from.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedConfig {
+    config: SiteConfig,
+    welcomes: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigQuery {
+    /// The visitor's language (BCP 47): `welcome_message` is given in it
+    /// when the site has one for it.
+    #[param(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)]
+    lang: Option<String>,
+}
+
 /// The widget's boot configuration. Public and cacheable.
 #[utoipa::path(get, path = "/api/v1/sites/{site_id}/config", tag = "sites",
-    params(("site_id" = String, Path)),
-    responses((status = 200, body = SiteConfig), (status = 404, body = lantern_shared::ErrorBody)))]
+    params(("site_id" = String, Path), ConfigQuery),
+    responses((status = 200, body = SiteConfig), (status = 400, body = lantern_shared::ErrorBody),
+        (status = 404, body = lantern_shared::ErrorBody)))]
 pub async fn config(
     State(state): State<AppState>,
     Path(site_id): Path<String>,
+    ApiQuery(q): ApiQuery<ConfigQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let policy = cache::SITE_CONFIG.header_value();
     let header_value = HeaderValue::from_str(&policy).map_err(|e| ApiError::Internal(e.into()))?;
+    let lang = match &q.lang {
+        Some(l) => Some(crate::validate::language("lang", l)?),
+        None => None,
+    };
     let key = format!("config:{site_id}");
-    let body = match state.cache.get(&key).await {
-        Some(json) => json,
+    let cached = state
+        .cache
+        .get(&key)
+        .await
+        .and_then(|json| serde_json::from_str::<CachedConfig>(&json).ok());
+    let mut cached = match cached {
+        Some(c) => c,
         None => {
             let site = state.chat.site(&site_id).await?;
-            let json = serde_json::to_string(&public_config(&site))
-                .map_err(|e| ApiError::Internal(e.into()))?;
+            let c = CachedConfig {
+                config: public_config(&site),
+                welcomes: site.welcome_messages.clone(),
+            };
+            let json = serde_json::to_string(&c).map_err(|e| ApiError::Internal(e.into()))?;
             let ttl = std::time::Duration::from_secs(u64::from(cache::SITE_CONFIG.s_maxage));
             state.cache.put(&key, &json, ttl).await;
-            json
+            c
         }
     };
+    if let Some(lang) = lang {
+        let primary = lang.split('-').next().unwrap_or(&lang);
+        if let Some(w) = cached
+            .welcomes
+            .get(&lang)
+            .or_else(|| cached.welcomes.get(primary))
+        {
+            cached.config.welcome_message = w.clone();
+        }
+    }
+    let body = serde_json::to_string(&cached.config).map_err(|e| ApiError::Internal(e.into()))?;
     Ok((
         [
             (header::CACHE_CONTROL, header_value),

@@ -12,8 +12,8 @@ use axum::{
 use http::StatusCode;
 use lantern_shared::{
     accounts::{
-        AcceptInvite, CreateInvite, Invite, Member, MemberList, MemberRole, SessionInfo,
-        UpdateMember,
+        AcceptInvite, CreateInvite, Invite, Member, MemberList, MemberRole, PendingInvite,
+        PendingInviteList, SessionInfo, UpdateMember,
     },
     routes,
 };
@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::SITE_MEMBERS, axum::routing::get(list))
         .route(routes::SITE_MEMBER, patch(update).delete(remove))
-        .route(routes::SITE_INVITES, post(invite))
+        .route(routes::SITE_INVITES, post(invite).get(invites))
         .route(routes::INVITE_ACCEPT, post(accept))
 }
 
@@ -144,6 +144,34 @@ pub(super) fn base_url(headers: &HeaderMap) -> String {
     format!("{}://{host}", if https { "https" } else { "http" })
 }
 
+/// The site's pending invites (the links themselves were shown once).
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/invites", tag = "people", params(("site_id" = String, Path)),
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = PendingInviteList), (status = 401, body = lantern_shared::ErrorBody),
+        (status = 403, body = lantern_shared::ErrorBody)))]
+pub async fn invites(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(site_id): Path<String>,
+) -> Result<Json<PendingInviteList>, ApiError> {
+    owner_of(&caller, &site_id)?;
+    let items = state
+        .db
+        .pending_invites(&site_id)
+        .await?
+        .into_iter()
+        .filter_map(|(email, role, expires_at, created_at)| {
+            Some(PendingInvite {
+                email,
+                role: MemberRole::parse(&role)?,
+                expires_at: rfc3339(expires_at),
+                created_at: rfc3339(created_at),
+            })
+        })
+        .collect();
+    Ok(Json(PendingInviteList { items }))
+}
+
 /// Invites a person by email with a role: a single-use link, valid 7 days.
 #[utoipa::path(post, path = "/api/v1/sites/{site_id}/invites", tag = "people", params(("site_id" = String, Path)),
     request_body = CreateInvite, security(("bearer" = []), ("session" = [])),
@@ -167,11 +195,18 @@ pub async fn invite(
     }
     let token = auth::new_secret(accounts::INVITE_PREFIX);
     let expires = chrono::Utc::now() + accounts::INVITE_TTL;
+    let invite_url = format!("{}#invite={token}", accounts::console_url(&base_url(&headers)));
     state
         .db
-        .create_invite(&site_id, &req.email, req.role.as_str(), &auth::hash_secret(&token), expires)
+        .create_invite(
+            &site_id,
+            &req.email,
+            req.role.as_str(),
+            &auth::hash_secret(&token),
+            expires,
+            &invite_url,
+        )
         .await?;
-    let invite_url = format!("{}#invite={token}", accounts::console_url(&base_url(&headers)));
     Ok((
         StatusCode::CREATED,
         Json(Invite {

@@ -9,9 +9,16 @@ pub mod worker;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub use crate::db::webhooks::{CONVERSATION_CREATED, CONVERSATION_HANDOFF, MESSAGE_CREATED};
+pub use crate::db::webhooks::{
+    CONVERSATION_CREATED, CONVERSATION_HANDOFF, MEMBER_INVITED, MESSAGE_CREATED,
+};
 /// Every event type an endpoint may subscribe to.
-pub const EVENTS: [&str; 3] = [CONVERSATION_CREATED, MESSAGE_CREATED, CONVERSATION_HANDOFF];
+pub const EVENTS: [&str; 4] = [
+    CONVERSATION_CREATED,
+    MESSAGE_CREATED,
+    CONVERSATION_HANDOFF,
+    MEMBER_INVITED,
+];
 
 /// Attempts before a delivery is marked `failed`.
 pub const MAX_ATTEMPTS: i64 = 8;
