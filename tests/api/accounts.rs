@@ -969,8 +969,22 @@ on_both_backends!(accounts_shared_sessions, super::shared_sessions);
 async fn new_site(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let a = app.site().await;
+    let b = app.site().await;
     app.person("agent@a.example", &a.id, "agent").await;
-    let mut agent = app.signed_in("agent@a.example").await;
+    let mut only_agent = app.signed_in("agent@a.example").await;
+    // An agent and nothing more may not open sites on the server.
+    assert_envelope(
+        only_agent
+            .send(Method::POST, "/api/v1/sites", Some(json!({"name": "Mine"})))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // Someone who owns a site (b) and is an agent on another (a) may.
+    app.person("owner@b.example", &b.id, "owner").await;
+    app.person("owner@b.example", &a.id, "agent").await;
+    let mut agent = app.signed_in("owner@b.example").await;
 
     assert_envelope(
         app.client
@@ -1020,7 +1034,7 @@ async fn new_site(backend: Backend) {
         body(agent.get("/api/v1/me").await).await["memberships"]
             .as_array()
             .map(Vec::len),
-        Some(1)
+        Some(2)
     );
 
     let res = agent
@@ -1046,7 +1060,7 @@ async fn new_site(backend: Backend) {
             .iter()
             .any(|m| m["site_id"] == id.as_str() && m["role"] == "owner")
     );
-    // Owner there, still an agent on the first site.
+    // Owner there, still only an agent on site a.
     assert_eq!(
         agent.get(&format!("/api/v1/sites/{id}")).await.status(),
         200

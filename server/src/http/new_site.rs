@@ -1,5 +1,5 @@
-//! `POST /api/v1/sites`: a signed-in person creates a site and becomes its
-//! first owner.
+//! `POST /api/v1/sites`: a signed-in owner (of any site) creates a site and
+//! becomes its first owner.
 
 use axum::{
     Json, Router,
@@ -37,6 +37,19 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateSite>,
 ) -> Result<impl IntoResponse, ApiError> {
     check_csrf(&headers)?;
+    // Agents work an inbox; opening new sites on this server is for people
+    // who already run one.
+    let owns_a_site = state
+        .db
+        .memberships(&me.user.id)
+        .await?
+        .iter()
+        .any(|m| m.role == "owner");
+    if !owns_a_site {
+        return Err(ApiError::Forbidden(
+            "only an owner of a site may create another one".into(),
+        ));
+    }
     let name = validate::text("name", &req.name, 100)?;
     if req.allowed_origins.len() > 50 {
         return Err(ApiError::field("allowed_origins", "at most 50 origins"));
