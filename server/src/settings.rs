@@ -56,6 +56,13 @@ pub struct Settings {
     /// Conversations and messages per minute per site and visitor.
     #[arg(long, env = "LANTERN_RATE_LIMIT_VISITOR", default_value = "30", value_parser = parse::whole::<u32>(1..=100_000))]
     pub rate_limit_visitor: u32,
+    /// Event streams one visitor may hold open on one instance.
+    #[arg(long, env = "LANTERN_MAX_STREAMS_PER_VISITOR", default_value = "10", value_parser = parse::whole::<u32>(1..=1_000_000))]
+    pub max_streams_per_visitor: u32,
+    /// Event streams one client address (IPv6: its /64) may hold open on
+    /// one instance; raise it for a benchmark from one address.
+    #[arg(long, env = "LANTERN_MAX_STREAMS_PER_IP", default_value = "200", value_parser = parse::whole::<u32>(1..=1_000_000))]
+    pub max_streams_per_ip: u32,
     /// Longest time to a response head (streams then go on).
     #[arg(long, env = "LANTERN_REQUEST_TIMEOUT_SECS", default_value = "60", value_parser = parse::whole::<u64>(1..=3600))]
     pub request_timeout_secs: u64,

@@ -92,6 +92,7 @@ pub async fn build_with_shutdown(
         chat,
         knowledge,
         limiter: RateLimiter::new(redis.clone()),
+        streams: Default::default(),
         cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,
         settings: Arc::new(settings),

@@ -76,7 +76,7 @@ fn register_known_series() {
     for kind in crate::engine::llm::LlmError::KINDS {
         metrics::counter!("lantern_llm_errors_total", "kind" => *kind).absolute(0);
     }
-    for scope in ["ip", "visitor"] {
+    for scope in ["ip", "visitor", "streams_visitor", "streams_ip"] {
         metrics::counter!("lantern_rate_limit_refusals_total", "scope" => scope).absolute(0);
     }
     metrics::gauge!("lantern_sse_streams_open").set(0.0);

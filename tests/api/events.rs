@@ -84,3 +84,33 @@ async fn live_and_resume(backend: Backend) {
     assert_eq!(first.id.as_deref(), Some("1"));
 }
 on_both_backends!(events_resume_without_gaps, super::live_and_resume);
+
+/// One visitor may hold only so many streams open (a setting); past it a
+/// clear 429, while another visitor is not affected.
+async fn streams_are_capped(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.max_streams_per_visitor = 2).await;
+    let site = app.site().await;
+    let visitor = app.visitor(&site.id).await;
+    let id = app.conversation_id(&visitor).await;
+    let path = format!("/api/v1/conversations/{id}/events");
+    let first = app.get_auth(&path, &visitor).await;
+    let second = app.get_auth(&path, &visitor).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(second.status(), 200);
+    let third = app.get_auth(&path, &visitor).await;
+    assert!(third.headers().contains_key("retry-after"));
+    crate::assert_envelope(third, 429, "rate_limited").await;
+
+    let other = app.visitor(&site.id).await;
+    let other_id = app.conversation_id(&other).await;
+    let theirs = app
+        .get_auth(&format!("/api/v1/conversations/{other_id}/events"), &other)
+        .await;
+    assert_eq!(
+        theirs.status(),
+        200,
+        "another visitor has places of their own"
+    );
+    drop((first, second, theirs));
+}
+on_both_backends!(stream_caps, super::streams_are_capped);

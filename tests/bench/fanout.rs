@@ -49,6 +49,9 @@ async fn run(n: usize) {
         )
         .env("LANTERN_LOG", "warn")
         .env("LANTERN_RATE_LIMIT_IP", "1000000")
+        // Every stream comes from this one address (and visitor).
+        .env("LANTERN_MAX_STREAMS_PER_IP", "1000000")
+        .env("LANTERN_MAX_STREAMS_PER_VISITOR", "1000000")
         .env_remove("REDIS_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -79,6 +79,7 @@ impl Server {
             .env("DATABASE_URL", database_url)
             .env("LANTERN_LOG", "warn")
             .env("LANTERN_RATE_LIMIT_IP", "1000000")
+            .env("LANTERN_MAX_STREAMS_PER_IP", "1000000")
             .env("LANTERN_RATE_LIMIT_VISITOR", "100000")
             .env_remove("REDIS_URL")
             .stdout(Stdio::null())

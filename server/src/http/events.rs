@@ -15,7 +15,6 @@ use axum::{
     routing::get,
 };
 use futures::StreamExt;
-use http::HeaderMap;
 use lantern_shared::routes;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -46,15 +45,19 @@ pub struct EventsQuery {
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/events", tag = "messages",
     params(("id" = String, Path), EventsQuery), security(("bearer" = [])),
     responses((status = 200, content_type = "text/event-stream", description = "SSE stream"),
-              (status = 404, body = lantern_shared::ErrorBody)))]
+              (status = 404, body = lantern_shared::ErrorBody),
+              (status = 429, body = lantern_shared::ErrorBody,
+               description = "too many open streams for this visitor or address")))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    parts: http::request::Parts,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Response, ApiError> {
+    let headers = &parts.headers;
     let conv = state.chat.visible_conversation(&caller, &id).await?;
+    let slot = state.streams.take(&stream_keys(&state, &caller, &parts))?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -81,6 +84,7 @@ pub async fn events(
         needs_refill: true,
         done: false,
         _open: crate::stats::StreamGuard::open(),
+        _slot: slot,
     };
     // The stream is polled by the response body itself: no task and no
     // channel per client, and when the client goes, hyper drops the body
@@ -101,6 +105,29 @@ struct Feed {
     needs_refill: bool,
     done: bool,
     _open: crate::stats::StreamGuard,
+    /// This stream's place under the per-visitor and per-address caps.
+    _slot: super::stream_caps::Slot,
+}
+
+/// The caps a new stream counts against: its visitor's, and its address's.
+fn stream_keys(state: &AppState, caller: &Caller, parts: &http::request::Parts) -> Vec<(String, u32)> {
+    let mut keys = Vec::new();
+    if let Caller::Visitor { visitor_id, .. } = caller {
+        keys.push((format!("v:{visitor_id}"), state.settings.max_streams_per_visitor));
+    }
+    let ip = super::client_ip::client_ip(
+        &parts.extensions,
+        &parts.headers,
+        &state.settings.trusted_proxies,
+        state.settings.trusted_proxies_cloudflare,
+    );
+    if let Some(ip) = ip {
+        keys.push((
+            format!("ip:{}", super::client_ip::rate_key(ip)),
+            state.settings.max_streams_per_ip,
+        ));
+    }
+    keys
 }
 
 impl Feed {

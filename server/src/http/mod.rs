@@ -20,6 +20,7 @@ mod new_site;
 pub mod security;
 mod member;
 pub mod session;
+pub mod stream_caps;
 mod site_admin;
 mod sites;
 mod team;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub chat: Chat,
     pub knowledge: KnowledgeBase,
     pub limiter: RateLimiter,
+    /// Open event streams per visitor and per address.
+    pub streams: stream_caps::StreamCaps,
     /// Site config and knowledge search responses (Redis or in process).
     pub cache: crate::kvcache::KvCache,
     /// Present when `REDIS_URL` is set (connected or not).
