@@ -54,8 +54,9 @@ struct CachedConfig {
     welcomes: std::collections::BTreeMap<String, String>,
 }
 
+/// Other parameters are ignored, as they always were here: pages and
+/// caches add their own (cache busters), and the edge normalises them.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct ConfigQuery {
     /// The visitor's language (BCP 47): `welcome_message` is given in it
     /// when the site has one for it.
