@@ -266,6 +266,7 @@ pub struct SiteSettings {
     /// Where the bubble sits on the page: `right` or `left` (the embed tag's
     /// `data-position`, as the install page writes it).
     #[serde(default = "default_position")]
+    #[cfg_attr(feature = "server", schema(pattern = "^(right|left)$"))]
     pub position: String,
     pub allowed_origins: Vec<String>,
     /// When true, visitors must present a valid `user_hash`.
@@ -290,6 +291,7 @@ pub struct UpdateSite {
     pub welcome_messages: Option<std::collections::BTreeMap<String, String>>,
     /// `right` or `left`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(pattern = "^(right|left)$"))]
     pub position: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,

@@ -111,17 +111,7 @@ impl TestApp {
 
     /// A visitor token for `site_id`, requested from an allowed origin.
     pub async fn visitor(&self, site_id: &str) -> String {
-        let res = self
-            .client
-            .post(self.url(&format!("/api/v1/sites/{site_id}/visitors")))
-            .header("origin", ALLOWED_ORIGIN)
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .expect("request sent");
-        assert_eq!(res.status(), 201, "visitor creation");
-        let body: serde_json::Value = res.json().await.expect("json");
-        body["token"].as_str().expect("token").to_string()
+        visitor_token(&self.client, &self.base, site_id).await
     }
 
     /// A conversation created by `token`; returns its JSON.
@@ -190,4 +180,19 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// A visitor token for `site_id` from the server at `base`, requested from
+/// an allowed origin (the in-process app and the spawned binary alike).
+pub async fn visitor_token(client: &reqwest::Client, base: &str, site_id: &str) -> String {
+    let res = client
+        .post(format!("{base}/api/v1/sites/{site_id}/visitors"))
+        .header("origin", ALLOWED_ORIGIN)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(res.status(), 201, "visitor creation");
+    let body: serde_json::Value = res.json().await.expect("json");
+    body["token"].as_str().expect("token").to_string()
 }

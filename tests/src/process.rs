@@ -122,17 +122,7 @@ impl Server {
 
     /// A visitor token for `site_id`, asked from an allowed origin.
     pub async fn visitor(&self, site_id: &str) -> String {
-        let res = self
-            .client
-            .post(self.url(&format!("/api/v1/sites/{site_id}/visitors")))
-            .header("origin", ALLOWED_ORIGIN)
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(res.status(), 201, "visitor creation");
-        let v: serde_json::Value = res.json().await.expect("json");
-        v["token"].as_str().expect("token").to_string()
+        crate::app::visitor_token(&self.client, &self.base, site_id).await
     }
 
     /// POSTs JSON with a bearer token; panics unless the answer is `expect`.

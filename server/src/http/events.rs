@@ -115,13 +115,7 @@ fn stream_keys(state: &AppState, caller: &Caller, parts: &http::request::Parts) 
     if let Caller::Visitor { visitor_id, .. } = caller {
         keys.push((format!("v:{visitor_id}"), state.settings.max_streams_per_visitor));
     }
-    let ip = super::client_ip::client_ip(
-        &parts.extensions,
-        &parts.headers,
-        &state.settings.trusted_proxies,
-        state.settings.trusted_proxies_cloudflare,
-    );
-    if let Some(ip) = ip {
+    if let Some(ip) = state.client_ip(&parts.extensions, &parts.headers) {
         keys.push((
             format!("ip:{}", super::client_ip::rate_key(ip)),
             state.settings.max_streams_per_ip,

@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue};
 
 use super::{
     AppState,
-    client_ip::{client_ip, rate_key},
+    client_ip::rate_key,
 };
 use crate::{auth::Caller, error::ApiError, ratelimit::Decision};
 
@@ -32,12 +32,7 @@ pub async fn per_ip(State(state): State<AppState>, request: Request, next: Next)
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
-    let ip = client_ip(
-        request.extensions(),
-        request.headers(),
-        &state.settings.trusted_proxies,
-        state.settings.trusted_proxies_cloudflare,
-    );
+    let ip = state.client_ip(request.extensions(), request.headers());
     let Some(ip) = ip else {
         return next.run(request).await;
     };

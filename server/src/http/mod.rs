@@ -67,6 +67,24 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
+impl AppState {
+    /// The client's address under this server's proxy settings (see
+    /// [`client_ip::client_ip`]); the rate limits, sign-in limits and stream
+    /// caps all count by it.
+    pub fn client_ip(
+        &self,
+        extensions: &http::Extensions,
+        headers: &http::HeaderMap,
+    ) -> Option<std::net::IpAddr> {
+        client_ip::client_ip(
+            extensions,
+            headers,
+            &self.settings.trusted_proxies,
+            self.settings.trusted_proxies_cloudflare,
+        )
+    }
+}
+
 /// The full router of the origin server.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(envelope::REQUEST_ID);

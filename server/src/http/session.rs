@@ -20,7 +20,6 @@ use tower_sessions::Session;
 
 use super::{
     AppState,
-    client_ip::client_ip,
     extract::{ApiJson, ApiQuery},
 };
 use crate::{
@@ -166,12 +165,7 @@ pub async fn sign_in(
 ) -> Result<Json<SessionInfo>, ApiError> {
     let (parts, body) = request.into_parts();
     check_csrf(&parts.headers)?;
-    let ip = client_ip(
-        &parts.extensions,
-        &parts.headers,
-        &state.settings.trusted_proxies,
-        state.settings.trusted_proxies_cloudflare,
-    );
+    let ip = state.client_ip(&parts.extensions, &parts.headers);
     let request = axum::extract::Request::from_parts(parts, body);
     let ApiJson(req) = <ApiJson<SignIn> as axum::extract::FromRequest<AppState>>::from_request(
         request, &state,
