@@ -13,6 +13,11 @@ use crate::config::safe_color;
 use crate::http::{ApiError, Call, Fut, sleep};
 use crate::{hooks, store};
 
+thread_local! {
+    /// A token renewal is on its way (the widget runs on one thread).
+    static RENEWING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// A token this close (ms) to its expiry is not used any more.
 const TOKEN_MARGIN_MS: f64 = 60_000.0;
 
@@ -125,8 +130,17 @@ impl Chat {
             }
             // Close to expiry: renew it, so the visitor (and the open
             // conversation, which is theirs alone) outlives this token.
+            // Once: callers that ask while a renewal is on its way (the
+            // page's start and the background check, say) use the token
+            // they have, which is still good.
+            if RENEWING.with(|r| r.replace(true)) {
+                session(|s| s.token = Some(t.clone()));
+                return Ok(t);
+            }
             let call = Call::new("POST", self.url(routes::VISITOR_REFRESH), Some(&t));
-            match call.fetch_json::<VisitorToken>().await {
+            let renewed = call.fetch_json::<VisitorToken>().await;
+            RENEWING.with(|r| r.set(false));
+            match renewed {
                 Ok(v) => return Ok(save(&site, &user, v)),
                 // Refused: another tab may have renewed it a moment ago
                 // (then storage has that token); else it was revoked and
