@@ -34,6 +34,7 @@ native! {
     pub mod knowledge;
     pub mod kvcache;
     pub mod markdown;
+    pub mod prune;
     pub mod ratelimit;
     pub mod redis_link;
     pub mod seed;

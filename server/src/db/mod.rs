@@ -12,6 +12,7 @@ mod conversations;
 mod keys;
 mod knowledge;
 mod messages;
+mod prune;
 mod sessions;
 mod sites;
 mod users;
