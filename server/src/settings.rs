@@ -74,6 +74,15 @@ pub struct Settings {
     /// page's other tabs still hold it until they read the new one.
     #[arg(long, env = "LANTERN_VISITOR_TOKEN_GRACE_SECS", default_value = "120", value_parser = parse::whole::<u32>(0..=3600))]
     pub visitor_token_grace_secs: u32,
+    /// Seals webhook and identity secrets in the database (32 random bytes
+    /// in base64; `lantern secrets new-key` makes one). Unset: stored in
+    /// plaintext.
+    #[arg(long, env = "LANTERN_SECRETS_KEY", value_parser = parse::sealing_key)]
+    pub secrets_key: Option<Secret>,
+    /// Earlier keys, comma-separated: they still open what they sealed
+    /// until `lantern secrets rotate` re-seals it with the current key.
+    #[arg(long, env = "LANTERN_SECRETS_OLD_KEYS", value_delimiter = ',', value_parser = parse::sealing_key)]
+    pub secrets_old_keys: Vec<Secret>,
     /// Seconds between runs of the housekeeping job (expired tokens and
     /// sessions, old events, delivered webhooks).
     #[arg(long, env = "LANTERN_PRUNE_EVERY_SECS", default_value = "3600", value_parser = parse::whole::<u64>(1..=86_400))]
@@ -209,6 +218,15 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The keys for secrets at rest, when one is set (validated at parse).
+    pub fn sealer(&self) -> Option<std::sync::Arc<crate::sealing::Sealer>> {
+        let current = self.secrets_key.as_ref()?;
+        let old: Vec<String> = self.secrets_old_keys.iter().map(|k| k.expose().to_string()).collect();
+        crate::sealing::Sealer::new(current.expose(), &old)
+            .ok()
+            .map(std::sync::Arc::new)
+    }
+
     /// Defaults overridden by the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|k| std::env::var(k).ok())

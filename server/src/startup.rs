@@ -24,9 +24,14 @@ use crate::{
 /// Opens the configured database and applies its migrations: the one place
 /// that says which database could not be opened.
 pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
-    Db::connect(settings.database_url.expose())
+    let db = Db::connect(settings.database_url.expose())
         .await
-        .with_context(|| format!("cannot open the database at {}", settings.database_url))
+        .with_context(|| format!("cannot open the database at {}", settings.database_url))?
+        .with_sealer(settings.sealer());
+    db.check_secrets()
+        .await
+        .context("stored secrets do not open with LANTERN_SECRETS_KEY / LANTERN_SECRETS_OLD_KEYS")?;
+    Ok(db)
 }
 
 /// Builds the application state and router for `settings`: migrations, the

@@ -15,6 +15,7 @@ mod messages;
 mod prune;
 mod ratelimits;
 mod scaleout;
+mod secrets;
 mod security;
 mod site_settings;
 mod tokens;

@@ -13,6 +13,7 @@ mod keys;
 mod knowledge;
 mod messages;
 mod prune;
+mod sealed;
 mod sessions;
 mod sites;
 mod users;
@@ -47,6 +48,9 @@ pub enum Error {
     Unavailable(#[source] sqlx::Error),
     #[error(transparent)]
     Database(sqlx::Error),
+    /// A stored secret that the configured keys cannot open.
+    #[error(transparent)]
+    Sealed(crate::sealing::SealError),
 }
 
 impl From<sqlx::Error> for Error {
@@ -94,6 +98,9 @@ pub struct Db {
     /// Notified when webhook deliveries were queued, so this process's
     /// delivery worker wakes at once instead of at its next poll.
     queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Seals secrets before they are stored and opens them when read
+    /// ([`crate::sealing`]); none: stored as they are.
+    sealer: Option<std::sync::Arc<crate::sealing::Sealer>>,
 }
 
 /// The connections of one backend. SQLite gets a pool of readers and a
@@ -197,6 +204,22 @@ impl Db {
             Pool::Sqlite { read, .. } => (read.size() + 1, read.num_idle() as u32),
             Pool::Postgres(p) => (p.size(), p.num_idle() as u32),
         }
+    }
+
+    /// This handle, sealing the secrets it stores with `sealer`.
+    pub fn with_sealer(mut self, sealer: Option<std::sync::Arc<crate::sealing::Sealer>>) -> Db {
+        self.sealer = sealer;
+        self
+    }
+
+    /// A secret as it is stored: sealed when a key is set.
+    pub(crate) fn seal(&self, plain: &str) -> String {
+        crate::sealing::seal(self.sealer.as_deref(), plain)
+    }
+
+    /// A stored secret, opened.
+    pub(crate) fn unseal(&self, stored: &str) -> Result<String> {
+        crate::sealing::open(self.sealer.as_deref(), stored).map_err(Error::Sealed)
     }
 
     /// A round trip to the database, for readiness.
