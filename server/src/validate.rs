@@ -73,7 +73,7 @@ pub fn language(field: &str, value: &str) -> Result<String, ApiError> {
         && value
             .split('-')
             .next()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_alphabetic()));
+            .is_some_and(|p| p.len() >= 2 && p.chars().all(|c| c.is_ascii_alphabetic()));
     if ok {
         Ok(value.to_string())
     } else {

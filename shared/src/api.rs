@@ -121,6 +121,10 @@ impl Role {
 #[serde(deny_unknown_fields)]
 pub struct CreateConversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        schema(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)
+    )]
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_message: Option<String>,
@@ -187,6 +191,10 @@ pub struct PostMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        schema(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)
+    )]
     pub language: Option<String>,
     /// `user` (default) or `agent` (admin key only).
     #[serde(default, skip_serializing_if = "Option::is_none")]

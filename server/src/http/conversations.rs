@@ -48,13 +48,17 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `open`, `handoff` or `closed`.
+    #[param(pattern = "^(open|handoff|closed)$")]
     status: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -78,6 +82,10 @@ pub async fn list(
     };
     if let Some(cursor) = &q.cursor {
         uuid::Uuid::parse_str(cursor)
+            .ok()
+            // Only the hyphenated form the API hands out, as the spec says.
+            .filter(|_| cursor.len() == 36)
+            .ok_or(())
             .map_err(|_| E::field("cursor", "is not a cursor this API issued"))?;
     }
     let visitor = match &caller {

@@ -58,6 +58,7 @@ struct CachedConfig {
 /// Other parameters are ignored, as they always were here: pages and
 /// caches add their own (cache busters), and the edge normalises them.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConfigQuery {
     /// The visitor's language (BCP 47): `welcome_message` is given in it
     /// when the site has one for it.
