@@ -93,6 +93,7 @@ pub async fn build_with_shutdown(
         knowledge,
         limiter: RateLimiter::new(redis.clone()),
         streams: Default::default(),
+        presence: Default::default(),
         cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,
         settings: Arc::new(settings),

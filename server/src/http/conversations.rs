@@ -56,6 +56,11 @@ pub struct ListQuery {
     cursor: Option<String>,
     /// 1–100, default 20.
     limit: Option<i64>,
+    /// Members and admin keys: `me` (the signed-in member), `none`, or a member's id.
+    assignee: Option<String>,
+    /// Members and admin keys: only conversations with a message containing
+    /// this text (case-insensitive; 1–200 characters).
+    q: Option<String>,
 }
 
 /// Lists conversations, newest first: all of the site's for an admin key, a
@@ -80,17 +85,43 @@ pub async fn list(
         uuid::Uuid::parse_str(cursor)
             .map_err(|_| E::field("cursor", "is not a cursor this API issued"))?;
     }
-    let visitor = match &caller {
-        Caller::Visitor { visitor_id, .. } => Some(visitor_id.as_str()),
-        Caller::Admin { .. } | Caller::Member { .. } => None,
+    let (visitor, reader) = match &caller {
+        Caller::Visitor { visitor_id, .. } => (Some(visitor_id.as_str()), None),
+        Caller::Member { user_id, .. } => (None, Some(user_id.as_str())),
+        Caller::Admin { .. } => (None, None),
     };
-    let mut rows = state.db.list_conversations(
-            caller.site_id(),
-            visitor,
+    let assignee = match q.assignee.as_deref() {
+        None => None,
+        Some(_) if visitor.is_some() => {
+            return Err(E::field("assignee", "is for members and admin keys"));
+        }
+        Some("me") => Some(reader.ok_or_else(|| {
+            E::field("assignee", "\"me\" needs a signed-in member; name a user id")
+        })?),
+        // '' stands for "nobody" in the storage filter.
+        Some("none") => Some(""),
+        Some(id) if uuid::Uuid::parse_str(id).is_ok() => Some(id),
+        Some(_) => return Err(E::field("assignee", "must be me, none or a member's id")),
+    };
+    let text = match q.q.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) if t.chars().count() > 200 => {
+            return Err(E::field("q", "must be at most 200 characters"));
+        }
+        Some(t) => Some(t),
+    };
+    let mut rows = state
+        .db
+        .list_conversations(&crate::db::ConversationFilter {
+            site_id: caller.site_id(),
+            visitor_id: visitor,
             status,
-            q.cursor.as_deref(),
-            limit + 1,
-        )
+            before: q.cursor.as_deref(),
+            limit: limit + 1,
+            reader,
+            assignee,
+            text,
+        })
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
