@@ -89,6 +89,8 @@ pub struct Chat {
     pub open: RwSignal<bool>,
     pub unread: RwSignal<u32>,
     pub ratings: RwSignal<Vec<(String, Rating)>>,
+    /// A member is typing a reply.
+    pub agent_typing: RwSignal<bool>,
 }
 
 impl Chat {
@@ -105,6 +107,7 @@ impl Chat {
             status: RwSignal::new(None),
             unread: RwSignal::new(0),
             ratings: RwSignal::new(Vec::new()),
+            agent_typing: RwSignal::new(false),
         };
         config(|c| *c = cfg);
         chat
@@ -155,6 +158,14 @@ impl Chat {
                     self.status.set(Some(s.status));
                 }
             }
+            // `{conversation_id, from: "agent", typing}`; read without a
+            // decoder of its own (weight).
+            kind::TYPING => {
+                let v = crate::json::Json::parse(&ev.data).unwrap_or(crate::json::Json::Null);
+                if v.get("from").str() == Some("agent") {
+                    self.agent_typing.set(matches!(v.get("typing"), crate::json::Json::Bool(true)));
+                }
+            }
             _ => {}
         }
     }
@@ -196,6 +207,9 @@ impl Chat {
             let at = v.partition_point(|x| x.seq < seq);
             v.insert(at, m);
         });
+        if m.role == Role::Agent {
+            self.agent_typing.set(false);
+        }
         if replies {
             self.drafts.update(|d| d.retain(|x| x.reply_to >= seq));
             if live && !self.open.get_untracked() {

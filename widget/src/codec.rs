@@ -4,7 +4,7 @@
 //! missing, unknown fields are ignored.
 
 use lantern_shared::api::{
-    Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message, Page,
+    Author, Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message, Page,
     PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
@@ -108,6 +108,15 @@ impl FromJson for Message {
             citations: list(v, "citations")?,
             incomplete: matches!(v.get("incomplete"), Json::Bool(true)),
             client_message_id: opt_string(v, "client_message_id")?,
+            // The server never sends notes to a visitor.
+            internal: false,
+            author: match v.get("author") {
+                Json::Null => None,
+                a => Some(Author {
+                    id: string(a, "id")?,
+                    name: string(a, "name")?,
+                }),
+            },
             created_at: string(v, "created_at")?,
         })
     }
@@ -124,6 +133,11 @@ impl FromJson for Conversation {
             metadata: Default::default(),
             created_at: string(v, "created_at")?,
             updated_at: string(v, "updated_at")?,
+            // The inbox's fields are not the widget's to read.
+            assignee_id: None,
+            waiting_since: None,
+            snoozed_until: None,
+            unread: 0,
             messages: Option::from_json(v.get("messages"))?,
         })
     }
@@ -143,6 +157,7 @@ impl FromJson for PostMessageResponse {
         Some(PostMessageResponse {
             message: Message::from_json(v.get("message"))?,
             reply: Option::from_json(v.get("reply"))?,
+            reopened: false,
         })
     }
 }
@@ -177,6 +192,8 @@ impl FromJson for MountConfig {
             open: matches!(v.get("open"), Json::Bool(true)),
             user_id: opt_string(v, "user_id")?,
             user_hash: opt_string(v, "user_hash")?,
+            page: opt_string(v, "page")?,
+            referrer: opt_string(v, "referrer")?,
         })
     }
 }
@@ -200,6 +217,8 @@ impl ToJson for CreateConversation {
     fn to_json(&self) -> String {
         Writer::new()
             .opt("language", self.language.as_deref())
+            .opt("page_url", self.page_url.as_deref())
+            .opt("referrer", self.referrer.as_deref())
             .finish()
     }
 }
@@ -264,6 +283,11 @@ mod tests {
             ],
             incomplete: seq == 3,
             client_message_id: (role == Role::User).then(|| "w1-2".into()),
+            internal: false,
+            author: (role == Role::Agent).then(|| Author {
+                id: "u1".into(),
+                name: "Sam".into(),
+            }),
             created_at: "2026-11-22T10:00:00Z".into(),
         }
     }
@@ -298,6 +322,10 @@ mod tests {
             metadata: serde_json::Value::Null,
             created_at: "t".into(),
             updated_at: "u".into(),
+            assignee_id: None,
+            waiting_since: None,
+            snoozed_until: None,
+            unread: 0,
             messages: Some(vec![message(1, Role::Assistant)]),
         });
         round_trip(&Page {
@@ -311,10 +339,12 @@ mod tests {
         round_trip(&PostMessageResponse {
             message: message(2, Role::User),
             reply: Some(message(3, Role::Assistant)),
+            reopened: false,
         });
         round_trip(&PostMessageResponse {
             message: message(2, Role::User),
             reply: None,
+            reopened: false,
         });
         round_trip(&AnswerDelta {
             conversation_id: "c1".into(),
@@ -366,6 +396,8 @@ mod tests {
         });
         accepted(&CreateConversation {
             language: Some("ar".into()),
+            page_url: Some("https://shop.example/p?a=1".into()),
+            referrer: Some("https://search.example/".into()),
             ..Default::default()
         });
         accepted(&PostMessage {

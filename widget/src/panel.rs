@@ -98,7 +98,9 @@ pub fn Panel(chat: Chat) -> impl IntoView {
             })
             .collect_view()
     };
-    let typing = move || chat.sending.get() && chat.drafts.with(|d| d.is_empty());
+    let typing = move || {
+        (chat.sending.get() && chat.drafts.with(|d| d.is_empty())) || chat.agent_typing.get()
+    };
 
     view! {
         <section class="panel" role="dialog" aria-labelledby="lantern-title" dir=dir lang=lang

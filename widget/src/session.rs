@@ -195,8 +195,12 @@ impl Chat {
 
     async fn create_inner(self) -> Result<String, ApiError> {
         let token = self.token().await?;
+        let (page_url, referrer) = config(|c| (c.page.clone(), c.referrer.clone()));
         let body = CreateConversation {
             language: self.language(),
+            // An empty referrer is no referrer.
+            page_url: page_url.filter(|u| u.starts_with("http")),
+            referrer: referrer.filter(|u| u.starts_with("http")),
             ..Default::default()
         };
         let c: Conversation = Call::new("POST", self.url(routes::CONVERSATIONS), Some(&token))
