@@ -159,6 +159,12 @@ pub struct Conversation {
     /// Visitor messages the calling member has not read (0 for keys and visitors).
     #[serde(default)]
     pub unread: i64,
+    /// The page the visitor started on, and where they came from, as the
+    /// widget sent them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
     /// Present on create (the welcome and first exchange) and on get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,

@@ -138,6 +138,8 @@ impl FromJson for Conversation {
             waiting_since: None,
             snoozed_until: None,
             unread: 0,
+            page_url: None,
+            referrer: None,
             messages: Option::from_json(v.get("messages"))?,
         })
     }
@@ -326,6 +328,8 @@ mod tests {
             waiting_since: None,
             snoozed_until: None,
             unread: 0,
+            page_url: None,
+            referrer: None,
             messages: Some(vec![message(1, Role::Assistant)]),
         });
         round_trip(&Page {

@@ -50,6 +50,8 @@ impl ConversationRecord {
             waiting_since: self.waiting_since.map(rfc3339),
             snoozed_until: self.snoozed_until.map(rfc3339),
             unread: self.unread,
+            page_url: self.page_url.clone(),
+            referrer: self.referrer.clone(),
             messages,
         }
     }
