@@ -127,7 +127,7 @@ impl Chat {
                 referrer: validate::page_url("referrer", req.referrer.as_deref())?,
             })
             .await?;
-        self.publish_site(created);
+        self.publish_site(Some(created));
         let mut messages = Vec::new();
         let welcome_text = site.welcome_for(&language);
         if !welcome_text.trim().is_empty() {
