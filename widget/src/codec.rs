@@ -8,6 +8,7 @@ use lantern_shared::api::{
     PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
+use lantern_shared::inbox::SetTyping;
 
 use crate::config::MountConfig;
 use crate::json::{Json, Writer};
@@ -236,6 +237,14 @@ impl ToJson for PostMessage {
     }
 }
 
+/// The widget only says "typing" (the server learns of a stop from the
+/// message that follows, or the agent's side times it out).
+impl ToJson for SetTyping {
+    fn to_json(&self) -> String {
+        String::from(if self.typing { r#"{"typing":true}"# } else { r#"{"typing":false}"# })
+    }
+}
+
 impl ToJson for PostFeedback {
     fn to_json(&self) -> String {
         Writer::new()
@@ -409,6 +418,8 @@ mod tests {
             client_message_id: Some("w1-2".into()),
             ..Default::default()
         });
+        accepted(&SetTyping { typing: true });
+        accepted(&SetTyping { typing: false });
         for rating in [Rating::Up, Rating::Down] {
             accepted(&PostFeedback {
                 rating,
