@@ -163,7 +163,16 @@ impl Chat {
             kind::TYPING => {
                 let v = crate::json::Json::parse(&ev.data).unwrap_or(crate::json::Json::Null);
                 if v.get("from").str() == Some("agent") {
-                    self.agent_typing.set(matches!(v.get("typing"), crate::json::Json::Bool(true)));
+                    let on = matches!(v.get("typing"), crate::json::Json::Bool(true));
+                    self.agent_typing.set(on);
+                    // A member who stops typing without sending says so
+                    // only by going quiet (they re-send every 3 s).
+                    if on {
+                        set_timeout(
+                            move || self.agent_typing.set(false),
+                            std::time::Duration::from_secs(8),
+                        );
+                    }
                 }
             }
             _ => {}

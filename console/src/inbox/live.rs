@@ -52,7 +52,17 @@ pub fn follow(inbox: Inbox) {
         if let Ok(t) = serde_json::from_str::<Typing>(&d)
             && t.from == "visitor"
         {
+            let id = t.conversation_id.clone();
             inbox.typing.set(t.typing.then_some(t.conversation_id));
+            // The widget says only "typing": it stops showing after a pause.
+            set_timeout(
+                move || {
+                    if inbox.typing.get_untracked().as_deref() == Some(id.as_str()) {
+                        inbox.typing.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(6),
+            );
         }
     }));
     listen(kind::PRESENCE, Box::new(move |d| {
