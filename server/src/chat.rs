@@ -312,7 +312,7 @@ impl Chat {
             self.publish(change.event);
             self.publish_site(change.site_event);
         }
-        Ok((question, Some(reply_message)))
+        Ok((question, Some(reply.message)))
     }
 
     /// The plain path: answer, then store question, reply and any hand-over

@@ -28,7 +28,6 @@ fn find<'a>(page: &'a Value, id: &str) -> Option<&'a Value> {
 /// A site with an owner (Olive) and an agent (Sam), both signed in, and a
 /// visitor's conversation handed to a human with one question waiting.
 struct Inbox<'a> {
-    app: &'a TestApp,
     site: lantern_tests::app::SiteKeys,
     owner: Browser<'a>,
     owner_id: String,
@@ -58,7 +57,7 @@ async fn inbox(app: &TestApp) -> Inbox<'_> {
         )
         .await;
     assert_eq!(res.status(), 201);
-    Inbox { app, site, owner, owner_id, agent, agent_id, visitor, conv }
+    Inbox { site, owner, owner_id, agent, agent_id, visitor, conv }
 }
 
 /// Notes stay with members; a member's reply carries their name, claims

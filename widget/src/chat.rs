@@ -208,6 +208,9 @@ impl Chat {
             return;
         }
         let replies = matches!(m.role, Role::Assistant | Role::Agent);
+        if m.role == Role::Agent {
+            self.agent_typing.set(false);
+        }
         let seq = m.seq;
         if live {
             hooks::message(&m);
@@ -216,9 +219,6 @@ impl Chat {
             let at = v.partition_point(|x| x.seq < seq);
             v.insert(at, m);
         });
-        if m.role == Role::Agent {
-            self.agent_typing.set(false);
-        }
         if replies {
             self.drafts.update(|d| d.retain(|x| x.reply_to >= seq));
             if live && !self.open.get_untracked() {

@@ -155,7 +155,7 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
                 }
                 prop:value=move || inbox.draft.get()
                 on:input=on_input on:keydown=on_key
-                on:blur=move |_| if last_typing.get_value() > 0.0 { last_typing.set_value(0.0); typing(false); }>
+                on:blur=move |_| { if last_typing.get_value() > 0.0 { last_typing.set_value(0.0); typing(false); } }>
             </textarea>
             {move || {
                 let s = suggestions();

@@ -75,6 +75,7 @@ fn Row(c: Conversation) -> impl IntoView {
         Some(_) => "a colleague".to_string(),
     };
     let unread = c.unread;
+    let row_class = if unread > 0 { "unread" } else { "read" };
     let label = format!(
         "Conversation {} · {}{}",
         &c.id[c.id.len().saturating_sub(6)..],
@@ -83,7 +84,7 @@ fn Row(c: Conversation) -> impl IntoView {
     );
     view! {
         <li role="option" aria-selected=move || selected().to_string()
-            class:unread=unread > 0 class:opened=opened
+            class=row_class class:opened=opened
             on:click=move |_| { inbox.cursor.set(Some(id.clone())); thread::open(inbox, id.clone()); }>
             <span class="row-title">{label}</span>
             <span class="row-meta">
