@@ -22,7 +22,11 @@ async fn body(res: reqwest::Response) -> Value {
 
 /// The one conversation with `id` in a list page.
 fn find<'a>(page: &'a Value, id: &str) -> Option<&'a Value> {
-    page["items"].as_array().expect("items").iter().find(|c| c["id"] == id)
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["id"] == id)
 }
 
 /// A site with an owner (Olive) and an agent (Sam), both signed in, and a
@@ -46,7 +50,11 @@ async fn inbox(app: &TestApp) -> Inbox<'_> {
     let visitor = app.visitor(&site.id).await;
     let conv = app.conversation_id(&visitor).await;
     let res = app
-        .post_json(&format!("/api/v1/conversations/{conv}/handoff"), &visitor, &json!({}))
+        .post_json(
+            &format!("/api/v1/conversations/{conv}/handoff"),
+            &visitor,
+            &json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let res = app
@@ -57,7 +65,15 @@ async fn inbox(app: &TestApp) -> Inbox<'_> {
         )
         .await;
     assert_eq!(res.status(), 201);
-    Inbox { site, owner, owner_id, agent, agent_id, visitor, conv }
+    Inbox {
+        site,
+        owner,
+        owner_id,
+        agent,
+        agent_id,
+        visitor,
+        conv,
+    }
 }
 
 /// Notes stay with members; a member's reply carries their name, claims
@@ -65,14 +81,25 @@ async fn inbox(app: &TestApp) -> Inbox<'_> {
 /// unread counts are per member; assign, filters and search.
 async fn assign_notes_unread(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let Inbox { site, mut owner, owner_id, mut agent, agent_id, visitor, conv, .. } =
-        inbox(&app).await;
+    let Inbox {
+        site,
+        mut owner,
+        owner_id,
+        mut agent,
+        agent_id,
+        visitor,
+        conv,
+        ..
+    } = inbox(&app).await;
     let messages = format!("/api/v1/conversations/{conv}/messages");
 
     // Waiting, unassigned, unread for both members.
     let page = body(agent.get("/api/v1/conversations?status=handoff").await).await;
     let c = find(&page, &conv).expect("listed").clone();
-    assert!(c["waiting_since"].as_str().is_some_and(|t| t.contains('T')), "{c}");
+    assert!(
+        c["waiting_since"].as_str().is_some_and(|t| t.contains('T')),
+        "{c}"
+    );
     assert!(c["assignee_id"].is_null(), "{c}");
     assert_eq!(c["snoozed_until"], Value::Null);
     assert_eq!(c["unread"], 1, "{c}");
@@ -82,7 +109,10 @@ async fn assign_notes_unread(backend: Backend) {
     // A private note: members and admin keys see it, the visitor never.
     let note = body(
         agent
-            .post(&messages, json!({"content": "VIP customer, be kind", "internal": true}))
+            .post(
+                &messages,
+                json!({"content": "VIP customer, be kind", "internal": true}),
+            )
             .await,
     )
     .await;
@@ -98,8 +128,11 @@ async fn assign_notes_unread(backend: Backend) {
     let seen_by_key = body(app.get_auth(&messages, &site.admin_key).await).await;
     assert!(seen_by_key.to_string().contains("VIP customer"));
     let mut from_start = SseReader::new(
-        app.get_auth(&format!("/api/v1/conversations/{conv}/events?after=0"), &visitor)
-            .await,
+        app.get_auth(
+            &format!("/api/v1/conversations/{conv}/events?after=0"),
+            &visitor,
+        )
+        .await,
     );
     let mut replayed = Vec::new();
     while let Some(e) = from_start.next(Duration::from_millis(500)).await {
@@ -112,8 +145,12 @@ async fn assign_notes_unread(backend: Backend) {
     );
     // A visitor cannot write notes, nor post as an agent.
     assert_envelope(
-        app.post_json(&messages, &visitor, &json!({"content": "x", "internal": true}))
-            .await,
+        app.post_json(
+            &messages,
+            &visitor,
+            &json!({"content": "x", "internal": true}),
+        )
+        .await,
         403,
         "forbidden",
     )
@@ -121,20 +158,32 @@ async fn assign_notes_unread(backend: Backend) {
     // A note's client id does not hand the note to a visitor repeating it.
     body(
         agent
-            .post(&messages, json!({"content": "secret", "internal": true, "client_message_id": "n-1"}))
+            .post(
+                &messages,
+                json!({"content": "secret", "internal": true, "client_message_id": "n-1"}),
+            )
             .await,
     )
     .await;
     assert_envelope(
-        app.post_json(&messages, &visitor, &json!({"content": "hi", "client_message_id": "n-1"}))
-            .await,
+        app.post_json(
+            &messages,
+            &visitor,
+            &json!({"content": "hi", "client_message_id": "n-1"}),
+        )
+        .await,
         409,
         "conflict",
     )
     .await;
 
     // The agent replies: named, assigned, no longer waiting, and read.
-    let reply = body(agent.post(&messages, json!({"content": "Hello, Sam here."})).await).await;
+    let reply = body(
+        agent
+            .post(&messages, json!({"content": "Hello, Sam here."}))
+            .await,
+    )
+    .await;
     assert_eq!(reply["message"]["role"], "agent");
     assert_eq!(reply["message"]["author"]["id"], agent_id.as_str());
     assert_eq!(reply["message"]["author"]["name"], "Test person");
@@ -145,7 +194,9 @@ async fn assign_notes_unread(backend: Backend) {
     let items = transcript["items"].as_array().expect("items");
     let joined = items
         .iter()
-        .position(|m| m["role"] == "system" && m["content"] == "Test person joined the conversation")
+        .position(|m| {
+            m["role"] == "system" && m["content"] == "Test person joined the conversation"
+        })
         .expect("the visitor reads who joined");
     let answered = items
         .iter()
@@ -159,11 +210,22 @@ async fn assign_notes_unread(backend: Backend) {
     assert_eq!(find(&page, &conv).expect("listed")["unread"], 0);
     let page = body(owner.get("/api/v1/conversations").await).await;
     assert_eq!(find(&page, &conv).expect("listed")["unread"], 1);
-    body(app.post_json(&messages, &visitor, &json!({"content": "Thanks! Order 4417"})).await).await;
+    body(
+        app.post_json(
+            &messages,
+            &visitor,
+            &json!({"content": "Thanks! Order 4417"}),
+        )
+        .await,
+    )
+    .await;
     let page = body(agent.get("/api/v1/conversations").await).await;
     let c = find(&page, &conv).expect("listed").clone();
     assert_eq!(c["unread"], 1);
-    assert!(c["waiting_since"].is_string(), "the visitor waits again: {c}");
+    assert!(
+        c["waiting_since"].is_string(),
+        "the visitor waits again: {c}"
+    );
     let res = agent
         .post(&format!("/api/v1/conversations/{conv}/read"), json!({}))
         .await;
@@ -178,17 +240,43 @@ async fn assign_notes_unread(backend: Backend) {
     // Assign to the owner; the filters follow.
     let assigned = body(
         agent
-            .post(&format!("/api/v1/conversations/{conv}/assign"), json!({"user_id": owner_id}))
+            .post(
+                &format!("/api/v1/conversations/{conv}/assign"),
+                json!({"user_id": owner_id}),
+            )
             .await,
     )
     .await;
     assert_eq!(assigned["assignee_id"], owner_id.as_str());
-    assert!(find(&body(owner.get("/api/v1/conversations?assignee=me").await).await, &conv).is_some());
-    assert!(find(&body(agent.get("/api/v1/conversations?assignee=me").await).await, &conv).is_none());
-    assert!(find(&body(agent.get("/api/v1/conversations?assignee=none").await).await, &conv).is_none());
     assert!(
         find(
-            &body(agent.get(&format!("/api/v1/conversations?assignee={owner_id}")).await).await,
+            &body(owner.get("/api/v1/conversations?assignee=me").await).await,
+            &conv
+        )
+        .is_some()
+    );
+    assert!(
+        find(
+            &body(agent.get("/api/v1/conversations?assignee=me").await).await,
+            &conv
+        )
+        .is_none()
+    );
+    assert!(
+        find(
+            &body(agent.get("/api/v1/conversations?assignee=none").await).await,
+            &conv
+        )
+        .is_none()
+    );
+    assert!(
+        find(
+            &body(
+                agent
+                    .get(&format!("/api/v1/conversations?assignee={owner_id}"))
+                    .await
+            )
+            .await,
             &conv
         )
         .is_some()
@@ -205,35 +293,66 @@ async fn assign_notes_unread(backend: Backend) {
     )
     .await;
     assert_envelope(
-        app.get_auth("/api/v1/conversations?assignee=me", &site.admin_key).await,
+        app.get_auth("/api/v1/conversations?assignee=me", &site.admin_key)
+            .await,
         400,
         "validation_failed",
     )
     .await;
 
     // Search over message text (notes included for members).
-    for (q, hit) in [("parcel", true), ("ORDER 44", true), ("vip", true), ("zebra", false), ("100%", false)] {
-        let page = body(agent.get(&format!("/api/v1/conversations?q={}", urlencode(q))).await).await;
+    for (q, hit) in [
+        ("parcel", true),
+        ("ORDER 44", true),
+        ("vip", true),
+        ("zebra", false),
+        ("100%", false),
+    ] {
+        let page = body(
+            agent
+                .get(&format!("/api/v1/conversations?q={}", urlencode(q)))
+                .await,
+        )
+        .await;
         assert_eq!(find(&page, &conv).is_some(), hit, "q={q}");
     }
     let mine = body(app.get_auth("/api/v1/conversations?q=vip", &visitor).await).await;
-    assert!(find(&mine, &conv).is_none(), "a visitor's search skips notes");
+    assert!(
+        find(&mine, &conv).is_none(),
+        "a visitor's search skips notes"
+    );
 
     // Close, then reply: the reply reopens it as a hand-over, and says so.
-    body(agent.post(&format!("/api/v1/conversations/{conv}/close"), json!({})).await).await;
+    body(
+        agent
+            .post(&format!("/api/v1/conversations/{conv}/close"), json!({}))
+            .await,
+    )
+    .await;
     assert_envelope(
-        app.post_json(&messages, &visitor, &json!({"content": "one more thing"})).await,
+        app.post_json(&messages, &visitor, &json!({"content": "one more thing"}))
+            .await,
         409,
         "conflict",
     )
     .await;
-    let reopened = body(agent.post(&messages, json!({"content": "Following up"})).await).await;
+    let reopened = body(
+        agent
+            .post(&messages, json!({"content": "Following up"}))
+            .await,
+    )
+    .await;
     assert_eq!(reopened["reopened"], true);
     let fetched = body(agent.get(&format!("/api/v1/conversations/{conv}")).await).await;
     assert_eq!(fetched["status"], "handoff");
 
     // Hand back to the bot: open and unassigned.
-    let released = body(agent.post(&format!("/api/v1/conversations/{conv}/release"), json!({})).await).await;
+    let released = body(
+        agent
+            .post(&format!("/api/v1/conversations/{conv}/release"), json!({}))
+            .await,
+    )
+    .await;
     assert_eq!(released["status"], "open");
     assert!(released["assignee_id"].is_null());
 
@@ -251,17 +370,29 @@ async fn assign_notes_unread(backend: Backend) {
             _ => json!({}),
         };
         assert_envelope(stranger.post(&url, payload.clone()).await, 404, "not_found").await;
-        assert_envelope(app.post_json(&url, &other.admin_key, &payload).await, 404, "not_found").await;
+        assert_envelope(
+            app.post_json(&url, &other.admin_key, &payload).await,
+            404,
+            "not_found",
+        )
+        .await;
     }
 
     // A removed agent loses the inbox at once.
     let res = owner
-        .send(Method::DELETE, &format!("/api/v1/sites/{}/members/{agent_id}", site.id), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/sites/{}/members/{agent_id}", site.id),
+            None,
+        )
         .await;
     assert_eq!(res.status(), 204);
     assert_envelope(
         agent
-            .post(&format!("/api/v1/conversations/{conv}/assign"), json!({"user_id": null}))
+            .post(
+                &format!("/api/v1/conversations/{conv}/assign"),
+                json!({"user_id": null}),
+            )
             .await,
         403,
         "forbidden",
@@ -282,13 +413,23 @@ fn urlencode(s: &str) -> String {
 /// Snoozed until later; a visitor's message wakes it. Bad times refused.
 async fn snooze(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let Inbox { mut agent, visitor, conv, .. } = inbox(&app).await;
+    let Inbox {
+        mut agent,
+        visitor,
+        conv,
+        ..
+    } = inbox(&app).await;
     let url = format!("/api/v1/conversations/{conv}/snooze");
     let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
     let snoozed = body(agent.post(&url, json!({"until": later})).await).await;
     assert!(snoozed["snoozed_until"].is_string(), "{snoozed}");
     for bad in ["yesterday", "2001-01-01T00:00:00Z", "2999-01-01T00:00:00Z"] {
-        assert_envelope(agent.post(&url, json!({"until": bad})).await, 400, "validation_failed").await;
+        assert_envelope(
+            agent.post(&url, json!({"until": bad})).await,
+            400,
+            "validation_failed",
+        )
+        .await;
     }
     body(
         app.post_json(
@@ -300,13 +441,21 @@ async fn snooze(backend: Backend) {
     )
     .await;
     let woken = body(agent.get(&format!("/api/v1/conversations/{conv}")).await).await;
-    assert!(woken["snoozed_until"].is_null(), "a visitor's message wakes it: {woken}");
+    assert!(
+        woken["snoozed_until"].is_null(),
+        "a visitor's message wakes it: {woken}"
+    );
     // Snooze, then wake by hand.
     body(agent.post(&url, json!({"until": later})).await).await;
     let awake = body(agent.post(&url, json!({"until": null})).await).await;
     assert!(awake["snoozed_until"].is_null());
     // Visitors cannot snooze.
-    assert_envelope(app.post_json(&url, &visitor, &json!({"until": null})).await, 403, "forbidden").await;
+    assert_envelope(
+        app.post_json(&url, &visitor, &json!({"until": null})).await,
+        403,
+        "forbidden",
+    )
+    .await;
 }
 on_both_backends!(inbox_snooze, super::snooze);
 
@@ -314,10 +463,18 @@ on_both_backends!(inbox_snooze, super::snooze);
 /// unique shortcuts, other sites' ids are missing.
 async fn canned(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let Inbox { site, mut owner, mut agent, .. } = inbox(&app).await;
+    let Inbox {
+        site,
+        mut owner,
+        mut agent,
+        ..
+    } = inbox(&app).await;
     let base = format!("/api/v1/sites/{}/canned-responses", site.id);
     let created = owner
-        .post(&base, json!({"shortcut": "refund", "content": "Refunds take **5 days**."}))
+        .post(
+            &base,
+            json!({"shortcut": "refund", "content": "Refunds take **5 days**."}),
+        )
         .await;
     assert_eq!(created.status(), 201);
     let created = body(created).await;
@@ -326,13 +483,17 @@ async fn canned(backend: Backend) {
     let listed = body(agent.get(&base).await).await;
     assert_eq!(listed["items"][0]["content"], "Refunds take **5 days**.");
     assert_envelope(
-        agent.post(&base, json!({"shortcut": "x", "content": "y"})).await,
+        agent
+            .post(&base, json!({"shortcut": "x", "content": "y"}))
+            .await,
         403,
         "forbidden",
     )
     .await;
     assert_envelope(
-        owner.post(&base, json!({"shortcut": "refund", "content": "again"})).await,
+        owner
+            .post(&base, json!({"shortcut": "refund", "content": "again"}))
+            .await,
         409,
         "conflict",
     )
@@ -345,7 +506,9 @@ async fn canned(backend: Backend) {
         ("ok", &"x".repeat(4001)[..]),
     ] {
         assert_envelope(
-            owner.post(&base, json!({"shortcut": shortcut, "content": content})).await,
+            owner
+                .post(&base, json!({"shortcut": shortcut, "content": content}))
+                .await,
             400,
             "validation_failed",
         )
@@ -354,11 +517,18 @@ async fn canned(backend: Backend) {
     let one = format!("{base}/{id}");
     let patched = body(
         owner
-            .send(Method::PATCH, &one, Some(json!({"content": "Refunds take 3 days."})))
+            .send(
+                Method::PATCH,
+                &one,
+                Some(json!({"content": "Refunds take 3 days."})),
+            )
             .await,
     )
     .await;
-    assert_eq!((patched["shortcut"].as_str(), patched["content"].as_str()), (Some("refund"), Some("Refunds take 3 days.")));
+    assert_eq!(
+        (patched["shortcut"].as_str(), patched["content"].as_str()),
+        (Some("refund"), Some("Refunds take 3 days."))
+    );
     // Another site's owner cannot reach it.
     let other = app.site().await;
     let other_base = format!("/api/v1/sites/{}/canned-responses", other.id);
@@ -371,7 +541,12 @@ async fn canned(backend: Backend) {
         .expect("sent");
     assert_envelope(res, 404, "not_found").await;
     assert_eq!(owner.send(Method::DELETE, &one, None).await.status(), 204);
-    assert_envelope(owner.send(Method::DELETE, &one, None).await, 404, "not_found").await;
+    assert_envelope(
+        owner.send(Method::DELETE, &one, None).await,
+        404,
+        "not_found",
+    )
+    .await;
     assert_eq!(body(agent.get(&base).await).await["items"], json!([]));
 }
 on_both_backends!(inbox_canned, super::canned);
@@ -396,13 +571,25 @@ async fn next_kind(reader: &mut SseReader, kind: &str) -> lantern_tests::sse::Ss
 /// stream gets the agent's typing; a removed agent's stream ends at once.
 async fn site_stream(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let Inbox { site, mut owner, mut agent, agent_id, .. } = inbox(&app).await;
+    let Inbox {
+        site,
+        mut owner,
+        mut agent,
+        agent_id,
+        ..
+    } = inbox(&app).await;
     let stream_path = format!("/api/v1/sites/{}/events", site.id);
     let res = agent.get(&stream_path).await;
     assert_eq!(res.status(), 200);
     let mut live = SseReader::new(res);
     let presence = next_kind(&mut live, "presence").await;
-    assert!(presence.data["online"].as_array().expect("online").iter().any(|u| u == agent_id.as_str()));
+    assert!(
+        presence.data["online"]
+            .as_array()
+            .expect("online")
+            .iter()
+            .any(|u| u == agent_id.as_str())
+    );
 
     // A new visitor's conversation and question arrive live.
     let visitor = app.visitor(&site.id).await;
@@ -412,29 +599,55 @@ async fn site_stream(backend: Backend) {
     let first_id: i64 = created.id.expect("durable").parse().expect("numeric");
     let messages = format!("/api/v1/conversations/{conv}/messages");
     let res = app
-        .post_json(&format!("/api/v1/conversations/{conv}/typing"), &visitor, &json!({"typing": true}))
+        .post_json(
+            &format!("/api/v1/conversations/{conv}/typing"),
+            &visitor,
+            &json!({"typing": true}),
+        )
         .await;
     assert_eq!(res.status(), 204);
     let typing = next_kind(&mut live, "typing").await;
     assert_eq!(typing.data["from"], "visitor");
     assert_eq!(typing.data["conversation_id"], conv.as_str());
     assert!(typing.id.is_none(), "typing is not stored");
-    body(app.post_json(&messages, &visitor, &json!({"content": "I need a human"})).await).await;
+    body(
+        app.post_json(&messages, &visitor, &json!({"content": "I need a human"}))
+            .await,
+    )
+    .await;
     let question = next_kind(&mut live, "message.created").await;
     assert_eq!(question.data["content"], "I need a human");
 
     // The agent types: the visitor's stream shows it; then a note.
     let mut visitor_live = SseReader::new(
-        app.get_auth(&format!("/api/v1/conversations/{conv}/events"), &visitor).await,
+        app.get_auth(&format!("/api/v1/conversations/{conv}/events"), &visitor)
+            .await,
     );
     let res = agent
-        .post(&format!("/api/v1/conversations/{conv}/typing"), json!({"typing": true}))
+        .post(
+            &format!("/api/v1/conversations/{conv}/typing"),
+            json!({"typing": true}),
+        )
         .await;
     assert_eq!(res.status(), 204);
     let typing = next_kind(&mut visitor_live, "typing").await;
-    assert_eq!((typing.data["from"].as_str(), typing.data["typing"].as_bool()), (Some("agent"), Some(true)));
+    assert_eq!(
+        (
+            typing.data["from"].as_str(),
+            typing.data["typing"].as_bool()
+        ),
+        (Some("agent"), Some(true))
+    );
     assert_eq!(typing.data["name"], "Test person");
-    body(owner.post(&messages, json!({"content": "Watch this one", "internal": true})).await).await;
+    body(
+        owner
+            .post(
+                &messages,
+                json!({"content": "Watch this one", "internal": true}),
+            )
+            .await,
+    )
+    .await;
     let note = loop {
         let e = next_kind(&mut live, "message.created").await;
         if e.data["internal"] == true {
@@ -446,7 +659,15 @@ async fn site_stream(backend: Backend) {
     drop(live);
 
     // Missed while away: an assignment; resumed with Last-Event-ID.
-    body(agent.post(&format!("/api/v1/conversations/{conv}/assign"), json!({"user_id": agent_id})).await).await;
+    body(
+        agent
+            .post(
+                &format!("/api/v1/conversations/{conv}/assign"),
+                json!({"user_id": agent_id}),
+            )
+            .await,
+    )
+    .await;
     let res = agent
         .send_with(
             Method::GET,
@@ -458,10 +679,22 @@ async fn site_stream(backend: Backend) {
     let mut resumed = SseReader::new(res);
     let updated = next_kind(&mut resumed, "conversation.updated").await;
     assert_eq!(updated.data["assignee_id"], agent_id.as_str());
-    assert!(updated.id.expect("durable").parse::<i64>().expect("numeric") > last);
+    assert!(
+        updated
+            .id
+            .expect("durable")
+            .parse::<i64>()
+            .expect("numeric")
+            > last
+    );
     // And from the start (the first event is replayed too).
     let res = agent
-        .send_with(Method::GET, &stream_path, None, &[("last-event-id", (first_id - 1).to_string())])
+        .send_with(
+            Method::GET,
+            &stream_path,
+            None,
+            &[("last-event-id", (first_id - 1).to_string())],
+        )
         .await;
     let mut replay = SseReader::new(res);
     let again = next_kind(&mut replay, "conversation.created").await;
@@ -470,7 +703,11 @@ async fn site_stream(backend: Backend) {
 
     // The agent is removed: their stream ends at once; a new one is refused.
     let res = owner
-        .send(Method::DELETE, &format!("/api/v1/sites/{}/members/{agent_id}", site.id), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/sites/{}/members/{agent_id}", site.id),
+            None,
+        )
         .await;
     assert_eq!(res.status(), 204);
     let ended = tokio::time::timeout(Duration::from_secs(3), async {
@@ -508,13 +745,25 @@ async fn site_stream_across_instances() {
     a.person("sam@a.example", &site.id, "agent").await;
     let mut agent_a = a.signed_in("sam@a.example").await;
     let mut agent_b = agent_a.on(&b);
-    let mut live = SseReader::new(agent_a.get(&format!("/api/v1/sites/{}/events", site.id)).await);
+    let mut live = SseReader::new(
+        agent_a
+            .get(&format!("/api/v1/sites/{}/events", site.id))
+            .await,
+    );
     next_kind(&mut live, "presence").await;
 
     let visitor = b.visitor(&site.id).await;
     let conv = b.conversation_id(&visitor).await;
-    assert_eq!(next_kind(&mut live, "conversation.created").await.data["id"], conv.as_str());
-    b.post_json(&format!("/api/v1/conversations/{conv}/handoff"), &visitor, &json!({})).await;
+    assert_eq!(
+        next_kind(&mut live, "conversation.created").await.data["id"],
+        conv.as_str()
+    );
+    b.post_json(
+        &format!("/api/v1/conversations/{conv}/handoff"),
+        &visitor,
+        &json!({}),
+    )
+    .await;
     let started = std::time::Instant::now();
     body(
         b.post_json(
@@ -532,20 +781,34 @@ async fn site_stream_across_instances() {
             break;
         }
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 
     let mut visitor_b = SseReader::new(
-        b.get_auth(&format!("/api/v1/conversations/{conv}/events"), &visitor).await,
+        b.get_auth(&format!("/api/v1/conversations/{conv}/events"), &visitor)
+            .await,
     );
     let res = agent_a
-        .post(&format!("/api/v1/conversations/{conv}/typing"), json!({"typing": true}))
+        .post(
+            &format!("/api/v1/conversations/{conv}/typing"),
+            json!({"typing": true}),
+        )
         .await;
     assert_eq!(res.status(), 204);
-    assert_eq!(next_kind(&mut visitor_b, "typing").await.data["from"], "agent");
+    assert_eq!(
+        next_kind(&mut visitor_b, "typing").await.data["from"],
+        "agent"
+    );
     // The same session works on B (sessions live in Redis).
     let reply = body(
         agent_b
-            .post(&format!("/api/v1/conversations/{conv}/messages"), json!({"content": "Hi from Sam"}))
+            .post(
+                &format!("/api/v1/conversations/{conv}/messages"),
+                json!({"content": "Hi from Sam"}),
+            )
             .await,
     )
     .await;

@@ -53,7 +53,14 @@ async fn main() {
     // Both subscribe to Redis in the background.
     tokio::time::sleep(Duration::from_secs(1)).await;
     latency("one instance, Postgres + Redis", &a, &a, &site, &agent).await;
-    latency("two instances (visitor on B, agent on A), Postgres + Redis", &b, &a, &site, &agent).await;
+    latency(
+        "two instances (visitor on B, agent on A), Postgres + Redis",
+        &b,
+        &a,
+        &site,
+        &agent,
+    )
+    .await;
     a.stop();
     b.stop();
     let _ = std::fs::remove_dir_all(dir);
@@ -69,7 +76,9 @@ fn setup(database_url: &str) -> (String, String) {
     let (site, _key) = create_site(database_url);
     let email = "agent@bench.example".to_string();
     let mut child = Command::new(binary())
-        .args(["user", "create", "--email", &email, "--site", &site, "--role", "agent"])
+        .args([
+            "user", "create", "--email", &email, "--site", &site, "--role", "agent",
+        ])
         .args(["--name", "Bench Agent", "--password-stdin"])
         .env("DATABASE_URL", database_url)
         .env("LANTERN_LOG", "warn")
@@ -125,11 +134,18 @@ async fn latency(label: &str, visitor_on: &Server, agent_on: &Server, site: &str
     let cookie = sign_in(agent_on, email).await;
     let mut stream = SseReader::new(site_stream(agent_on, site, &cookie).await);
     let visitor = visitor_on.visitor(site).await;
-    let conv = visitor_on.post("/api/v1/conversations", &visitor, &json!({}), 201).await;
+    let conv = visitor_on
+        .post("/api/v1/conversations", &visitor, &json!({}), 201)
+        .await;
     let id = conv["id"].as_str().expect("id").to_string();
     // A person's conversation: the bot stays out, the post is stored at once.
     visitor_on
-        .post(&format!("/api/v1/conversations/{id}/handoff"), &visitor, &json!({}), 200)
+        .post(
+            &format!("/api/v1/conversations/{id}/handoff"),
+            &visitor,
+            &json!({}),
+            200,
+        )
         .await;
     let path = format!("/api/v1/conversations/{id}/messages");
     let mut got = Vec::with_capacity(POSTS);
@@ -177,7 +193,12 @@ async fn memory(server: &Server, site: &str, email: &str) {
             cookie.clone(),
         );
         async move {
-            let res = client.get(url).header("cookie", cookie).send().await.expect("stream");
+            let res = client
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("stream");
             assert_eq!(res.status(), 200);
             res
         }

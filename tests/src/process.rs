@@ -15,7 +15,12 @@ use crate::app::ALLOWED_ORIGIN;
 /// a quick look at figures that are then not release figures).
 pub fn binary() -> PathBuf {
     std::env::var_os("LANTERN_BIN").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/lantern")),
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/release/lantern"
+            ))
+        },
         PathBuf::from,
     )
 }

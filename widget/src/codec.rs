@@ -4,8 +4,8 @@
 //! missing, unknown fields are ignored.
 
 use lantern_shared::api::{
-    Author, Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message, Page,
-    PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
+    Author, Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message,
+    Page, PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
 use lantern_shared::inbox::SetTyping;
@@ -241,7 +241,11 @@ impl ToJson for PostMessage {
 /// message that follows, or the agent's side times it out).
 impl ToJson for SetTyping {
     fn to_json(&self) -> String {
-        String::from(if self.typing { r#"{"typing":true}"# } else { r#"{"typing":false}"# })
+        String::from(if self.typing {
+            r#"{"typing":true}"#
+        } else {
+            r#"{"typing":false}"#
+        })
     }
 }
 

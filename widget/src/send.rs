@@ -41,10 +41,15 @@ impl Chat {
         TYPED_AT.set(now);
         let Some(conv) = self.conv() else { return };
         spawn_local(async move {
-            let Ok(token) = self.token().await else { return };
+            let Ok(token) = self.token().await else {
+                return;
+            };
             let url = self.url(&routes::fill(routes::CONVERSATION_TYPING, &conv));
             let body = lantern_shared::inbox::SetTyping { typing: true };
-            let _ = Call::new("POST", url, Some(&token)).json(&body).send().await;
+            let _ = Call::new("POST", url, Some(&token))
+                .json(&body)
+                .send()
+                .await;
         });
     }
 

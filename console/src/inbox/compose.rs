@@ -46,12 +46,20 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
         let s = inbox.site.get_value();
         let path = format!("/api/v1/conversations/{}/typing", id.get_value());
         spawn_local(async move {
-            let _ = api::call::<_, serde_json::Value>(Method::POST, &path, Some(&s), &serde_json::json!({"typing": on})).await;
+            let _ = api::call::<_, serde_json::Value>(
+                Method::POST,
+                &path,
+                Some(&s),
+                &serde_json::json!({"typing": on}),
+            )
+            .await;
         });
     };
     let suggestions = move || {
         let draft = inbox.draft.get();
-        let Some(word) = shortcut_typed(&draft) else { return Vec::new() };
+        let Some(word) = shortcut_typed(&draft) else {
+            return Vec::new();
+        };
         inbox.canned.with(|all| {
             all.iter()
                 .filter(|c| c.shortcut.starts_with(word))
@@ -91,7 +99,9 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
                     inbox.draft.set(String::new());
                     thread::add(inbox, r.message);
                     if r.reopened {
-                        inbox.error.set(Some("Your reply reopened the closed conversation.".into()));
+                        inbox
+                            .error
+                            .set(Some("Your reply reopened the closed conversation.".into()));
                     }
                 }
                 Err(e) => inbox.error.set(Some(e.message)),
@@ -133,9 +143,11 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
             send();
         }
     };
-    let mode_button = move |m: Mode, label: &'static str| view! {
-        <button type="button" class="mode" aria-pressed=move || (inbox.mode.get() == m).to_string()
-            on:click=move |_| { inbox.mode.set(m); focus(); }>{label}</button>
+    let mode_button = move |m: Mode, label: &'static str| {
+        view! {
+            <button type="button" class="mode" aria-pressed=move || (inbox.mode.get() == m).to_string()
+                on:click=move |_| { inbox.mode.set(m); focus(); }>{label}</button>
+        }
     };
     view! {
         <form class="composer" class:note=move || inbox.mode.get() == Mode::Note

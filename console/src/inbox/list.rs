@@ -65,8 +65,15 @@ fn Row(c: Conversation) -> impl IntoView {
     let (a, b, d) = (id.clone(), id.clone(), id.clone());
     let selected = move || inbox.cursor.get().as_deref() == Some(a.as_str());
     let opened = move || inbox.open.get().as_deref() == Some(b.as_str());
-    let waiting = c.waiting_since.clone().filter(|_| c.status == ConversationStatus::Handoff);
-    let wait = move || waiting.as_deref().map(|w| format!("waiting {}", ago(inbox.now.get(), time_ms(w))));
+    let waiting = c
+        .waiting_since
+        .clone()
+        .filter(|_| c.status == ConversationStatus::Handoff);
+    let wait = move || {
+        waiting
+            .as_deref()
+            .map(|w| format!("waiting {}", ago(inbox.now.get(), time_ms(w))))
+    };
     let typing = move || inbox.typing.get().as_deref() == Some(d.as_str());
     let me = inbox.me.get_value();
     let who = match c.assignee_id.as_deref() {
@@ -80,7 +87,11 @@ fn Row(c: Conversation) -> impl IntoView {
         "Conversation {} · {}{}",
         &c.id[c.id.len().saturating_sub(6)..],
         c.status.as_str(),
-        if unread > 0 { format!(" · {unread} unread") } else { String::new() }
+        if unread > 0 {
+            format!(" · {unread} unread")
+        } else {
+            String::new()
+        }
     );
     view! {
         <li role="option" aria-selected=move || selected().to_string()

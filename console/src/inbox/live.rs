@@ -16,7 +16,9 @@ use super::{Inbox, thread};
 pub fn follow(inbox: Inbox) {
     let url = format!("/api/v1/sites/{}/events", inbox.site.get_value());
     let Ok(source) = web_sys::EventSource::new(&url) else {
-        inbox.error.set(Some("Live updates are unavailable in this browser.".into()));
+        inbox
+            .error
+            .set(Some("Live updates are unavailable in this browser.".into()));
         return;
     };
     let listen = |name: &str, f: Box<dyn Fn(String)>| {
@@ -29,47 +31,64 @@ pub fn follow(inbox: Inbox) {
         // Lives as long as the page: the source is closed on cleanup.
         cb.forget();
     };
-    listen(kind::CONVERSATION_CREATED, Box::new(move |d| {
-        if let Ok(c) = serde_json::from_str::<Conversation>(&d) {
-            inbox.upsert(c);
-        }
-    }));
-    listen(kind::CONVERSATION_UPDATED, Box::new(move |d| {
-        if let Ok(c) = serde_json::from_str::<Conversation>(&d) {
-            let was = inbox.conv(&c.id).map(|o| o.status);
-            if c.status == ConversationStatus::Handoff && was != Some(ConversationStatus::Handoff) {
-                alert(inbox, "A visitor asks for a human", &c.id);
+    listen(
+        kind::CONVERSATION_CREATED,
+        Box::new(move |d| {
+            if let Ok(c) = serde_json::from_str::<Conversation>(&d) {
+                inbox.upsert(c);
             }
-            inbox.upsert(c);
-        }
-    }));
-    listen(kind::MESSAGE_CREATED, Box::new(move |d| {
-        if let Ok(m) = serde_json::from_str::<Message>(&d) {
-            on_message(inbox, m);
-        }
-    }));
-    listen(kind::TYPING, Box::new(move |d| {
-        if let Ok(t) = serde_json::from_str::<Typing>(&d)
-            && t.from == "visitor"
-        {
-            let id = t.conversation_id.clone();
-            inbox.typing.set(t.typing.then_some(t.conversation_id));
-            // The widget says only "typing": it stops showing after a pause.
-            set_timeout(
-                move || {
-                    if inbox.typing.get_untracked().as_deref() == Some(id.as_str()) {
-                        inbox.typing.set(None);
-                    }
-                },
-                std::time::Duration::from_secs(6),
-            );
-        }
-    }));
-    listen(kind::PRESENCE, Box::new(move |d| {
-        if let Ok(p) = serde_json::from_str::<Presence>(&d) {
-            inbox.online.set(p.online);
-        }
-    }));
+        }),
+    );
+    listen(
+        kind::CONVERSATION_UPDATED,
+        Box::new(move |d| {
+            if let Ok(c) = serde_json::from_str::<Conversation>(&d) {
+                let was = inbox.conv(&c.id).map(|o| o.status);
+                if c.status == ConversationStatus::Handoff
+                    && was != Some(ConversationStatus::Handoff)
+                {
+                    alert(inbox, "A visitor asks for a human", &c.id);
+                }
+                inbox.upsert(c);
+            }
+        }),
+    );
+    listen(
+        kind::MESSAGE_CREATED,
+        Box::new(move |d| {
+            if let Ok(m) = serde_json::from_str::<Message>(&d) {
+                on_message(inbox, m);
+            }
+        }),
+    );
+    listen(
+        kind::TYPING,
+        Box::new(move |d| {
+            if let Ok(t) = serde_json::from_str::<Typing>(&d)
+                && t.from == "visitor"
+            {
+                let id = t.conversation_id.clone();
+                inbox.typing.set(t.typing.then_some(t.conversation_id));
+                // The widget says only "typing": it stops showing after a pause.
+                set_timeout(
+                    move || {
+                        if inbox.typing.get_untracked().as_deref() == Some(id.as_str()) {
+                            inbox.typing.set(None);
+                        }
+                    },
+                    std::time::Duration::from_secs(6),
+                );
+            }
+        }),
+    );
+    listen(
+        kind::PRESENCE,
+        Box::new(move |d| {
+            if let Ok(p) = serde_json::from_str::<Presence>(&d) {
+                inbox.online.set(p.online);
+            }
+        }),
+    );
     let source = StoredValue::new_local(source);
     on_cleanup(move || source.with_value(|s| s.close()));
 }
@@ -126,8 +145,12 @@ fn alert(_inbox: Inbox, title: &str, conversation_id: &str) {
 
 /// A 150 ms tone (browsers allow sound once the page was interacted with).
 fn beep() {
-    let Ok(ctx) = web_sys::AudioContext::new() else { return };
-    let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+    let Ok(ctx) = web_sys::AudioContext::new() else {
+        return;
+    };
+    let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
+        return;
+    };
     osc.frequency().set_value(880.0);
     gain.gain().set_value(0.08);
     let _ = osc.connect_with_audio_node(&gain);
@@ -161,16 +184,18 @@ pub fn title(inbox: Inbox) {
 pub fn NotifyButton() -> impl IntoView {
     let state = RwSignal::new(web_sys::Notification::permission());
     move || {
-        (state.get() == web_sys::NotificationPermission::Default).then(|| view! {
-            <button type="button" class="secondary" on:click=move |_| {
-                if let Ok(p) = web_sys::Notification::request_permission() {
-                    let done = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |_| {
-                        state.set(web_sys::Notification::permission());
-                    });
-                    let _ = p.then(&done);
-                    done.forget();
-                }
-            }>"Turn on notifications"</button>
+        (state.get() == web_sys::NotificationPermission::Default).then(|| {
+            view! {
+                <button type="button" class="secondary" on:click=move |_| {
+                    if let Ok(p) = web_sys::Notification::request_permission() {
+                        let done = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |_| {
+                            state.set(web_sys::Notification::permission());
+                        });
+                        let _ = p.then(&done);
+                        done.forget();
+                    }
+                }>"Turn on notifications"</button>
+            }
         })
     }
 }

@@ -31,7 +31,13 @@ pub enum List {
 }
 
 impl List {
-    pub const ALL: [List; 5] = [List::Waiting, List::Mine, List::Unassigned, List::Open, List::Closed];
+    pub const ALL: [List; 5] = [
+        List::Waiting,
+        List::Mine,
+        List::Unassigned,
+        List::Open,
+        List::Closed,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -128,23 +134,26 @@ impl Inbox {
     }
 
     pub fn count(&self, list: List) -> usize {
-        self.convs.with(|all| all.iter().filter(|c| self.fits(list, c)).count())
+        self.convs
+            .with(|all| all.iter().filter(|c| self.fits(list, c)).count())
     }
 
     /// Adds or replaces a conversation, keeping our unread count (the
     /// stream's copy has none).
     pub fn upsert(&self, mut c: Conversation) {
-        self.convs.update(|all| match all.iter_mut().find(|x| x.id == c.id) {
-            Some(old) => {
-                c.unread = old.unread;
-                *old = c;
-            }
-            None => all.insert(0, c),
-        });
+        self.convs
+            .update(|all| match all.iter_mut().find(|x| x.id == c.id) {
+                Some(old) => {
+                    c.unread = old.unread;
+                    *old = c;
+                }
+                None => all.insert(0, c),
+            });
     }
 
     pub fn conv(&self, id: &str) -> Option<Conversation> {
-        self.convs.with(|all| all.iter().find(|c| c.id == id).cloned())
+        self.convs
+            .with(|all| all.iter().find(|c| c.id == id).cloned())
     }
 
     /// Loads the newest conversations (and the canned responses).
@@ -175,7 +184,8 @@ impl Inbox {
             }
             self.convs.set(all);
             if let Ok(l) =
-                api::get::<CannedResponseList>(&api::site_path(&s, "/canned-responses"), Some(&s)).await
+                api::get::<CannedResponseList>(&api::site_path(&s, "/canned-responses"), Some(&s))
+                    .await
             {
                 self.canned.set(l.items);
             }
@@ -234,12 +244,17 @@ impl Inbox {
 
     /// Closes the open conversation and opens the next one of the list.
     fn close_and_next(self) {
-        let Some(id) = self.open.get_untracked() else { return };
+        let Some(id) = self.open.get_untracked() else {
+            return;
+        };
         let rows = self.rows();
         let next = rows
             .iter()
             .position(|c| c.id == id)
-            .and_then(|i| rows.get(i + 1).or_else(|| i.checked_sub(1).and_then(|j| rows.get(j))))
+            .and_then(|i| {
+                rows.get(i + 1)
+                    .or_else(|| i.checked_sub(1).and_then(|j| rows.get(j)))
+            })
             .map(|c| c.id.clone());
         self.act(id, "close", serde_json::json!({}));
         if let Some(next) = next {
@@ -251,10 +266,11 @@ impl Inbox {
 
 fn scroll_to_cursor() {
     request_animation_frame(|| {
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector(".rows [aria-selected=true]").ok().flatten())
-        {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+            d.query_selector(".rows [aria-selected=true]")
+                .ok()
+                .flatten()
+        }) {
             el.scroll_into_view_with_bool(false);
         }
     });
@@ -290,7 +306,11 @@ pub fn InboxPage() -> impl IntoView {
     live::follow(inbox);
     live::title(inbox);
     // Waiting times move on.
-    let tick = set_interval_with_handle(move || inbox.now.set(now_ms()), std::time::Duration::from_secs(30)).ok();
+    let tick = set_interval_with_handle(
+        move || inbox.now.set(now_ms()),
+        std::time::Duration::from_secs(30),
+    )
+    .ok();
     on_cleanup(move || {
         if let Some(t) = tick {
             t.clear();
@@ -338,14 +358,13 @@ fn on_key(inbox: Inbox, ev: web_sys::KeyboardEvent) {
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
     if in_field {
-        if ev.key() == "Escape" {
-            if let Some(el) = web_sys::window()
+        if ev.key() == "Escape"
+            && let Some(el) = web_sys::window()
                 .and_then(|w| w.document())
                 .and_then(|d| d.active_element())
                 .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el.blur();
-            }
+        {
+            let _ = el.blur();
         }
         return;
     }

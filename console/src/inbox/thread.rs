@@ -3,9 +3,7 @@
 //! and the visitor panel.
 
 use gloo_net::http::Method;
-use lantern_shared::{
-    api::{ConversationStatus, Message, Page as ListPage, Role},
-};
+use lantern_shared::api::{ConversationStatus, Message, Page as ListPage, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -54,7 +52,13 @@ pub fn mark_read(inbox: Inbox, id: String) {
     spawn_local(async move {
         let s = inbox.site.get_value();
         let path = format!("/api/v1/conversations/{id}/read");
-        let _ = api::call::<_, serde_json::Value>(Method::POST, &path, Some(&s), &serde_json::json!({})).await;
+        let _ = api::call::<_, serde_json::Value>(
+            Method::POST,
+            &path,
+            Some(&s),
+            &serde_json::json!({}),
+        )
+        .await;
     });
 }
 
@@ -100,11 +104,16 @@ fn Open(id: String) -> impl IntoView {
     let id = StoredValue::new(id);
     let conv = move || inbox.conv(&id.get_value());
     let me = inbox.me.get_value();
-    let act = move |action: &'static str, body: serde_json::Value| inbox.act(id.get_value(), action, body);
+    let act = move |action: &'static str, body: serde_json::Value| {
+        inbox.act(id.get_value(), action, body)
+    };
     let me2 = me.clone();
     let snooze = move |_| {
         let until = js_sys::Date::new(&(js_sys::Date::now() + 3_600_000.0).into());
-        act("snooze", serde_json::json!({"until": String::from(until.to_iso_string())}));
+        act(
+            "snooze",
+            serde_json::json!({"until": String::from(until.to_iso_string())}),
+        );
     };
     let status = move || conv().map(|c| c.status);
     let assignee = move || conv().and_then(|c| c.assignee_id);
@@ -152,25 +161,32 @@ fn AssignTo(id: StoredValue<String>) -> impl IntoView {
     if owner {
         spawn_local(async move {
             let s = inbox.site.get_value();
-            if let Ok(l) = api::get::<lantern_shared::accounts::MemberList>(&api::site_path(&s, "/members"), Some(&s)).await {
+            if let Ok(l) = api::get::<lantern_shared::accounts::MemberList>(
+                &api::site_path(&s, "/members"),
+                Some(&s),
+            )
+            .await
+            {
                 members.set(l.items);
             }
         });
     }
-    owner.then(|| view! {
-        <label class="assign-to">
-            <span class="visually-hidden">"Assign to"</span>
-            <select on:change=move |ev| {
-                let v = event_target_value(&ev);
-                let user = if v.is_empty() { serde_json::Value::Null } else { v.into() };
-                inbox.act(id.get_value(), "assign", serde_json::json!({"user_id": user}));
-            }>
-                <option value="" selected=true>"Assign to…"</option>
-                {move || members.get().into_iter().map(|m| view! {
-                    <option value=m.user_id.clone()>{m.name.clone()}</option>
-                }).collect_view()}
-            </select>
-        </label>
+    owner.then(|| {
+        view! {
+            <label class="assign-to">
+                <span class="visually-hidden">"Assign to"</span>
+                <select on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let user = if v.is_empty() { serde_json::Value::Null } else { v.into() };
+                    inbox.act(id.get_value(), "assign", serde_json::json!({"user_id": user}));
+                }>
+                    <option value="" selected=true>"Assign to…"</option>
+                    {move || members.get().into_iter().map(|m| view! {
+                        <option value=m.user_id.clone()>{m.name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
     })
 }
 
@@ -183,7 +199,11 @@ fn Bubble(m: Message) -> impl IntoView {
         (Role::Agent, None) => "Agent".to_string(),
         (Role::System, _) => String::new(),
     };
-    let class = format!("bubble {}{}", m.role.as_str(), if m.internal { " note" } else { "" });
+    let class = format!(
+        "bubble {}{}",
+        m.role.as_str(),
+        if m.internal { " note" } else { "" }
+    );
     let cites = (!m.citations.is_empty()).then(|| view! {
         <ul class="cites" aria-label="Sources">
             {m.citations.iter().map(|c| match &c.url {
