@@ -820,3 +820,115 @@ async fn site_stream_across_instances() {
     }
     assert_eq!(got, ["Test person joined the conversation", "Hi from Sam"]);
 }
+
+/// Webhooks follow the inbox: assignment, an agent's reply, close; a note
+/// reaches `message.created` marked `internal`, and is no agent reply.
+async fn webhooks(backend: Backend) {
+    use axum::{Router, body::Bytes, extract::State, routing::post};
+    use std::sync::{Arc, Mutex};
+
+    let app = TestApp::spawn_with(backend, |s| s.webhook_allow_private = true).await;
+    let Inbox {
+        site,
+        mut agent,
+        agent_id,
+        conv,
+        ..
+    } = inbox(&app).await;
+    let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    let receiver = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(seen): State<Arc<Mutex<Vec<Value>>>>, body: Bytes| async move {
+                    let v: Value = serde_json::from_slice(&body).expect("json body");
+                    seen.lock().expect("lock").push(v);
+                    "ok"
+                },
+            ),
+        )
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let events = [
+        "conversation.assigned",
+        "conversation.agent_replied",
+        "conversation.closed",
+        "message.created",
+    ];
+    let res = app
+        .post_json(
+            &format!("/api/v1/sites/{}/webhooks", site.id),
+            &site.admin_key,
+            &json!({"url": url, "events": events}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let messages = format!("/api/v1/conversations/{conv}/messages");
+    body(
+        agent
+            .post(&messages, json!({"content": "On it", "internal": true}))
+            .await,
+    )
+    .await;
+    body(
+        agent
+            .post(&messages, json!({"content": "Hello from Sam"}))
+            .await,
+    )
+    .await;
+    body(
+        agent
+            .post(&format!("/api/v1/conversations/{conv}/close"), json!({}))
+            .await,
+    )
+    .await;
+
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let wanted = |all: &[Value]| {
+        [
+            "conversation.assigned",
+            "conversation.agent_replied",
+            "conversation.closed",
+        ]
+        .iter()
+        .all(|t| all.iter().any(|v| v["type"] == *t))
+            && all
+                .iter()
+                .any(|v| v["type"] == "message.created" && v["data"]["internal"] == true)
+    };
+    loop {
+        if wanted(&seen.lock().expect("lock")) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            seen.lock().expect("lock")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let all = seen.lock().expect("lock").clone();
+    let assigned = all
+        .iter()
+        .find(|v| v["type"] == "conversation.assigned")
+        .expect("assigned");
+    assert_eq!(assigned["data"]["assignee_id"], agent_id.as_str());
+    let replies: Vec<&Value> = all
+        .iter()
+        .filter(|v| v["type"] == "conversation.agent_replied")
+        .collect();
+    assert_eq!(replies.len(), 1, "the note is no reply: {replies:?}");
+    assert_eq!(replies[0]["data"]["content"], "Hello from Sam");
+    assert_eq!(replies[0]["data"]["author"]["id"], agent_id.as_str());
+    let closed = all
+        .iter()
+        .find(|v| v["type"] == "conversation.closed")
+        .expect("closed");
+    assert_eq!(closed["data"]["status"], "closed");
+}
+on_both_backends!(inbox_webhooks, super::webhooks);
