@@ -203,6 +203,10 @@ pub struct Message {
     /// The member who wrote an `agent` message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<Author>,
+    /// The visitor's verdict on a bot answer (members and admin keys only,
+    /// in message lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
     pub created_at: String,
 }
 

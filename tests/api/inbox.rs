@@ -127,6 +127,26 @@ async fn assign_notes_unread(backend: Backend) {
     );
     let seen_by_key = body(app.get_auth(&messages, &site.admin_key).await).await;
     assert!(seen_by_key.to_string().contains("VIP customer"));
+    // The visitor's thumbs on the welcome show to the team only.
+    let welcome = seen_by_visitor["items"][0]["id"]
+        .as_str()
+        .expect("welcome")
+        .to_string();
+    let res = app
+        .post_json(
+            &format!("/api/v1/messages/{welcome}/feedback"),
+            &visitor,
+            &json!({"rating": "down"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let team_view = body(agent.get(&messages).await).await;
+    assert_eq!(team_view["items"][0]["rating"], "down");
+    let visitor_view = body(app.get_auth(&messages, &visitor).await).await;
+    assert!(
+        visitor_view["items"][0].get("rating").is_none(),
+        "{visitor_view}"
+    );
     let mut from_start = SseReader::new(
         app.get_auth(
             &format!("/api/v1/conversations/{conv}/events?after=0"),

@@ -118,6 +118,7 @@ impl FromJson for Message {
                     name: string(a, "name")?,
                 }),
             },
+            rating: None,
             created_at: string(v, "created_at")?,
         })
     }
@@ -303,6 +304,7 @@ mod tests {
                 id: "u1".into(),
                 name: "Sam".into(),
             }),
+            rating: None,
             created_at: "2026-11-22T10:00:00Z".into(),
         }
     }

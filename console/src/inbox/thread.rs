@@ -218,6 +218,10 @@ fn Bubble(m: Message) -> impl IntoView {
             <div class="bubble-head">
                 <b>{who}</b>
                 {m.internal.then(|| view! { <span class="tag">"Private note"</span> })}
+                {m.rating.map(|r| match r {
+                    lantern_shared::api::Rating::Up => view! { <span class="tag" title="The visitor found this helpful">"👍 helpful"</span> },
+                    lantern_shared::api::Rating::Down => view! { <span class="tag" title="The visitor found this unhelpful">"👎 not helpful"</span> },
+                })}
                 <time datetime=at.clone()>{at.get(11..16).unwrap_or_default().to_string()}</time>
             </div>
             <div class="html" inner_html=m.html.clone()></div>

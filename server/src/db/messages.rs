@@ -100,6 +100,7 @@ impl From<MessageRow> for Message {
                 id,
                 name: r.author_name.unwrap_or_default(),
             }),
+            rating: None,
             created_at: rfc3339(r.created_at),
         }
     }
@@ -233,6 +234,7 @@ impl Db {
             client_message_id: new.client_message_id.clone(),
             internal: new.internal,
             author: new.author.clone(),
+            rating: None,
             created_at: rfc3339(now),
         };
         let data = serde_json::to_value(&message).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
@@ -426,6 +428,28 @@ impl Db {
                 id,
                 kind,
                 data: data.0,
+            })
+            .collect())
+    }
+
+    /// The visitor's verdicts on a conversation's messages: (message id, rating).
+    pub async fn ratings(&self, conversation_id: &str) -> Result<Vec<(String, Rating)>> {
+        let rows: Vec<(String, String)> = read!(self, p => sqlx::query_as(
+            "SELECT f.message_id, f.rating FROM feedback f JOIN messages m ON m.id = f.message_id \
+             WHERE m.conversation_id = $1",
+        )
+        .bind(conversation_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, r)| {
+                let rating = match r.as_str() {
+                    "up" => Rating::Up,
+                    "down" => Rating::Down,
+                    _ => return None,
+                };
+                Some((id, rating))
             })
             .collect())
     }
