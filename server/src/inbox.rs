@@ -21,6 +21,7 @@ use crate::{
     error::ApiError,
     events::{LiveEvent, site_channel},
     markdown,
+    redis_link::RedisLink,
 };
 
 /// The furthest a snooze may reach.
@@ -192,18 +193,50 @@ fn markdown_escape(text: &str) -> String {
     out
 }
 
-/// Which members have an inbox stream open on this instance, per site.
+/// How long a member counts as online in Redis without a refresh.
+const PRESENCE_TTL_MS: i64 = 90_000;
+/// How often each instance refreshes its online members in Redis.
+const PRESENCE_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Which members have an inbox stream open, per site: counted here, and
+/// with Redis shared by every instance (a sorted set per site, scored by
+/// when each entry expires, refreshed by the instances that hold streams).
 #[derive(Clone, Default)]
 pub struct Presence {
     online: Arc<Mutex<HashMap<String, HashMap<String, usize>>>>,
+    redis: Option<RedisLink>,
 }
 
 impl Presence {
+    pub fn new(redis: Option<RedisLink>) -> Presence {
+        let presence = Presence {
+            online: Arc::default(),
+            redis,
+        };
+        if presence.redis.is_some() {
+            let p = presence.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(PRESENCE_REFRESH).await;
+                    let sites: Vec<String> = p.lock().keys().cloned().collect();
+                    for site in sites {
+                        p.shared(&site, None).await;
+                    }
+                }
+            });
+        }
+        presence
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, usize>>> {
+        self.online.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Counts a stream of `user_id` on `site_id` open until the guard drops;
     /// publishes `presence` when the member comes online.
     pub fn open(&self, chat: &Chat, site_id: &str, user_id: &str) -> PresenceGuard {
         let first = {
-            let mut online = self.online.lock().unwrap_or_else(|p| p.into_inner());
+            let mut online = self.lock();
             let n = online
                 .entry(site_id.to_string())
                 .or_default()
@@ -213,7 +246,7 @@ impl Presence {
             *n == 1
         };
         if first {
-            self.announce(chat, site_id);
+            self.announce(chat, site_id, None);
         }
         PresenceGuard {
             presence: self.clone(),
@@ -223,24 +256,52 @@ impl Presence {
         }
     }
 
-    /// The members of `site_id` online here.
-    pub fn online(&self, site_id: &str) -> Vec<String> {
-        let online = self.online.lock().unwrap_or_else(|p| p.into_inner());
-        let mut ids: Vec<String> = online
+    /// The members of `site_id` online on this instance.
+    fn here(&self, site_id: &str) -> Vec<String> {
+        self.lock()
             .get(site_id)
             .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// The members of `site_id` online anywhere: this instance's, with
+    /// Redis every instance's (writing this instance's first; `gone` left
+    /// its last stream here).
+    pub async fn shared(&self, site_id: &str, gone: Option<&str>) -> Vec<String> {
+        let mut ids = self.here(site_id);
+        if let Some(link) = &self.redis
+            && let Some(mut conn) = link.connection().await
+        {
+            let key = link.key(&format!("presence:{site_id}"));
+            let now = chrono::Utc::now().timestamp_millis();
+            let mut pipe = redis::pipe();
+            for id in &ids {
+                pipe.cmd("ZADD").arg(&key).arg(now + PRESENCE_TTL_MS).arg(id).ignore();
+            }
+            if let Some(gone) = gone {
+                pipe.cmd("ZREM").arg(&key).arg(gone).ignore();
+            }
+            pipe.cmd("ZREMRANGEBYSCORE").arg(&key).arg("-inf").arg(now).ignore();
+            pipe.cmd("PEXPIRE").arg(&key).arg(PRESENCE_TTL_MS).ignore();
+            pipe.cmd("ZRANGE").arg(&key).arg(0).arg(-1);
+            match pipe.query_async::<(Vec<String>,)>(&mut conn).await {
+                Ok((others,)) => ids.extend(others),
+                Err(e) => tracing::warn!(error = %e, "presence not shared through Redis"),
+            }
+        }
         ids.sort();
+        ids.dedup();
         ids
     }
 
-    fn announce(&self, chat: &Chat, site_id: &str) {
-        let data = serde_json::to_value(PresenceData {
-            online: self.online(site_id),
-        })
-        .unwrap_or_default();
-        chat.hub
-            .publish(LiveEvent::new(site_channel(site_id), None, kind::PRESENCE, data));
+    fn announce(&self, chat: &Chat, site_id: &str, gone: Option<String>) {
+        let (presence, chat, site_id) = (self.clone(), chat.clone(), site_id.to_string());
+        tokio::spawn(async move {
+            let online = presence.shared(&site_id, gone.as_deref()).await;
+            let data = serde_json::to_value(PresenceData { online }).unwrap_or_default();
+            chat.hub
+                .publish(LiveEvent::new(site_channel(&site_id), None, kind::PRESENCE, data));
+        });
     }
 }
 
@@ -255,7 +316,7 @@ pub struct PresenceGuard {
 impl Drop for PresenceGuard {
     fn drop(&mut self) {
         let last = {
-            let mut online = self.presence.online.lock().unwrap_or_else(|p| p.into_inner());
+            let mut online = self.presence.lock();
             let site = online.entry(self.site_id.clone()).or_default();
             let n = site.entry(self.user_id.clone()).or_default();
             *n = n.saturating_sub(1);
@@ -269,7 +330,8 @@ impl Drop for PresenceGuard {
             last
         };
         if last {
-            self.presence.announce(&self.chat, &self.site_id);
+            self.presence
+                .announce(&self.chat, &self.site_id, Some(self.user_id.clone()));
         }
     }
 }

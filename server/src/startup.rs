@@ -93,7 +93,7 @@ pub async fn build_with_shutdown(
         knowledge,
         limiter: RateLimiter::new(redis.clone()),
         streams: Default::default(),
-        presence: Default::default(),
+        presence: crate::inbox::Presence::new(redis.clone()),
         cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,
         settings: Arc::new(settings),

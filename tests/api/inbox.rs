@@ -771,6 +771,35 @@ async fn site_stream_across_instances() {
             .await,
     );
     next_kind(&mut live, "presence").await;
+    // Presence is shared: a colleague streaming from B sees both online,
+    // and so does the agent on A.
+    let kim = b.person("kim@a.example", &site.id, "agent").await.id;
+    let sam = a
+        .db()
+        .await
+        .user_by_email("sam@a.example")
+        .await
+        .expect("lookup")
+        .expect("sam")
+        .id;
+    let mut kim_b = b.signed_in("kim@a.example").await;
+    let mut kim_live = SseReader::new(
+        kim_b
+            .get(&format!("/api/v1/sites/{}/events", site.id))
+            .await,
+    );
+    let both = |e: &lantern_tests::sse::SseEvent| {
+        let online = e.data["online"].as_array().cloned().unwrap_or_default();
+        online.iter().any(|u| u == kim.as_str()) && online.iter().any(|u| u == sam.as_str())
+    };
+    assert!(
+        both(&next_kind(&mut kim_live, "presence").await),
+        "both online, seen from B"
+    );
+    assert!(
+        both(&next_kind(&mut live, "presence").await),
+        "both online, seen from A"
+    );
 
     let visitor = b.visitor(&site.id).await;
     let conv = b.conversation_id(&visitor).await;
