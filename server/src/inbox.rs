@@ -149,6 +149,33 @@ impl Chat {
         Ok(())
     }
 
+    /// The visitor left an email for a reply (nobody was online): kept on
+    /// the visitor, and told to the team as a note in the conversation.
+    pub async fn leave_contact(&self, caller: &Caller, id: &str, email: &str) -> Result<(), ApiError> {
+        let conv = self.visible_conversation(caller, id).await?;
+        let Caller::Visitor { visitor_id, .. } = caller else {
+            return Err(ApiError::Forbidden("only the visitor leaves their email".into()));
+        };
+        let email = email.trim();
+        if !crate::accounts::valid_email(email) {
+            return Err(ApiError::field("email", "must be an email address"));
+        }
+        self.db.set_contact_email(visitor_id, email).await?;
+        let text = format!("The visitor left an email for a reply: {email}");
+        let new = crate::db::NewMessage {
+            role: Role::System,
+            html: markdown::render(&markdown_escape(&text)),
+            content: text,
+            citations: Vec::new(),
+            incomplete: false,
+            client_message_id: None,
+            internal: true,
+            author: None,
+        };
+        self.append(&conv.id, &new).await?;
+        Ok(())
+    }
+
     /// The display name of a member of `site_id`; 400 for anyone else.
     async fn member_name(&self, site_id: &str, user_id: &str) -> Result<String, ApiError> {
         let not_member = || ApiError::field("user_id", "is not a member of this site");

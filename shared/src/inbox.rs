@@ -60,6 +60,25 @@ pub struct Presence {
     pub online: Vec<String>,
 }
 
+/// `GET /api/v1/sites/{site_id}/presence`: whether a person can answer now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct TeamPresence {
+    /// True when at least one member has the inbox open.
+    pub agents_online: bool,
+}
+
+/// `POST /api/v1/conversations/{id}/contact`: where to reply when nobody
+/// was online.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LeaveContact {
+    /// An email address (at most 254 characters).
+    #[cfg_attr(feature = "server", schema(max_length = 254))]
+    pub email: String,
+}
+
 /// A canned response: typing `/shortcut` in the composer inserts `content`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -52,6 +52,7 @@ pub const CONVERSATION_RELEASE: &str = "/api/v1/conversations/{id}/release";
 pub const CONVERSATION_SNOOZE: &str = "/api/v1/conversations/{id}/snooze";
 pub const CONVERSATION_TYPING: &str = "/api/v1/conversations/{id}/typing";
 pub const CONVERSATION_READ: &str = "/api/v1/conversations/{id}/read";
+pub const CONVERSATION_CONTACT: &str = "/api/v1/conversations/{id}/contact";
 pub const SITE_EVENTS: &str = "/api/v1/sites/{site_id}/events";
 pub const SITE_PRESENCE: &str = "/api/v1/sites/{site_id}/presence";
 pub const SITE_CANNED: &str = "/api/v1/sites/{site_id}/canned-responses";

@@ -599,6 +599,13 @@ async fn site_stream(backend: Backend) {
         ..
     } = inbox(&app).await;
     let stream_path = format!("/api/v1/sites/{}/events", site.id);
+    let presence_path = format!("/api/v1/sites/{}/presence", site.id);
+    let team = body(app.get(&presence_path).await).await;
+    assert_eq!(
+        team,
+        json!({"agents_online": false}),
+        "nobody has the inbox open yet"
+    );
     let res = agent.get(&stream_path).await;
     assert_eq!(res.status(), 200);
     let mut live = SseReader::new(res);
@@ -617,6 +624,50 @@ async fn site_stream(backend: Backend) {
     let created = next_kind(&mut live, "conversation.created").await;
     assert_eq!(created.data["id"], conv.as_str());
     let first_id: i64 = created.id.expect("durable").parse().expect("numeric");
+    assert_eq!(
+        body(app.get(&presence_path).await).await["agents_online"],
+        true
+    );
+
+    // The visitor leaves an email: kept, and a note for the team only.
+    let contact = format!("/api/v1/conversations/{conv}/contact");
+    assert_envelope(
+        app.post_json(&contact, &visitor, &json!({"email": "not an email"}))
+            .await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    let res = app
+        .post_json(&contact, &visitor, &json!({"email": "vi@example.com"}))
+        .await;
+    assert_eq!(res.status(), 204);
+    let left = loop {
+        // (After the welcome message.)
+        let e = next_kind(&mut live, "message.created").await;
+        if e.data["role"] == "system" {
+            break e;
+        }
+    };
+    assert_eq!(left.data["internal"], true);
+    assert!(
+        left.data["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("vi@example.com")
+    );
+    let own = body(
+        app.get_auth(&format!("/api/v1/conversations/{conv}/messages"), &visitor)
+            .await,
+    )
+    .await;
+    assert!(!own.to_string().contains("vi@example.com"), "{own}");
+    assert_envelope(
+        agent.post(&contact, json!({"email": "a@b.example"})).await,
+        403,
+        "forbidden",
+    )
+    .await;
     let messages = format!("/api/v1/conversations/{conv}/messages");
     let res = app
         .post_json(

@@ -108,4 +108,15 @@ impl Db {
             external_user_id,
         }))
     }
+
+    /// Stores the email a visitor left for a reply.
+    pub async fn set_contact_email(&self, visitor_id: &str, email: &str) -> Result<()> {
+        write!(self, p => sqlx::query("UPDATE visitors SET contact_email = $2 WHERE id = $1")
+            .bind(visitor_id)
+            .bind(email)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
 }

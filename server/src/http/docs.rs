@@ -33,6 +33,7 @@ use super::{
         team::list, team::update, team::remove, team::invite, team::invites, team::accept,
         keys::list, keys::create, keys::revoke, new_site::create,
         inbox::assign, inbox::release, inbox::snooze, inbox::typing, inbox::read,
+        inbox::contact, inbox::presence,
         canned::list, canned::create, canned::update, canned::remove, site_events::events,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,

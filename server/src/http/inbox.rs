@@ -4,13 +4,14 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
+    http::header,
     response::IntoResponse,
-    routing::post,
+    routing::{get, post},
 };
 use http::StatusCode;
 use lantern_shared::{
     api::Conversation,
-    inbox::{Assign, MarkRead, SetTyping, Snooze},
+    inbox::{Assign, LeaveContact, MarkRead, SetTyping, Snooze, TeamPresence},
     routes,
 };
 
@@ -24,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route(routes::CONVERSATION_SNOOZE, post(snooze))
         .route(routes::CONVERSATION_TYPING, post(typing))
         .route(routes::CONVERSATION_READ, post(read))
+        .route(routes::CONVERSATION_CONTACT, post(contact))
+        .route(routes::SITE_PRESENCE, get(presence))
 }
 
 fn staff(caller: &Caller) -> Result<(), ApiError> {
@@ -117,4 +120,36 @@ pub async fn read(
 ) -> Result<impl IntoResponse, ApiError> {
     state.chat.mark_read(&caller, &id, req.seq).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The visitor leaves an email for a reply (the widget asks when nobody is
+/// online). Kept on the visitor; the team reads it as a note.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/contact", tag = "inbox",
+    params(("id" = String, Path)), request_body = LeaveContact, security(("bearer" = [])),
+    responses((status = 204), (status = 400, body = lantern_shared::ErrorBody),
+        (status = 404, body = lantern_shared::ErrorBody)))]
+pub async fn contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<LeaveContact>,
+) -> Result<impl IntoResponse, ApiError> {
+    state.chat.leave_contact(&caller, &id, &req.email).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether a member of the site has the inbox open now (no names).
+#[utoipa::path(get, path = "/api/v1/sites/{site_id}/presence", tag = "inbox",
+    params(("site_id" = String, Path)),
+    responses((status = 200, body = TeamPresence), (status = 404, body = lantern_shared::ErrorBody)))]
+pub async fn presence(
+    State(state): State<AppState>,
+    Path(site_id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    state.chat.site(&site_id).await?;
+    let online = !state.presence.shared(&site_id, None).await.is_empty();
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(TeamPresence { agents_online: online }),
+    ))
 }
