@@ -155,8 +155,7 @@
           return m.start(app + '_bg.wasm', mountPoint, {
             // Missing keys read as none (widget/src/codec.rs).
             site: site, api: base, lang: lang, color: data.color, open: isOpen,
-            user_id: identity.user_id, user_hash: identity.user_hash,
-            page: String(location.href).slice(0, 2048), referrer: String(document.referrer || '').slice(0, 2048)
+            user_id: identity.user_id, user_hash: identity.user_hash
           }, ui).then(function (w) {
             failed = false;
             return widget = w;

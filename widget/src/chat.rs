@@ -91,6 +91,8 @@ pub struct Chat {
     pub ratings: RwSignal<Vec<(String, Rating)>>,
     /// A member is typing a reply.
     pub agent_typing: RwSignal<bool>,
+    /// After a hand-over with nobody online: 1 asks for an email, 2 thanks.
+    pub away: RwSignal<u8>,
 }
 
 impl Chat {
@@ -108,6 +110,7 @@ impl Chat {
             unread: RwSignal::new(0),
             ratings: RwSignal::new(Vec::new()),
             agent_typing: RwSignal::new(false),
+            away: RwSignal::new(0),
         };
         config(|c| *c = cfg);
         chat

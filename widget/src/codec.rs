@@ -8,7 +8,7 @@ use lantern_shared::api::{
     Page, PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
-use lantern_shared::inbox::SetTyping;
+use lantern_shared::inbox::{LeaveContact, SetTyping};
 
 use crate::config::MountConfig;
 use crate::json::{Json, Writer};
@@ -196,8 +196,6 @@ impl FromJson for MountConfig {
             open: matches!(v.get("open"), Json::Bool(true)),
             user_id: opt_string(v, "user_id")?,
             user_hash: opt_string(v, "user_hash")?,
-            page: opt_string(v, "page")?,
-            referrer: opt_string(v, "referrer")?,
         })
     }
 }
@@ -247,6 +245,12 @@ impl ToJson for SetTyping {
         } else {
             r#"{"typing":false}"#
         })
+    }
+}
+
+impl ToJson for LeaveContact {
+    fn to_json(&self) -> String {
+        Writer::new().str("email", &self.email).finish()
     }
 }
 
@@ -423,6 +427,9 @@ mod tests {
             content: "line 1\nline \"2\" \\ </script> \u{7} 😀".into(),
             client_message_id: Some("w1-2".into()),
             ..Default::default()
+        });
+        accepted(&LeaveContact {
+            email: "vi@example.com".into(),
         });
         accepted(&SetTyping { typing: true });
         accepted(&SetTyping { typing: false });

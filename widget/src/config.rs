@@ -15,10 +15,6 @@ pub struct MountConfig {
     pub open: bool,
     pub user_id: Option<String>,
     pub user_hash: Option<String>,
-    /// The host page and its referrer, sent with a new conversation for
-    /// the agent's visitor panel.
-    pub page: Option<String>,
-    pub referrer: Option<String>,
 }
 
 impl MountConfig {
