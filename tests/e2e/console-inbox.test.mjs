@@ -138,7 +138,8 @@ async function handOver(agentBase, visitorBase, email, name, shot) {
 
 test('one instance: visitor asks for a human, the agent answers live, closes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lantern-inbox-'));
-  const dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'inbox.db')}` };
+  // LANTERN_DEMO: the demo site and page (needed once the demo is opt-in).
+  const dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'inbox.db')}`, LANTERN_DEMO: '1' };
   const server = await startLantern(dbEnv);
   try {
     createAgent(dbEnv, 'ada@example.com', 'Ada Agent');
@@ -164,6 +165,7 @@ test('two instances sharing Postgres and Redis: visitor on one, agent on the oth
     DATABASE_URL: url.toString(),
     REDIS_URL: redis,
     LANTERN_REDIS_PREFIX: `e2e-${name}`,
+    LANTERN_DEMO: '1',
   };
   const a = await startLantern(shared);
   const b = await startLantern(shared);
