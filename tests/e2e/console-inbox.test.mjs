@@ -89,7 +89,7 @@ async function handOver(agentBase, visitorBase, email, name, shot) {
   assert.match(await row.innerText(), /waiting/);
   assert.match(await a.locator('.list-tab[aria-current=true]').innerText(), /Needs a human\s+1/);
   assert.match(await a.title(), /^\(\d+\) Inbox/, 'the tab title counts the unread');
-  if (shot) await a.screenshot({ path: join(SHOTS, `console-inbox${shot}.png`), fullPage: true });
+  if (shot !== null) await a.screenshot({ path: join(SHOTS, `console-inbox${shot}.png`), fullPage: true });
 
   // Keyboard: j highlights the first row, Enter opens it.
   await a.locator('body').click({ position: { x: 5, y: 5 } });
@@ -110,7 +110,7 @@ async function handOver(agentBase, visitorBase, email, name, shot) {
   await a.getByRole('button', { name: 'Reply', exact: true }).click();
   await a.locator('#composer').pressSequentially('Sorry about that', { delay: 20 });
   await v.locator(`${W} .typing`).waitFor({ timeout: 10_000 });
-  if (shot) await v.screenshot({ path: join(SHOTS, `console-inbox${shot}-visitor-typing.png`) });
+  if (shot !== null) await v.screenshot({ path: join(SHOTS, `console-inbox${shot}-visitor-typing.png`) });
   await a.locator('#composer').pressSequentially(', I am sending a new parcel today.');
   await a.locator('#composer').press('Enter');
   const reply = v.locator(`${W} .log .msg.agent`, { hasText: 'I am sending a new parcel today' });
@@ -123,7 +123,7 @@ async function handOver(agentBase, visitorBase, email, name, shot) {
   await v.locator(`${W} textarea`).fill('Thank you!');
   await v.locator(`${W} textarea`).press('Enter');
   await a.locator('.transcript .bubble.user', { hasText: 'Thank you!' }).waitFor({ timeout: 10_000 });
-  if (shot) await a.screenshot({ path: join(SHOTS, `console-inbox${shot}-thread.png`), fullPage: true });
+  if (shot !== null) await a.screenshot({ path: join(SHOTS, `console-inbox${shot}-thread.png`), fullPage: true });
 
   // Close: the list moves it to Closed.
   await a.getByRole('button', { name: 'Close', exact: true }).click();
