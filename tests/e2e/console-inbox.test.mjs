@@ -150,6 +150,37 @@ test('one instance: visitor asks for a human, the agent answers live, closes', a
   }
 });
 
+test('nobody online: the widget asks for an email, the agent finds it as a note', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lantern-inbox-'));
+  const dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'inbox.db')}`, LANTERN_DEMO: '1' };
+  const server = await startLantern(dbEnv);
+  try {
+    createAgent(dbEnv, 'ada@example.com', 'Ada Agent');
+    const visitor = await visitorAsksForHuman(server.base);
+    const { page: v } = visitor;
+    const form = v.locator(`${W} form.away`);
+    await form.waitFor({ timeout: 10_000 });
+    assert.match(await form.innerText(), /Nobody from our team is online/);
+    await form.getByLabel('Your email').fill('vi@example.com');
+    await form.getByRole('button', { name: 'Send' }).click();
+    await v.locator(`${W} .note`, { hasText: 'we will reply by email' }).waitFor({ timeout: 10_000 });
+    await v.screenshot({ path: join(SHOTS, 'console-inbox-offline-visitor.png') });
+
+    const agent = await agentInbox(server.base, 'ada@example.com');
+    const { page: a } = agent;
+    await a.locator('.rows li', { hasText: 'handoff' }).first().click();
+    await a.locator('.transcript .bubble.note', { hasText: 'vi@example.com' }).waitFor({ timeout: 10_000 });
+    assert.equal(await v.locator(`${W} .log`, { hasText: 'vi@example.com' }).count(), 0);
+    assert.deepEqual(visitor.errors, []);
+    assert.deepEqual(agent.errors, []);
+    await visitor.context.close();
+    await agent.context.close();
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('two instances sharing Postgres and Redis: visitor on one, agent on the other', async (t) => {
   const pg = process.env.TEST_DATABASE_URL;
   const redis = process.env.TEST_REDIS_URL;

@@ -138,7 +138,7 @@ pub fn Panel(chat: Chat) -> impl IntoView {
                 .then(|| view! { <p class="note" role="status">{t.handoff_done}</p> })}
             {move || match chat.away.get() {
                 1 => Some(view! {
-                    <form class="note away" on:submit=move |ev| {
+                    <form class="away" on:submit=move |ev| {
                         ev.prevent_default();
                         chat.leave_contact(email.get_untracked());
                     }>
