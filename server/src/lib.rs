@@ -35,6 +35,7 @@ native! {
     pub mod knowledge;
     pub mod kvcache;
     pub mod markdown;
+    pub mod prune;
     pub mod ratelimit;
     pub mod redis_link;
     pub mod seed;

@@ -39,7 +39,9 @@ pub struct CreateVisitor {
     /// The site's own id for a signed-in user (identity verification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `HMAC-SHA256(identity_secret, user_id)`, hex.
+    /// `HMAC-SHA256(identity_secret, user_id)`, hex; or, to make it expire,
+    /// `UNIX_SECONDS.` followed by `HMAC-SHA256(identity_secret,
+    /// "user_id.UNIX_SECONDS")` in hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
 }

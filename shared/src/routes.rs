@@ -38,6 +38,7 @@ pub const SITE_WEBHOOKS: &str = "/api/v1/sites/{site_id}/webhooks";
 pub const SITE_WEBHOOK: &str = "/api/v1/sites/{site_id}/webhooks/{id}";
 pub const SITE_WEBHOOK_DELIVERIES: &str = "/api/v1/sites/{site_id}/webhooks/{id}/deliveries";
 pub const VISITOR_REFRESH: &str = "/api/v1/visitors/refresh";
+pub const VISITOR_TOKENS: &str = "/api/v1/visitors/{visitor_id}/tokens";
 pub const SITES: &str = "/api/v1/sites";
 pub const SESSION: &str = "/api/v1/session";
 pub const ME: &str = "/api/v1/me";

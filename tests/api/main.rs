@@ -13,10 +13,12 @@ mod inbox;
 mod knowledge;
 mod llm;
 mod messages;
+mod prune;
 mod ratelimits;
 mod scaleout;
 mod security;
 mod site_settings;
+mod tokens;
 mod webhooks;
 
 use serde_json::Value;

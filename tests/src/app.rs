@@ -45,6 +45,10 @@ impl TestApp {
     ) -> TestApp {
         let mut settings = Settings {
             database_url: database_url.clone().into(),
+            // The tests use the demo site as "any site".
+            demo: true,
+            // Every test's visitors come from 127.0.0.1.
+            rate_limit_new_visitors_ip: 1_000_000,
             ..Settings::default()
         };
         adjust(&mut settings);

@@ -84,6 +84,8 @@ impl Server {
             .env("LANTERN_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", database_url)
             .env("LANTERN_LOG", "warn")
+            .env("LANTERN_DEMO", "1")
+            .env("LANTERN_RATE_LIMIT_NEW_VISITORS_IP", "1000000")
             .env("LANTERN_RATE_LIMIT_IP", "1000000")
             .env("LANTERN_MAX_STREAMS_PER_IP", "1000000")
             .env("LANTERN_RATE_LIMIT_VISITOR", "100000")

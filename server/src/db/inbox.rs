@@ -86,6 +86,21 @@ impl Db {
             .collect())
     }
 
+    /// Deletes up to `batch` site events created before `before` (the
+    /// housekeeping job, beside the conversations' events). Ids are never
+    /// reused (a sequence; SQLite's AUTOINCREMENT), so resumes stay right.
+    pub async fn prune_site_events(&self, before: DateTime<Utc>, batch: i64) -> Result<u64> {
+        Ok(write!(self, p => sqlx::query(
+            "DELETE FROM site_events WHERE id IN \
+             (SELECT id FROM site_events WHERE created_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(batch)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
+
     /// The newest site event's id (where a fresh site stream starts).
     pub async fn last_site_event_id(&self, site_id: &str) -> Result<i64> {
         let (id,): (Option<i64>,) = read!(self, p => sqlx::query_as(

@@ -15,6 +15,7 @@ mod inbox;
 mod keys;
 mod knowledge;
 mod messages;
+mod prune;
 mod sessions;
 mod sites;
 mod users;

@@ -26,7 +26,7 @@ use super::{
         conversations::handoff, conversations::close,
         messages::list, messages::post, events::events, feedback::feedback,
         knowledge::create, knowledge::list, knowledge::remove, knowledge::search,
-        sites::refresh_visitor, site_admin::read, site_admin::update,
+        sites::refresh_visitor, sites::revoke_visitor_tokens, site_admin::read, site_admin::update,
         site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
         webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,
         session::sign_in, session::sign_out, session::me, session::update_me,
