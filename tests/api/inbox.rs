@@ -209,6 +209,15 @@ async fn assign_notes_unread(backend: Backend) {
     assert_eq!(reply["message"]["author"]["name"], "Test person");
     let fetched = body(agent.get(&format!("/api/v1/conversations/{conv}")).await).await;
     assert_eq!(fetched["assignee_id"], agent_id.as_str());
+    let as_visitor = body(
+        app.get_auth(&format!("/api/v1/conversations/{conv}"), &visitor)
+            .await,
+    )
+    .await;
+    assert!(
+        as_visitor["assignee_id"].is_null(),
+        "visitors are not told who: {as_visitor}"
+    );
     assert!(fetched["waiting_since"].is_null(), "{fetched}");
     let transcript = body(app.get_auth(&messages, &visitor).await).await;
     let items = transcript["items"].as_array().expect("items");

@@ -131,7 +131,10 @@ pub async fn list(
         None
     };
     Ok(Json(Page {
-        items: rows.into_iter().map(|c| c.to_api(None)).collect(),
+        items: rows
+            .into_iter()
+            .map(|c| shown_to(&caller, c.to_api(None)))
+            .collect(),
         next_cursor,
     }))
 }
@@ -145,7 +148,7 @@ pub async fn fetch(
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
     let conv = state.chat.visible_conversation(&caller, &id).await?;
-    Ok(Json(conv.to_api(None)))
+    Ok(Json(shown_to(&caller, conv.to_api(None))))
 }
 
 /// Asks for a human: the status becomes `handoff` and the bot stops replying.
@@ -157,12 +160,11 @@ pub async fn handoff(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
-    Ok(Json(
-        state
-            .chat
-            .set_status(&caller, &id, ConversationStatus::Handoff)
-            .await?,
-    ))
+    let conversation = state
+        .chat
+        .set_status(&caller, &id, ConversationStatus::Handoff)
+        .await?;
+    Ok(Json(shown_to(&caller, conversation)))
 }
 
 /// Closes the conversation; later posts are refused with 409.
@@ -174,10 +176,18 @@ pub async fn close(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
-    Ok(Json(
-        state
-            .chat
-            .set_status(&caller, &id, ConversationStatus::Closed)
-            .await?,
-    ))
+    let conversation = state
+        .chat
+        .set_status(&caller, &id, ConversationStatus::Closed)
+        .await?;
+    Ok(Json(shown_to(&caller, conversation)))
+}
+
+/// A conversation as `caller` may see it: visitors are not told which
+/// member has it (the member's id is the team's business).
+fn shown_to(caller: &Caller, mut c: Conversation) -> Conversation {
+    if matches!(caller, Caller::Visitor { .. }) {
+        c.assignee_id = None;
+    }
+    c
 }
