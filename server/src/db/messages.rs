@@ -287,9 +287,8 @@ impl Db {
     }
 
     /// What a message does to its conversation: a visitor's starts (or
-    /// continues) their wait and wakes a snoozed conversation; an answer
-    /// (the bot's while it has the conversation, or a member's) ends the
-    /// wait; a member's reply claims an unassigned hand-over, and reopens a
+    /// continues) their wait for a person and wakes a snoozed conversation;
+    /// a member's reply ends the wait; it claims an unassigned hand-over, and reopens a
     /// closed conversation as a hand-over. Notes change nothing. Returns the
     /// conversation when it changed, the visitor's status event when it
     /// reopened, and whether webhooks were queued.
@@ -309,10 +308,14 @@ impl Db {
         let mut assignee = before.assignee_id.clone();
         match new.role {
             Role::User => {
-                waiting = waiting.or(Some(now));
+                // The wait counts while a person is expected; the bot
+                // answers everything else at once (and a plain exchange
+                // then writes nothing more than before).
+                if status == ConversationStatus::Handoff {
+                    waiting = waiting.or(Some(now));
+                }
                 snoozed = None;
             }
-            Role::Assistant if status == ConversationStatus::Open => waiting = None,
             Role::Agent => {
                 waiting = None;
                 if status == ConversationStatus::Closed {
