@@ -54,7 +54,9 @@ TOML
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 [ "${FUZZ_ALL_CHECKS:-0}" = 1 ] && CHECKS=all
 status=0
-"$st" --config-file "$logs/$name.toml" run "http://127.0.0.1:$port/openapi.json" \
+# From the log folder: schemathesis and hypothesis keep their caches (and
+# replay earlier failures) in the working directory.
+(cd "$logs" && "$st" --config-file "$logs/$name.toml" run "http://127.0.0.1:$port/openapi.json" \
   -H "Authorization: Bearer $KEY" \
   --max-examples "$examples" --seed 42 --workers 2 \
   --generation-allow-x00 false --generation-with-security-parameters false \
@@ -62,7 +64,7 @@ status=0
   --phases examples,coverage,fuzzing \
   --exclude-path-regex '/admin-key$|/events$' --request-timeout 10 \
   --report junit --report-dir "$logs/$name" \
-  >"$logs/$name.log" 2>&1 || status=$?
+  >"$logs/$name.log" 2>&1) || status=$?
 tail -n 25 "$logs/$name.log"
 if grep -q " 5[0-9][0-9] " "$logs/$name-server.log" 2>/dev/null; then
   say "the server logged a 5xx"

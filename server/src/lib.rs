@@ -30,6 +30,7 @@ native! {
     pub mod error;
     pub mod events;
     pub mod http;
+    pub mod inbox;
     mod kb_cli;
     pub mod knowledge;
     pub mod kvcache;

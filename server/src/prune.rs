@@ -50,6 +50,7 @@ async fn round(db: &Db, keep: Keep) {
         drain("sessions", || db.delete_expired_sessions()).await;
     }
     drain("events", || db.prune_events(now - keep.events, BATCH)).await;
+    drain("site_events", || db.prune_site_events(now - keep.events, BATCH)).await;
     drain("webhook_deliveries", || {
         db.prune_deliveries(now - keep.deliveries, BATCH)
     })

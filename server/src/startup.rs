@@ -102,6 +102,7 @@ pub async fn build_with_shutdown(
         knowledge,
         limiter: RateLimiter::new(redis.clone()),
         streams: Default::default(),
+        presence: crate::inbox::Presence::new(redis.clone()),
         cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,
         settings: Arc::new(settings),

@@ -9,6 +9,7 @@ mod bad_input;
 mod conversations;
 mod events;
 mod health;
+mod inbox;
 mod knowledge;
 mod llm;
 mod messages;

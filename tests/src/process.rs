@@ -11,12 +11,18 @@ use std::{
 
 use crate::app::ALLOWED_ORIGIN;
 
-/// The release binary.
+/// The release binary, or the one `LANTERN_BIN` names (a debug build, for
+/// a quick look at figures that are then not release figures).
 pub fn binary() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/release/lantern"
-    ))
+    std::env::var_os("LANTERN_BIN").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/release/lantern"
+            ))
+        },
+        PathBuf::from,
+    )
 }
 
 /// Runs `lantern ARGS…` on `database_url` and returns its standard output.

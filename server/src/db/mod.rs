@@ -1,14 +1,17 @@
 //! The one place that speaks SQL. [`Db`] is a handle over the pool of one of
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
-//! `messages`, `knowledge`, `webhooks`, `users`, `sessions`, `keys`) adds its queries to it as plain
+//! `messages`, `knowledge`, `webhooks`, `users`, `sessions`, `keys`, `inbox`,
+//! `canned`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
 //! types live beside their queries. Nothing here imports the layers above.
 
+mod canned;
 mod connect;
 mod conversations;
+mod inbox;
 mod keys;
 mod knowledge;
 mod messages;
@@ -21,7 +24,8 @@ mod visitors;
 pub mod webhooks;
 mod writer;
 
-pub use conversations::{ConversationRecord, NewConversation, StatusChange};
+pub use conversations::{ConversationFilter, ConversationRecord, NewConversation, StatusChange};
+pub use inbox::{InboxChange, SiteEvent};
 pub use keys::KeyRow;
 pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit};
 pub use messages::{Appended, Exchange, NewMessage, StoredEvent};

@@ -109,6 +109,17 @@ impl Db {
         }))
     }
 
+    /// Stores the email a visitor left for a reply.
+    pub async fn set_contact_email(&self, visitor_id: &str, email: &str) -> Result<()> {
+        write!(self, p => sqlx::query("UPDATE visitors SET contact_email = $2 WHERE id = $1")
+            .bind(visitor_id)
+            .bind(email)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     /// Refresh: stores `new_hash` and ends the presented token `grace` from
     /// now (at once would break the page's other tabs, which still hold it
     /// until they read the new one). The old token must be the visitor's.

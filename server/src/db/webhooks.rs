@@ -13,6 +13,11 @@ pub const MESSAGE_CREATED: &str = "message.created";
 pub const CONVERSATION_HANDOFF: &str = "conversation.handoff";
 /// A person was invited to the site's team (carries the invite link).
 pub const MEMBER_INVITED: &str = "member.invited";
+/// A conversation got (or lost) its assignee.
+pub const CONVERSATION_ASSIGNED: &str = "conversation.assigned";
+/// A member answered the visitor (notes excluded).
+pub const AGENT_REPLIED: &str = "conversation.agent_replied";
+pub const CONVERSATION_CLOSED: &str = "conversation.closed";
 
 /// A registered endpoint, secret included (the worker signs with it).
 #[derive(Clone)]

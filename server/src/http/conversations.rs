@@ -60,6 +60,11 @@ pub struct ListQuery {
     /// 1–100, default 20.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
+    /// Members and admin keys: `me` (the signed-in member), `none`, or a member's id.
+    assignee: Option<String>,
+    /// Members and admin keys: only conversations with a message containing
+    /// this text (case-insensitive; 1–200 characters).
+    q: Option<String>,
 }
 
 /// Lists conversations, newest first: all of the site's for an admin key, a
@@ -88,17 +93,43 @@ pub async fn list(
             .ok_or(())
             .map_err(|_| E::field("cursor", "is not a cursor this API issued"))?;
     }
-    let visitor = match &caller {
-        Caller::Visitor { visitor_id, .. } => Some(visitor_id.as_str()),
-        Caller::Admin { .. } | Caller::Member { .. } => None,
+    let (visitor, reader) = match &caller {
+        Caller::Visitor { visitor_id, .. } => (Some(visitor_id.as_str()), None),
+        Caller::Member { user_id, .. } => (None, Some(user_id.as_str())),
+        Caller::Admin { .. } => (None, None),
     };
-    let mut rows = state.db.list_conversations(
-            caller.site_id(),
-            visitor,
+    let assignee = match q.assignee.as_deref() {
+        None => None,
+        Some(_) if visitor.is_some() => {
+            return Err(E::field("assignee", "is for members and admin keys"));
+        }
+        Some("me") => Some(reader.ok_or_else(|| {
+            E::field("assignee", "\"me\" needs a signed-in member; name a user id")
+        })?),
+        // '' stands for "nobody" in the storage filter.
+        Some("none") => Some(""),
+        Some(id) if uuid::Uuid::parse_str(id).is_ok() => Some(id),
+        Some(_) => return Err(E::field("assignee", "must be me, none or a member's id")),
+    };
+    let text = match q.q.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) if t.chars().count() > 200 => {
+            return Err(E::field("q", "must be at most 200 characters"));
+        }
+        Some(t) => Some(t),
+    };
+    let mut rows = state
+        .db
+        .list_conversations(&crate::db::ConversationFilter {
+            site_id: caller.site_id(),
+            visitor_id: visitor,
             status,
-            q.cursor.as_deref(),
-            limit + 1,
-        )
+            before: q.cursor.as_deref(),
+            limit: limit + 1,
+            reader,
+            assignee,
+            text,
+        })
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -108,7 +139,10 @@ pub async fn list(
         None
     };
     Ok(Json(Page {
-        items: rows.into_iter().map(|c| c.to_api(None)).collect(),
+        items: rows
+            .into_iter()
+            .map(|c| shown_to(&caller, c.to_api(None)))
+            .collect(),
         next_cursor,
     }))
 }
@@ -122,7 +156,7 @@ pub async fn fetch(
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
     let conv = state.chat.visible_conversation(&caller, &id).await?;
-    Ok(Json(conv.to_api(None)))
+    Ok(Json(shown_to(&caller, conv.to_api(None))))
 }
 
 /// Asks for a human: the status becomes `handoff` and the bot stops replying.
@@ -134,12 +168,11 @@ pub async fn handoff(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
-    Ok(Json(
-        state
-            .chat
-            .set_status(&caller, &id, ConversationStatus::Handoff)
-            .await?,
-    ))
+    let conversation = state
+        .chat
+        .set_status(&caller, &id, ConversationStatus::Handoff)
+        .await?;
+    Ok(Json(shown_to(&caller, conversation)))
 }
 
 /// Closes the conversation; later posts are refused with 409.
@@ -151,10 +184,18 @@ pub async fn close(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
-    Ok(Json(
-        state
-            .chat
-            .set_status(&caller, &id, ConversationStatus::Closed)
-            .await?,
-    ))
+    let conversation = state
+        .chat
+        .set_status(&caller, &id, ConversationStatus::Closed)
+        .await?;
+    Ok(Json(shown_to(&caller, conversation)))
+}
+
+/// A conversation as `caller` may see it: visitors are not told which
+/// member has it (the member's id is the team's business).
+fn shown_to(caller: &Caller, mut c: Conversation) -> Conversation {
+    if matches!(caller, Caller::Visitor { .. }) {
+        c.assignee_id = None;
+    }
+    c
 }

@@ -12,8 +12,8 @@ use utoipa::{
 };
 
 use super::{
-    AppState, conversations, events, feedback, keys, knowledge, messages, new_site, session, site_admin,
-    sites, team, webhooks,
+    AppState, canned, conversations, events, feedback, inbox, keys, knowledge, messages, new_site,
+    session, site_admin, site_events, sites, team, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -33,12 +33,18 @@ use super::{
         session::sign_in, session::sign_out, session::me, session::update_me,
         team::list, team::update, team::remove, team::invite, team::invites, team::accept,
         keys::list, keys::create, keys::revoke, new_site::create,
+        inbox::assign, inbox::release, inbox::snooze, inbox::typing, inbox::read,
+        inbox::contact, inbox::presence,
+        canned::list, canned::create, canned::update, canned::remove, site_events::events,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
-        lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),
+        lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged,
+        lantern_shared::inbox::Typing, lantern_shared::inbox::Presence)),
     modifiers(&BearerAuth, &CommonResponses),
     tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
-        (name = "webhooks"), (name = "people", description = "Members who sign in: sessions, \
+        (name = "webhooks"), (name = "inbox", description = "The operator inbox: assigning, \
+        snoozing, typing, read marks, canned responses and the members' site event stream."),
+        (name = "people", description = "Members who sign in: sessions, \
         the team, invites. Cookie-authenticated writes need `X-Lantern-Request: 1` from the \
         server's own origin, else 403."))
 )]
