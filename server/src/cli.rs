@@ -27,8 +27,17 @@ enum Command {
     Serve,
     /// Run migrations and exit.
     Migrate,
-    /// Write a consistent, compressed backup of the database to FILE (safe while serving).
-    Backup { file: std::path::PathBuf },
+    /// Write a consistent, compressed, checksummed backup of the database
+    /// (safe while serving): to FILE, or with --dir to a timestamped file
+    /// there, keeping the newest --keep.
+    Backup {
+        #[arg(required_unless_present = "dir", conflicts_with = "dir")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 7, requires = "dir", value_parser = clap::value_parser!(u16).range(1..))]
+        keep: u16,
+    },
     /// Replace the database with the backup in FILE (stop the server first).
     Restore { file: std::path::PathBuf },
     /// Manage sites.
@@ -154,9 +163,17 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::Secrets(SecretsCommand::Rotate) => secrets_rotate(settings).await,
-            Command::Backup { file } => crate::backup::backup(settings.database_url.expose(), &file)
-                .await
-                .map(|()| println!("backup written to {}", file.display())),
+            Command::Backup { file: Some(file), .. } => {
+                crate::backup::backup(settings.database_url.expose(), &file)
+                    .await
+                    .map(|()| println!("backup written to {}", file.display()))
+            }
+            Command::Backup { dir, keep, .. } => {
+                let dir = dir.unwrap_or_default();
+                crate::backup::backup_to_dir(settings.database_url.expose(), &dir, usize::from(keep))
+                    .await
+                    .map(|f| println!("backup written to {}", f.display()))
+            }
             Command::Restore { file } => crate::backup::restore(settings.database_url.expose(), &file)
                 .await
                 .map(|()| println!("restored from {}", file.display())),

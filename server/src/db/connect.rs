@@ -32,10 +32,10 @@ impl Db {
 
     /// Opens `url` without migrating.
     pub async fn open(url: &str) -> anyhow::Result<Db> {
-        let pool = if url.starts_with("sqlite:") {
+        let (pool, serving) = if url.starts_with("sqlite:") {
             open_sqlite(url).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            open_postgres(url).await?
+            (open_postgres(url).await?, None)
         } else {
             anyhow::bail!("the database URL must start with sqlite:// or postgres://");
         };
@@ -43,6 +43,7 @@ impl Db {
             pool,
             queued: Default::default(),
             sealer: None,
+            _serving: serving.map(std::sync::Arc::new),
         })
     }
 
@@ -60,7 +61,20 @@ impl Db {
     }
 }
 
-async fn open_sqlite(url: &str) -> anyhow::Result<Pool> {
+/// Opens (creating when missing, without truncating) a file only its owner
+/// may read: the database holds every conversation.
+pub(super) fn private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+async fn open_sqlite(url: &str) -> anyhow::Result<(Pool, Option<std::fs::File>)> {
     let opts = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -75,6 +89,12 @@ async fn open_sqlite(url: &str) -> anyhow::Result<Pool> {
         // Each connection to `:memory:` is a database of its own.
         anyhow::bail!("an in-memory SQLite database cannot be shared; name a file");
     }
+    let file = super::backup::sqlite_file(url).context("a sqlite: URL names a file")?;
+    // Created private before SQLite creates it (its -wal and -shm files
+    // take the database file's permissions).
+    drop(private_file(&file).with_context(|| format!("cannot open {}", file.display()))?);
+    let serving = super::backup::hold_shared(&file)
+        .with_context(|| format!("cannot lock {}", file.display()))?;
     let write = Writer::new(SqliteConnection::connect_with(&opts).await?);
     // Readers are not pinged on acquire: a dead one fails its query, and
     // the ping would cost a round trip on every checkout.
@@ -84,11 +104,12 @@ async fn open_sqlite(url: &str) -> anyhow::Result<Pool> {
         .test_before_acquire(false)
         .connect_with(opts)
         .await?;
-    Ok(Pool::Sqlite { read, write })
+    Ok((Pool::Sqlite { read, write }, Some(serving)))
 }
 
 async fn open_postgres(url: &str) -> anyhow::Result<Pool> {
-    let opts = PgConnectOptions::from_str(url)?;
+    // Named, so that a restore can see a server is connected.
+    let opts = PgConnectOptions::from_str(url)?.application_name(super::backup::PG_APPLICATION);
     let pool = PgPoolOptions::new()
         .max_connections(POSTGRES_CONNECTIONS)
         .acquire_timeout(ACQUIRE_TIMEOUT)

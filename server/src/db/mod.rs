@@ -9,6 +9,7 @@
 //! types live beside their queries. Nothing here imports the layers above.
 
 mod canned;
+pub mod backup;
 mod connect;
 mod conversations;
 mod inbox;
@@ -105,6 +106,9 @@ pub struct Db {
     /// Seals secrets before they are stored and opens them when read
     /// ([`crate::sealing`]); none: stored as they are.
     sealer: Option<std::sync::Arc<crate::sealing::Sealer>>,
+    /// SQLite: the shared lock that keeps a restore from replacing the
+    /// file while this process has it open ([`backup`]).
+    _serving: Option<std::sync::Arc<std::fs::File>>,
 }
 
 /// The connections of one backend. SQLite gets a pool of readers and a
