@@ -16,11 +16,14 @@ Sources (extracted under CACHE_DIR/root/PKG), none written by this project:
   Arabic letters). The question is made by one rule from the subsection's
   title: "أخبرني عن <title>" ("tell me about <title>"), numbering removed.
 
-Follow-ups, by one rule too: a page (or subsection) with inner sections gives
-a two-turn case: its question, then "And what about <first inner section
-title>?" (fr "Et pour …", de "Und was ist mit …", es "¿Y qué hay de …",
-ar "وماذا عن …") whose answer is the same document. The inner section title
-alone is ambiguous across the corpus; the conversation makes it clear.
+Follow-ups, by two rules, each two turns whose answer is the first turn's
+document:
+* "section": a page (or subsection) with inner sections gives its question,
+  then "And what about <first inner section title>?" (fr "Et pour …", de
+  "Und was ist mit …", es "¿Y qué hay de …", ar "وماذا عن …");
+* "pronoun": every fifth question (in file order) is followed by "Can you
+  explain that in more detail?" in its language, which names nothing: only
+  the conversation says what "that" is.
 
 Questions whose text is shared by several documents are dropped (ambiguous).
 Writes CACHE_DIR/docs.jsonl, questions.jsonl, followups.jsonl.
@@ -42,6 +45,13 @@ FOLLOW = {
     "de": "Und was ist mit {}?",
     "es": "¿Y qué hay de {}?",
     "ar": "وماذا عن {}؟",
+}
+PRONOUN = {
+    "en": "Can you explain that in more detail?",
+    "fr": "Pouvez-vous m'expliquer cela plus en détail ?",
+    "de": "Können Sie das genauer erklären?",
+    "es": "¿Puede explicarlo con más detalle?",
+    "ar": "هل يمكنك شرح ذلك بمزيد من التفصيل؟",
 }
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -152,6 +162,7 @@ def main():
     rows = list(gnome(root)) + list(handbook(root))
     counts = Counter((lang, q) for lang, _, _, _, q, _ in rows)
     seen_urls = set()
+    asked = 0
     with open(cache / "docs.jsonl", "w") as docs, open(cache / "questions.jsonl", "w") as qs, \
             open(cache / "followups.jsonl", "w") as fus:
         for lang, title, body, url, question, sections in rows:
@@ -165,11 +176,17 @@ def main():
                 continue
             qs.write(json.dumps({"question": question, "expected_url": url, "language": lang},
                                 ensure_ascii=False) + "\n")
+            asked += 1
+            if asked % 5 == 0:
+                fus.write(json.dumps({"turns": [question, PRONOUN[lang]], "expected_url": url,
+                                      "language": lang, "kind": "pronoun"},
+                                     ensure_ascii=False) + "\n")
             if sections and sections[0]:
                 follow = FOLLOW[lang].format(sections[0][0].lower() + sections[0][1:]
                                              if lang != "de" else sections[0])
                 fus.write(json.dumps({"turns": [question, follow], "expected_url": url,
-                                      "language": lang}, ensure_ascii=False) + "\n")
+                                      "language": lang, "kind": "section"},
+                                     ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CACHE="${1:-$LANTERN_ROOT/target/eval-corpus}"
 PACKAGES=(gnome-user-docs debian-handbook)
-STAMP="$CACHE/.done-v1"
+STAMP="$CACHE/.done-v2"
 if [ -f "$STAMP" ] && [ -s "$CACHE/docs.jsonl" ]; then
   say "evaluation corpus already in $CACHE ($(wc -l <"$CACHE/docs.jsonl") documents)"
   exit 0

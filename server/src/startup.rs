@@ -24,9 +24,16 @@ use crate::{
 /// Opens the configured database and applies its migrations: the one place
 /// that says which database could not be opened.
 pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
-    Db::connect(settings.database_url.expose())
+    let db = Db::connect(settings.database_url.expose())
         .await
-        .with_context(|| format!("cannot open the database at {}", settings.database_url))
+        .with_context(|| format!("cannot open the database at {}", settings.database_url))?;
+    // Passages indexed by an older text analysis are indexed again (the
+    // analysis is Rust code, so a migration cannot do it).
+    KnowledgeBase::new(db.clone())
+        .reindex()
+        .await
+        .context("cannot index the knowledge base again")?;
+    Ok(db)
 }
 
 /// Builds the application state and router for `settings`: migrations, the

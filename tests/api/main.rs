@@ -12,6 +12,7 @@ mod health;
 mod knowledge;
 mod llm;
 mod messages;
+mod retrieval;
 mod ratelimits;
 mod scaleout;
 mod security;

@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use lantern_server::knowledge::KnowledgeBase;
+use lantern_server::knowledge::{KnowledgeBase, followup};
 use lantern_shared::knowledge::{CreateDocument, DocumentFormat};
 use lantern_tests::{Backend, TestApp, corpus};
 use serde::Deserialize;
@@ -39,6 +39,10 @@ struct FollowUp {
     turns: Vec<String>,
     expected_url: String,
     language: String,
+    /// `section` ("And what about <inner section>?") or `pronoun` ("Can
+    /// you explain that in more detail?").
+    #[serde(default)]
+    kind: String,
 }
 
 fn read<T: serde::de::DeserializeOwned>(name: &str) -> Vec<T> {
@@ -143,20 +147,40 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
         }
         println!("{}", score.line(&format!("{backend:?} {lang}")));
     }
-    let mut all = Score::default();
-    for lang in LANGS {
-        let mut score = Score::default();
-        for f in followups.iter().filter(|f| f.language == *lang) {
-            let urls = follow_up(&kb, &site.id, f).await;
-            let rank = rank_of(urls, &f.expected_url);
-            score.add(rank);
-            all.add(rank);
+    // Each follow-up kind, per language: the last turn searched with the
+    // conversation (as the answer engine does) and alone (as it did before
+    // follow-ups were recognised).
+    for kind in ["section", "pronoun"] {
+        let (mut all, mut alone) = (Score::default(), Score::default());
+        for lang in LANGS {
+            let mut score = Score::default();
+            for f in followups
+                .iter()
+                .filter(|f| f.language == *lang && f.kind == kind)
+            {
+                let rank = rank_of(follow_up(&kb, &site.id, f).await, &f.expected_url);
+                score.add(rank);
+                all.add(rank);
+                let last = f.turns.last().expect("a turn");
+                let urls = kb
+                    .search(&site.id, last, &f.language, DEPTH)
+                    .await
+                    .expect("search");
+                alone.add(rank_of(
+                    urls.into_iter().map(|r| r.url).collect(),
+                    &f.expected_url,
+                ));
+            }
+            if score.n > 0 {
+                println!(
+                    "{}",
+                    score.line(&format!("{backend:?} {lang} follow-up {kind}"))
+                );
+            }
         }
-        if score.n > 0 {
-            println!("{}", score.line(&format!("{backend:?} {lang} follow-up")));
-        }
+        println!("{}", all.line(&format!("{backend:?} all {kind} follow-ups")));
+        println!("{}", alone.line(&format!("{backend:?} … turn alone")));
     }
-    println!("{}", all.line(&format!("{backend:?} all follow-ups")));
     times.sort();
     println!(
         "{backend:?} search latency over {} questions: p50 {:.2} ms, p99 {:.2} ms",
@@ -167,10 +191,19 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
 }
 
 /// The result urls for the last turn of a follow-up, searched as the
-/// server would search it.
+/// answer engine searches it: with the previous question and the title of
+/// the source the previous answer cited (the best result of that question)
+/// when the turn leans on them.
 async fn follow_up(kb: &KnowledgeBase, site_id: &str, f: &FollowUp) -> Vec<Option<String>> {
-    let last = f.turns.last().expect("a turn");
-    kb.search(site_id, last, &f.language, DEPTH)
+    let (last, earlier) = f.turns.split_last().expect("a turn");
+    let previous = earlier.last().map(String::as_str);
+    let mut sources = Vec::new();
+    if let Some(p) = previous {
+        let best = kb.search(site_id, p, &f.language, 1).await.expect("search");
+        sources.extend(best.into_iter().map(|r| r.title));
+    }
+    let context = followup::context(last, &f.language, previous, &sources);
+    kb.search_in_context(site_id, last, &f.language, &context, DEPTH)
         .await
         .expect("search")
         .into_iter()

@@ -18,6 +18,9 @@ pub struct NewMessage {
     pub citations: Vec<Citation>,
     pub incomplete: bool,
     pub client_message_id: Option<String>,
+    /// How an assistant reply was decided, with its retrieval scores (for
+    /// the owner's insights; not part of the API message).
+    pub retrieval: Option<Value>,
 }
 
 /// A durable live event: `id` is the conversation's event counter.
@@ -153,8 +156,8 @@ impl Db {
         let id = new_id();
         let inserted = tx!(&mut *tx, c => sqlx::query(
             "INSERT INTO messages (id, conversation_id, seq, role, content, html, citations, \
-             incomplete, client_message_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             incomplete, client_message_id, created_at, retrieval) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (conversation_id, client_message_id) DO NOTHING",
         )
         .bind(&id)
@@ -167,6 +170,7 @@ impl Db {
         .bind(new.incomplete)
         .bind(&new.client_message_id)
         .bind(now)
+        .bind(new.retrieval.as_ref().map(Json))
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;

@@ -1,7 +1,7 @@
 //! The one place that speaks SQL. [`Db`] is a handle over the pool of one of
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
-//! `messages`, `knowledge`, `webhooks`, `users`, `sessions`, `keys`) adds its queries to it as plain
+//! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
@@ -9,6 +9,7 @@
 
 mod connect;
 mod conversations;
+mod curated;
 mod keys;
 mod knowledge;
 mod messages;
@@ -20,8 +21,9 @@ pub mod webhooks;
 mod writer;
 
 pub use conversations::{ConversationRecord, NewConversation, StatusChange};
+pub use curated::{CuratedRow, MAX_CURATED};
 pub use keys::KeyRow;
-pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit};
+pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit, PassageIndex, StalePassage};
 pub use messages::{Appended, Exchange, NewMessage, StoredEvent};
 pub use sites::Site;
 pub use users::{InviteGrant, MemberRow, MembershipRow, User, email_key};

@@ -12,7 +12,7 @@ use utoipa::{
 };
 
 use super::{
-    AppState, conversations, events, feedback, keys, knowledge, messages, new_site, session, site_admin,
+    AppState, conversations, curated, events, feedback, keys, knowledge, messages, new_site, session, site_admin,
     sites, team, webhooks,
 };
 
@@ -26,6 +26,7 @@ use super::{
         conversations::handoff, conversations::close,
         messages::list, messages::post, events::events, feedback::feedback,
         knowledge::create, knowledge::list, knowledge::remove, knowledge::search,
+        curated::list, curated::create, curated::remove,
         sites::refresh_visitor, site_admin::read, site_admin::update,
         site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
         webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,

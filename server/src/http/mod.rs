@@ -14,6 +14,7 @@ mod feedback;
 mod health;
 mod keys;
 mod knowledge;
+mod curated;
 pub mod limits;
 mod messages;
 mod new_site;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(team::router())
         .merge(keys::router())
+        .merge(curated::router())
         .merge(new_site::router())
         .merge(console::router(&state.settings.console_dir))
         .nest_service(
