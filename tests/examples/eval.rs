@@ -131,6 +131,7 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
             .map(|i| i + 1)
     };
     let mut times = Vec::new();
+    let misses = std::env::var("EVAL_MISSES").ok();
     for lang in LANGS {
         let mut score = Score::default();
         for q in questions.iter().filter(|q| q.language == *lang) {
@@ -140,10 +141,16 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
                 .await
                 .expect("search");
             times.push(t.elapsed());
-            score.add(rank_of(
+            let titles: Vec<String> = found.iter().take(3).map(|r| r.title.clone()).collect();
+            let rank = rank_of(
                 found.into_iter().map(|r| r.url).collect(),
                 &q.expected_url,
-            ));
+            );
+            // `EVAL_MISSES=en` lists that language's questions missing the top 3.
+            if rank.is_none_or(|r| r > 3) && misses.as_deref() == Some(*lang) {
+                println!("  miss {:?} want {} got {titles:?}", q.question, q.expected_url);
+            }
+            score.add(rank);
         }
         println!("{}", score.line(&format!("{backend:?} {lang}")));
     }

@@ -181,8 +181,7 @@ pub(super) fn fold(word: &str) -> String {
 /// The language of `text` when it can be told with confidence (`en`, `ar`,
 /// …); short questions often cannot.
 pub fn detect(text: &str) -> Option<&'static str> {
-    if text.chars().filter(|c| is_arabic(*c)).count() * 2 > text.chars().filter(|c| c.is_alphabetic()).count()
-    {
+    if mostly_arabic(text) {
         return Some("ar");
     }
     let info = whatlang::detect(text)?;
@@ -217,13 +216,25 @@ pub fn detect(text: &str) -> Option<&'static str> {
 /// Arabic-script question is analysed as Arabic whatever the conversation
 /// says, since a Latin stemmer cannot read it.
 pub fn query_language(text: &str, given: Option<&str>, fallback: &str) -> String {
-    let detected = detect(text);
-    match (given, detected) {
-        (_, Some("ar")) => "ar".into(),
-        (Some(g), _) if !g.is_empty() => primary(g),
-        (_, Some(d)) => d.into(),
-        _ => primary(fallback),
+    if mostly_arabic(text) {
+        return "ar".into();
     }
+    match given.filter(|g| !g.is_empty()) {
+        Some(g) => primary(g),
+        // Detection (whatlang) only when nothing is given: it costs more
+        // than the rest of the analysis.
+        None => detect(text).map_or_else(|| primary(fallback), str::to_string),
+    }
+}
+
+/// More Arabic letters than other letters.
+fn mostly_arabic(text: &str) -> bool {
+    let (mut arabic, mut letters) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        arabic += usize::from(is_arabic(c));
+    }
+    arabic * 2 > letters
 }
 
 static EMPTY: LazyLock<HashSet<String>> = LazyLock::new(HashSet::new);

@@ -188,9 +188,10 @@ impl KnowledgeBase {
     }
 
     /// Like [`Self::retrieve`], with `context` (earlier turns, from
-    /// `followup::context`) searched too: the message's own terms are
-    /// searched twice, so they outweigh the context's (BM25 sums each query
-    /// term). `Retrieved::terms` stays the message's own terms.
+    /// `followup::context`) searched too: its terms join the message's own,
+    /// which count twice unless the message points back ("that", "it"):
+    /// BM25 sums over query terms, so a repeated term weighs double.
+    /// `Retrieved::terms` stays the message's own terms.
     pub async fn retrieve_in_context(
         &self,
         site_id: &str,
@@ -205,7 +206,11 @@ impl KnowledgeBase {
         let terms = a.query_terms(text);
         let mut search = terms.clone();
         if !context.is_empty() {
-            search.extend(terms.iter().cloned());
+            // "And what about X?" is about X: its own terms count twice.
+            // "Can you explain that?" is about what came before: once.
+            if !super::followup::points_back(text, &language) {
+                search.extend(terms.iter().cloned());
+            }
             for c in context {
                 for t in a.query_terms(c) {
                     if !search.contains(&t) && search.len() < 2 * analysis::MAX_QUERY_TERMS {

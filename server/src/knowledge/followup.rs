@@ -48,11 +48,20 @@ pub fn leans_on_context(text: &str, language: &str) -> bool {
     });
     // Arabic writes "and" as a prefix: "وماذا", "وكيف".
     let arabic_and = lang == "ar" && words[0].starts_with('و') && words[0].chars().count() > 3;
-    let points = words
-        .iter()
-        .any(|w| listed(POINTERS).contains(&w.as_str()));
+    let points = points_back(text, &lang);
     let short = Analyzer::new(&lang).query_terms(text).len() <= 2;
     opens || arabic_and || points || short
+}
+
+/// Whether `text` has a word pointing back ("it", "that", "ça", "ذلك").
+pub fn points_back(text: &str, language: &str) -> bool {
+    let lang = analysis::primary(language);
+    let pointers: Vec<&str> = POINTERS
+        .iter()
+        .filter(|(l, _)| *l == lang || *l == "en")
+        .flat_map(|(_, w)| w.iter().copied())
+        .collect();
+    analysis::words(text).any(|w| pointers.contains(&analysis::fold(&w.to_lowercase()).as_str()))
 }
 
 /// The texts to add to the search for `text`: the previous visitor question
