@@ -148,6 +148,19 @@ fn tsvector_literal(index: &PassageIndex) -> String {
     out
 }
 
+/// SQL for how often `terms.q` occurs in `c.tsv` among the positions
+/// `weights` keeps (a ts_rank weights array: heading A or body B). Postgres
+/// has no term-frequency function; ts_rank of one term with one weight
+/// class is Σ 1/j² over its n occurrences divided by π²/6, and π²/6 − Σ
+/// 1/j² ≈ 1/(n + ½), which gives n back.
+fn occurrences(weights: &str) -> String {
+    format!(
+        "(CASE WHEN ts_rank({weights}, c.tsv, terms.q, 0) > 0 THEN \
+         1 / GREATEST(1.6449341 * (1 - ts_rank({weights}, c.tsv, terms.q, 0)), 0.004) - 0.5 \
+         ELSE 0 END)"
+    )
+}
+
 /// A `tsquery` literal for one analysed term.
 fn tsquery_literal(term: &str) -> String {
     format!("'{}'", term.replace('\'', "''"))
@@ -289,11 +302,10 @@ impl Db {
             // BM25 over the site's passages: the candidates are the
             // passages holding any term (GIN index); each term's document
             // frequency is counted among them (every passage with the term
-            // is one), its frequency in a passage is ts_rank's saturating
-            // sum of weights, scaled so one body occurrence counts 1 (ts_rank
-            // gives a lone match of weight w the value w / (π²/6); the
-            // default weights make a heading match 2.5 body ones), and
-            // the passage length is its stored term count. Only the best
+            // is one); its frequency in a passage is heading occurrences ×
+            // HEADING_WEIGHT + body occurrences, as FTS5 counts it (see
+            // `occurrences`); the passage length is its stored term count,
+            // against the site's average (an index-only scan). Only the best
             // `limit` are joined with their bodies and documents.
             PoolRef::Postgres(p) => {
                 let any = terms
@@ -308,11 +320,12 @@ impl Db {
                      terms AS (SELECT i, CAST(t AS tsquery) AS q \
                      FROM unnest(CAST($3 AS TEXT[])) WITH ORDINALITY AS u(t, i)), \
                      hits AS MATERIALIZED (SELECT c.id, terms.i, c.tokens, \
-                     CAST(ts_rank(c.tsv, terms.q, 0) AS FLOAT8) / {ONE_BODY_HIT} AS tf \
+                     {HEADING_WEIGHT} * {head} + {body} AS tf \
                      FROM cand c, terms WHERE c.tsv @@ terms.q), \
                      df AS (SELECT i, CAST(COUNT(*) AS FLOAT8) AS n FROM hits GROUP BY i), \
-                     stats AS (SELECT CAST((SELECT COUNT(*) FROM passages WHERE site_id = $1) AS FLOAT8) AS n, \
-                     GREATEST((SELECT AVG(tokens) FROM cand), 1) AS avgdl), \
+                     stats AS (SELECT CAST(COUNT(*) AS FLOAT8) AS n, \
+                     GREATEST(CAST(AVG(tokens) AS FLOAT8), 1) AS avgdl \
+                     FROM passages WHERE site_id = $1), \
                      best AS (SELECT h.id, SUM(LN(1 + (s.n - df.n + 0.5) / (df.n + 0.5)) \
                      * h.tf * {k1p1} / (h.tf + {K1} * ({b0} + {B} * h.tokens / s.avgdl))) AS score \
                      FROM hits h JOIN df ON df.i = h.i CROSS JOIN stats s \
@@ -323,7 +336,8 @@ impl Db {
                      JOIN documents d ON d.id = p.document_id \
                      ORDER BY best.score DESC, p.id",
                     k1p1 = K1 + 1.0,
-                    ONE_BODY_HIT = 0.4 / 1.644_934_066_848_226_4,
+                    head = occurrences("CAST('{0,0,0,1}' AS FLOAT4[])"),
+                    body = occurrences("CAST('{0,0,1,0}' AS FLOAT4[])"),
                     b0 = 1.0 - B,
                 );
                 sqlx::query_as(&sql)

@@ -60,6 +60,25 @@ pub fn coverage(terms: &[String], hit: &PassageHit) -> f64 {
     terms.iter().filter(|t| found.contains(*t)).count() as f64 / terms.len() as f64
 }
 
+/// For a follow-up the conversation picks the document, the message's own
+/// words the passage: the best document's passage holding most of `terms`
+/// ("how much does it cost?" → its price section) goes first.
+fn own_passage_first(hits: &mut [PassageHit], terms: &[String]) {
+    let Some(top) = hits.first().map(|h| h.document_id.clone()) else {
+        return;
+    };
+    let mut best = (0, coverage(terms, &hits[0]));
+    for (i, h) in hits.iter().enumerate().skip(1) {
+        if h.document_id == top {
+            let c = coverage(terms, h);
+            if c > best.1 {
+                best = (i, c);
+            }
+        }
+    }
+    hits[..=best.0].rotate_right(1);
+}
+
 /// The index entries of `passages` analysed in `language`.
 fn index_of(passages: &[Passage], language: &str) -> Vec<PassageIndex> {
     let a = Analyzer::new(language);
@@ -219,7 +238,10 @@ impl KnowledgeBase {
                 }
             }
         }
-        let hits = self.db.search_passages(site_id, &search, limit).await?;
+        let mut hits = self.db.search_passages(site_id, &search, limit).await?;
+        if !context.is_empty() {
+            own_passage_first(&mut hits, &terms);
+        }
         Ok(Retrieved {
             terms,
             language,
