@@ -409,7 +409,13 @@ async fn unmarked_answers_are_cited_by_overlap() {
         json!([{"title": "Returns and refunds", "url": "/help/returns"}]),
         "{reply}"
     );
-    let reply = ask(&app, &visitor, &id, "Do you ship express to other countries?").await;
+    let reply = ask(
+        &app,
+        &visitor,
+        &id,
+        "Do you ship express to other countries?",
+    )
+    .await;
     assert_eq!(reply["citations"], json!([]), "{reply}");
     let content = reply["content"].as_str().expect("content");
     assert!(content.contains("not based on a source"), "{content}");

@@ -43,21 +43,52 @@ async fn languages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
     let key = &site.admin_key;
-    post_doc(&app, key, json!({"title": "Imprimantes", "url": "/fr/imprimantes", "language": "fr",
-        "body": "Pour ajouter une imprimante, ouvrez les Paramètres et choisissez Imprimantes."})).await;
-    post_doc(&app, key, json!({"title": "Écran", "url": "/fr/ecran", "language": "fr",
-        "body": "Changez la luminosité de l'écran dans les réglages d'énergie."})).await;
-    post_doc(&app, key, json!({"title": "كلمة المرور", "url": "/ar/password", "language": "ar",
-        "body": "لتغيير كَلِمَةِ المُرُورِ افتح الإعدادات ثم اختر المستخدمين."})).await;
-    post_doc(&app, key, json!({"title": "الطابعات", "url": "/ar/printers", "language": "ar",
-        "body": "لإضافة طابعة جديدة افتح لوحة الطابعات."})).await;
-    post_doc(&app, key, json!({"title": "Printers", "url": "/en/printers", "language": "en",
-        "body": "To add a printer, open Settings and choose Printers."})).await;
+    post_doc(
+        &app,
+        key,
+        json!({"title": "Imprimantes", "url": "/fr/imprimantes", "language": "fr",
+        "body": "Pour ajouter une imprimante, ouvrez les Paramètres et choisissez Imprimantes."}),
+    )
+    .await;
+    post_doc(
+        &app,
+        key,
+        json!({"title": "Écran", "url": "/fr/ecran", "language": "fr",
+        "body": "Changez la luminosité de l'écran dans les réglages d'énergie."}),
+    )
+    .await;
+    post_doc(
+        &app,
+        key,
+        json!({"title": "كلمة المرور", "url": "/ar/password", "language": "ar",
+        "body": "لتغيير كَلِمَةِ المُرُورِ افتح الإعدادات ثم اختر المستخدمين."}),
+    )
+    .await;
+    post_doc(
+        &app,
+        key,
+        json!({"title": "الطابعات", "url": "/ar/printers", "language": "ar",
+        "body": "لإضافة طابعة جديدة افتح لوحة الطابعات."}),
+    )
+    .await;
+    post_doc(
+        &app,
+        key,
+        json!({"title": "Printers", "url": "/en/printers", "language": "en",
+        "body": "To add a printer, open Settings and choose Printers."}),
+    )
+    .await;
 
     // French plural and accents, with and without the language given.
     let body = search(&app, &site.id, "ajouter des imprimantes", Some("fr")).await;
     assert_eq!(first_url(&body), Some("/fr/imprimantes"), "{body}");
-    let body = search(&app, &site.id, "Comment régler la luminosité de l'ecran ?", None).await;
+    let body = search(
+        &app,
+        &site.id,
+        "Comment régler la luminosité de l'ecran ?",
+        None,
+    )
+    .await;
     assert_eq!(first_url(&body), Some("/fr/ecran"), "{body}");
     // Arabic: no diacritics in the question, letter variants, detected.
     let body = search(&app, &site.id, "كيف اغير كلمة المرور", None).await;
@@ -126,8 +157,16 @@ async fn follow_ups(backend: Backend) {
         "body": "# Lantern Lite\n\nLantern Lite is the small edition for personal blogs.\n\n## Price\n\nLantern Lite costs 5 euros a month."})).await;
     let visitor = app.visitor(&site.id).await;
     for (first, url, price) in [
-        ("What is the small edition for personal blogs?", "/lite", "5 euros"),
-        ("Which edition answers visitors of large shops?", "/pro", "20 euros"),
+        (
+            "What is the small edition for personal blogs?",
+            "/lite",
+            "5 euros",
+        ),
+        (
+            "Which edition answers visitors of large shops?",
+            "/pro",
+            "20 euros",
+        ),
     ] {
         let id = app.conversation_id(&visitor).await;
         let reply = ask(&app, &visitor, &id, first).await;
@@ -157,7 +196,10 @@ async fn last_decision(app: &TestApp, backend: Backend) -> Value {
                 .await
                 .expect("open");
             let sql = sql.replace("SELECT retrieval", "SELECT CAST(retrieval AS TEXT)");
-            sqlx::query_scalar(&sql).fetch_one(&pool).await.expect("row")
+            sqlx::query_scalar(&sql)
+                .fetch_one(&pool)
+                .await
+                .expect("row")
         }
     };
     serde_json::from_str(&text).expect("json")
@@ -207,7 +249,10 @@ async fn curated_and_threshold(backend: Backend) {
     crate::assert_envelope(refused, 400, "validation_failed").await;
 
     let reply = ask(&app, &visitor, &id, "how long do refunds take?").await;
-    assert!(reply["content"].as_str().expect("c").contains("5 days"), "{reply}");
+    assert!(
+        reply["content"].as_str().expect("c").contains("5 days"),
+        "{reply}"
+    );
     let cited = reply["citations"][0]["title"].as_str().expect("title");
     assert!(cited.starts_with("Curated answer"), "{reply}");
     assert_eq!(last_decision(&app, backend).await["decision"], "curated");
@@ -216,7 +261,10 @@ async fn curated_and_threshold(backend: Backend) {
     assert_eq!(reply["citations"][0]["url"], "/help/shipping", "{reply}");
     let decision = last_decision(&app, backend).await;
     assert_eq!(decision["decision"], "answered", "{decision}");
-    assert!(decision["confidence"].as_f64().expect("confidence") > 0.6, "{decision}");
+    assert!(
+        decision["confidence"].as_f64().expect("confidence") > 0.6,
+        "{decision}"
+    );
 
     // A site that wants every word found: the same kind of question is
     // now below its threshold.
@@ -231,15 +279,32 @@ async fn curated_and_threshold(backend: Backend) {
     assert_eq!(res.status(), 200);
     let settings: Value = res.json().await.expect("json");
     assert_eq!(settings["answer_threshold"], 1.0);
-    let reply = ask(&app, &visitor, &id, "Do you ship parcels to other countries?").await;
+    let reply = ask(
+        &app,
+        &visitor,
+        &id,
+        "Do you ship parcels to other countries?",
+    )
+    .await;
     assert_eq!(reply["citations"], json!([]), "{reply}");
     let decision = last_decision(&app, backend).await;
     assert_eq!(decision["decision"], "not_found", "{decision}");
     assert_eq!(decision["threshold"], 1.0, "{decision}");
 
-    let path = format!("/api/v1/knowledge/answers/{}", created["id"].as_str().expect("id"));
-    let del = || app.client.delete(app.url(&path)).bearer_auth(&site.admin_key).send();
+    let path = format!(
+        "/api/v1/knowledge/answers/{}",
+        created["id"].as_str().expect("id")
+    );
+    let del = || {
+        app.client
+            .delete(app.url(&path))
+            .bearer_auth(&site.admin_key)
+            .send()
+    };
     assert_eq!(del().await.expect("sent").status(), 204);
     crate::assert_envelope(del().await.expect("sent"), 404, "not_found").await;
 }
-on_both_backends!(curated_answers_and_the_threshold, super::curated_and_threshold);
+on_both_backends!(
+    curated_answers_and_the_threshold,
+    super::curated_and_threshold
+);

@@ -142,13 +142,13 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
                 .expect("search");
             times.push(t.elapsed());
             let titles: Vec<String> = found.iter().take(3).map(|r| r.title.clone()).collect();
-            let rank = rank_of(
-                found.into_iter().map(|r| r.url).collect(),
-                &q.expected_url,
-            );
+            let rank = rank_of(found.into_iter().map(|r| r.url).collect(), &q.expected_url);
             // `EVAL_MISSES=en` lists that language's questions missing the top 3.
             if rank.is_none_or(|r| r > 3) && misses.as_deref() == Some(*lang) {
-                println!("  miss {:?} want {} got {titles:?}", q.question, q.expected_url);
+                println!(
+                    "  miss {:?} want {} got {titles:?}",
+                    q.question, q.expected_url
+                );
             }
             score.add(rank);
         }
@@ -185,7 +185,10 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
                 );
             }
         }
-        println!("{}", all.line(&format!("{backend:?} all {kind} follow-ups")));
+        println!(
+            "{}",
+            all.line(&format!("{backend:?} all {kind} follow-ups"))
+        );
         println!("{}", alone.line(&format!("{backend:?} … turn alone")));
     }
     times.sort();

@@ -229,7 +229,7 @@ fn overlapping(text: &str, sources: &[PassageHit], language: &str) -> Vec<Passag
         })
         .filter(|(n, _)| *n >= 3 && *n as f64 >= OVERLAP * said.len() as f64)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored.into_iter().map(|(_, h)| h.clone()).collect()
 }
 
