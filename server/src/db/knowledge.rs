@@ -121,6 +121,9 @@ const B: f64 = 0.75;
 /// How much more a term in the heading (title and section path) counts
 /// than one in the body, on both backends.
 pub const HEADING_WEIGHT: f64 = 2.5;
+/// Passages ranked by BM25 on Postgres, out of those holding any term
+/// (chosen by plain ts_rank, which has no IDF but bounds the work).
+const PG_CANDIDATES: i64 = 400;
 
 /// A `tsvector` literal of analysed terms: heading terms weighted A, body
 /// terms B, positions counted across both (Postgres keeps at most 256
@@ -146,19 +149,6 @@ fn tsvector_literal(index: &PassageIndex) -> String {
         out.push_str(&format!("'{}':{}", term.replace('\'', "''"), at.join(",")));
     }
     out
-}
-
-/// SQL for how often `terms.q` occurs in `c.tsv` among the positions
-/// `weights` keeps (a ts_rank weights array: heading A or body B). Postgres
-/// has no term-frequency function; ts_rank of one term with one weight
-/// class is Σ 1/j² over its n occurrences divided by π²/6, and π²/6 − Σ
-/// 1/j² ≈ 1/(n + ½), which gives n back.
-fn occurrences(weights: &str) -> String {
-    format!(
-        "(CASE WHEN ts_rank({weights}, c.tsv, terms.q, 0) > 0 THEN \
-         1 / GREATEST(1.6449341 * (1 - ts_rank({weights}, c.tsv, terms.q, 0)), 0.004) - 0.5 \
-         ELSE 0 END)"
-    )
 }
 
 /// A `tsquery` literal for one analysed term.
@@ -299,51 +289,51 @@ impl Db {
                 .fetch_all(read)
                 .await?
             }
-            // BM25 over the site's passages: the candidates are the
-            // passages holding any term (GIN index); each term's document
-            // frequency is counted among them (every passage with the term
-            // is one); its frequency in a passage is heading occurrences ×
-            // HEADING_WEIGHT + body occurrences, as FTS5 counts it (see
-            // `occurrences`); the passage length is its stored term count,
-            // against the site's average (an index-only scan). Only the best
-            // `limit` are joined with their bodies and documents.
+            // BM25 over the site's passages. Candidates: the passages
+            // holding any term (GIN index), the best CANDIDATES of them by
+            // plain ts_rank, each tsvector read once. A term's frequency in
+            // a candidate is counted from the tsvector itself (unnest:
+            // heading occurrences, weight A, × HEADING_WEIGHT + body ones, B,
+            // as FTS5 counts them); its document frequency is counted among
+            // the candidates (exact unless a term is in more passages than
+            // that, when it is common anyway); the passage length
+            // is its stored term count against the site's average (both
+            // read from an index). Only the best `limit` are joined with
+            // their bodies and documents.
             PoolRef::Postgres(p) => {
                 let any = terms
                     .iter()
                     .map(|t| tsquery_literal(t))
                     .collect::<Vec<_>>()
                     .join(" | ");
-                let each: Vec<String> = terms.iter().map(|t| tsquery_literal(t)).collect();
                 let sql = format!(
                     "WITH cand AS MATERIALIZED (SELECT p.id, p.tsv, p.tokens FROM passages p \
-                     WHERE p.site_id = $1 AND p.tsv @@ CAST($2 AS tsquery)), \
-                     terms AS (SELECT i, CAST(t AS tsquery) AS q \
-                     FROM unnest(CAST($3 AS TEXT[])) WITH ORDINALITY AS u(t, i)), \
-                     hits AS MATERIALIZED (SELECT c.id, terms.i, c.tokens, \
-                     {HEADING_WEIGHT} * {head} + {body} AS tf \
-                     FROM cand c, terms WHERE c.tsv @@ terms.q), \
-                     df AS (SELECT i, CAST(COUNT(*) AS FLOAT8) AS n FROM hits GROUP BY i), \
+                     WHERE p.site_id = $1 AND p.tsv @@ CAST($2 AS tsquery) \
+                     ORDER BY ts_rank(p.tsv, CAST($2 AS tsquery)) DESC, p.id LIMIT {PG_CANDIDATES}), \
+                     occ AS MATERIALIZED (SELECT c.id, c.tokens, u.lexeme, \
+                     {HEADING_WEIGHT} * cardinality(array_positions(u.weights, 'A')) \
+                     + cardinality(array_positions(u.weights, 'B')) AS tf \
+                     FROM cand c, unnest(c.tsv) AS u WHERE u.lexeme = ANY(CAST($3 AS TEXT[]))), \
+                     df AS (SELECT lexeme, CAST(COUNT(*) AS FLOAT8) AS n FROM occ GROUP BY lexeme), \
                      stats AS (SELECT CAST(COUNT(*) AS FLOAT8) AS n, \
                      GREATEST(CAST(AVG(tokens) AS FLOAT8), 1) AS avgdl \
                      FROM passages WHERE site_id = $1), \
-                     best AS (SELECT h.id, SUM(LN(1 + (s.n - df.n + 0.5) / (df.n + 0.5)) \
-                     * h.tf * {k1p1} / (h.tf + {K1} * ({b0} + {B} * h.tokens / s.avgdl))) AS score \
-                     FROM hits h JOIN df ON df.i = h.i CROSS JOIN stats s \
-                     GROUP BY h.id ORDER BY score DESC, h.id LIMIT $4) \
+                     best AS (SELECT o.id, SUM(LN(1 + (s.n - df.n + 0.5) / (df.n + 0.5)) \
+                     * o.tf * {k1p1} / (o.tf + {K1} * ({b0} + {B} * o.tokens / s.avgdl))) AS score \
+                     FROM occ o JOIN df ON df.lexeme = o.lexeme CROSS JOIN stats s \
+                     GROUP BY o.id ORDER BY score DESC, o.id LIMIT $4) \
                      SELECT p.document_id, d.title, d.url, d.language, p.heading, p.body, \
                      CAST(best.score AS FLOAT8) AS score \
                      FROM best JOIN passages p ON p.id = best.id \
                      JOIN documents d ON d.id = p.document_id \
                      ORDER BY best.score DESC, p.id",
                     k1p1 = K1 + 1.0,
-                    head = occurrences("CAST('{0,0,0,1}' AS FLOAT4[])"),
-                    body = occurrences("CAST('{0,0,1,0}' AS FLOAT4[])"),
                     b0 = 1.0 - B,
                 );
                 sqlx::query_as(&sql)
                     .bind(site_id)
                     .bind(any)
-                    .bind(each)
+                    .bind(terms)
                     .bind(limit)
                     .fetch_all(p)
                     .await?

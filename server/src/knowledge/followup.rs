@@ -1,7 +1,7 @@
 //! Follow-up questions: "and how much does it cost?", "what about
 //! printers?", "و ماذا عن …" mean little alone. When a message leans on the
 //! conversation (it opens with "and"/"what about", points back with a
-//! pronoun, or has at most two words that say anything), retrieval adds the
+//! pronoun, or has at most one word that says anything), retrieval adds the
 //! previous visitor question and the titles of the sources the last answer
 //! cited; the message's own terms still count twice as much.
 
@@ -49,7 +49,9 @@ pub fn leans_on_context(text: &str, language: &str) -> bool {
     // Arabic writes "and" as a prefix: "وماذا", "وكيف".
     let arabic_and = lang == "ar" && words[0].starts_with('و') && words[0].chars().count() > 3;
     let points = points_back(text, &lang);
-    let short = Analyzer::new(&lang).query_terms(text).len() <= 2;
+    // One word that says anything ("Why?", "price?"): too little to stand
+    // alone; two already make a question ("shipping costs?").
+    let short = Analyzer::new(&lang).query_terms(text).len() <= 1;
     opens || arabic_and || points || short
 }
 
