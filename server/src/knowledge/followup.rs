@@ -63,7 +63,15 @@ pub fn points_back(text: &str, language: &str) -> bool {
         .filter(|(l, _)| *l == lang || *l == "en")
         .flat_map(|(_, w)| w.iter().copied())
         .collect();
-    analysis::words(text).any(|w| pointers.contains(&analysis::fold(&w.to_lowercase()).as_str()))
+    analysis::words(text).any(|w| {
+        let w = analysis::fold(&w.to_lowercase());
+        // Spanish attaches the pronoun to the verb: "explicarlo", "dímelo".
+        let clitic = lang == "es"
+            && ["rlo", "rla", "rlos", "rlas", "melo", "mela"]
+                .iter()
+                .any(|e| w.len() > 4 && w.ends_with(e));
+        clitic || pointers.contains(&w.as_str())
+    })
 }
 
 /// The texts to add to the search for `text`: the previous visitor question
@@ -96,6 +104,7 @@ mod tests {
         assert!(leans_on_context("Et pour l'imprimante ?", "fr"));
         assert!(leans_on_context("وماذا عن الطابعة؟", "ar"));
         assert!(leans_on_context("Why?", "en"));
+        assert!(leans_on_context("¿Puede explicarlo con más detalle?", "es"));
         assert!(!leans_on_context(
             "How do I change the desktop background picture?",
             "en"
