@@ -15,4 +15,7 @@ say "building the server (release)"
 cargo build --release --quiet --bin lantern
 addr="${LANTERN_ADDR:-127.0.0.1:8080}"
 say "console: http://${addr/0.0.0.0/127.0.0.1}/console/ (on the first start of an empty database, sign in with the one-time link printed below)"
+# The demo site (and its owner's one-time sign-in link) on an empty database;
+# a production deployment leaves LANTERN_DEMO unset.
+export LANTERN_DEMO="${LANTERN_DEMO:-1}"
 exec target/release/lantern serve

@@ -81,5 +81,15 @@ if [ $for_tests = 1 ]; then
   if [ -z "${TEST_REDIS_URL:-}" ] && ! port_open 127.0.0.1 6379 && ! command -v redis-server >/dev/null; then
     apt_install redis-server
   fi
+  # The schema fuzzer (scripts/fuzz-api.sh), in a venv of its own; the
+  # tests skip it, saying so, when Python cannot provide it.
+  st="$LANTERN_ROOT/target/schemathesis"
+  if command -v python3 >/dev/null \
+     && ! "$st/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI, into target/schemathesis)"
+    rm -rf "$st"
+    { python3 -m venv "$st" && "$st/bin/pip" install --quiet --disable-pip-version-check \
+        "schemathesis==$SCHEMATHESIS_VERSION"; } || { warn "could not install schemathesis"; rm -rf "$st"; }
+  fi
 fi
 say "set-up complete (wasm toolchain: $(cat "$(wasm_mode_file)"))"

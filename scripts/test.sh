@@ -86,6 +86,25 @@ cargo test -p lantern-widget --lib 2>&1 | tee -a "$logs/cargo.log"
 # --- worker in workerd, widget in Chromium ------------------------------------
 say "building the lantern binary for the end-to-end tests"
 cargo build --quiet --bin lantern
+# --- the API under a schema fuzzer (scripts/fuzz-api.sh), both backends ------
+fuzz_passed=0
+fuzz_failed=0
+if [ -x target/schemathesis/bin/schemathesis ] && command -v psql >/dev/null; then
+  say "schema fuzzing (schemathesis) on SQLite and Postgres"
+  fuzz_db="lantern_test_fuzz_$$"
+  psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE $fuzz_db" >/dev/null
+  for url in "sqlite://$scratch/fuzz.db" "${TEST_DATABASE_URL%/*}/$fuzz_db"; do
+    if bash scripts/fuzz-api.sh "$url" 15; then
+      fuzz_passed=$((fuzz_passed + 1))
+    else
+      fuzz_failed=$((fuzz_failed + 1))
+    fi
+  done
+  psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $fuzz_db" >/dev/null 2>&1 || true
+else
+  warn "schemathesis or psql is missing: the API was not fuzzed"
+fi
+
 say "end-to-end tests (node --test: workerd, Chromium)"
 export LANTERN_BIN="$LANTERN_ROOT/target/debug/lantern"
 export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
@@ -94,9 +113,9 @@ node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee "$logs/e2e.log"
 
 # --- one closing line for the whole run ---------------------------------------
 passed=$(( $(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}') \
-         + $(awk '/^# pass /{print $3}' "$logs/e2e.log" | tail -n1) ))
+         + $(awk '/^# pass /{print $3}' "$logs/e2e.log" | tail -n1) + fuzz_passed ))
 failed=$(( $(grep -oE '[0-9]+ failed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}') \
-         + $(awk '/^# fail /{print $3}' "$logs/e2e.log" | tail -n1) ))
+         + $(awk '/^# fail /{print $3}' "$logs/e2e.log" | tail -n1) + fuzz_failed ))
 say "all tests finished in $(( $(date +%s) - started ))s"
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

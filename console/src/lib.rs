@@ -1,4 +1,4 @@
-//! The owner console: sign in, pick a site, and run it — settings with a
+//! The console: sign in, pick a site, work its inbox, and run it — settings with a
 //! live preview of the real widget, the embed tag, admin keys, the team and
 //! webhooks. Everything goes through the documented `/api/v1` routes with
 //! the shared request and response types; the server enforces every role,
@@ -6,6 +6,7 @@
 
 mod account;
 mod api;
+mod inbox;
 mod install;
 mod keys;
 mod new_site;
@@ -22,6 +23,7 @@ use leptos::task::spawn_local;
 /// The pages of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
+    Inbox,
     Settings,
     Install,
     Keys,
@@ -32,7 +34,8 @@ pub enum Page {
 }
 
 impl Page {
-    const OWNER: [Page; 7] = [
+    const OWNER: [Page; 8] = [
+        Page::Inbox,
         Page::Settings,
         Page::Install,
         Page::Keys,
@@ -44,6 +47,7 @@ impl Page {
 
     fn label(self) -> &'static str {
         match self {
+            Page::Inbox => "Inbox",
             Page::Settings => "Settings",
             Page::Install => "Install",
             Page::Keys => "API keys",
@@ -55,7 +59,7 @@ impl Page {
     }
 
     fn owner_only(self) -> bool {
-        !matches!(self, Page::Account | Page::NewSite)
+        !matches!(self, Page::Inbox | Page::Account | Page::NewSite)
     }
 }
 
@@ -187,9 +191,11 @@ fn Shell() -> impl IntoView {
                 // the person's profile does.
                 let owner = ctx.role_untracked() == Some(MemberRole::Owner);
                 match page {
+                    Page::Inbox => view! { <inbox::InboxPage/> }.into_any(),
                     Page::Account => view! { <account::Account/> }.into_any(),
                     Page::NewSite => view! { <new_site::NewSite/> }.into_any(),
-                    _ if !owner => view! { <AgentHome/> }.into_any(),
+                    // Agents work the inbox only.
+                    _ if !owner => view! { <inbox::InboxPage/> }.into_any(),
                     Page::Settings => view! { <settings::Settings/> }.into_any(),
                     Page::Install => view! { <install::Install/> }.into_any(),
                     Page::Keys => view! { <keys::Keys/> }.into_any(),
@@ -198,18 +204,6 @@ fn Shell() -> impl IntoView {
                 }
             }}
         </main>
-    }
-}
-
-/// What an agent sees: the inbox is theirs (served by its own page once it
-/// exists); settings, keys and team are for owners.
-#[component]
-fn AgentHome() -> impl IntoView {
-    view! {
-        <section class="card">
-            <h1>"Inbox"</h1>
-            <p>"You are an agent on this site: you read and answer its conversations. Settings, keys and the team are managed by the site's owners."</p>
-        </section>
     }
 }
 

@@ -13,11 +13,14 @@ use crate::{
     ui::{Note, Status},
 };
 
-const EVENTS: [&str; 4] = [
+const EVENTS: [&str; 7] = [
     "conversation.created",
     "message.created",
     "conversation.handoff",
     "member.invited",
+    "conversation.assigned",
+    "conversation.agent_replied",
+    "conversation.closed",
 ];
 
 #[component]

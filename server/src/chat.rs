@@ -8,7 +8,7 @@ use std::sync::{
 };
 
 use lantern_shared::{
-    api::{Conversation, ConversationStatus, CreateConversation, Message, PostMessage, Role},
+    api::{Author, Conversation, ConversationStatus, CreateConversation, Message, PostMessage, Role},
     event::{AnswerDelta, kind},
 };
 
@@ -18,7 +18,9 @@ use crate::{
     error::ApiError,
     events::{EventHub, LiveEvent},
     markdown,
-    db::{Appended, ConversationRecord, Db, NewConversation, NewMessage, Site, StoredEvent},
+    db::{
+        Appended, ConversationRecord, Db, NewConversation, NewMessage, Site, SiteEvent, StoredEvent,
+    },
     validate,
 };
 
@@ -43,6 +45,8 @@ pub struct Post {
     pub conversation: ConversationRecord,
     pub new: NewMessage,
     pub language: String,
+    /// The member posting: what they post, they have read.
+    pub reader: Option<String>,
 }
 
 impl Chat {
@@ -112,15 +116,18 @@ impl Chat {
             Caller::Visitor { visitor_id, .. } => Some(visitor_id.clone()),
             Caller::Admin { .. } | Caller::Member { .. } => None,
         };
-        let conv = self
+        let (conv, created) = self
             .db
             .create_conversation(&NewConversation {
                 site_id: site.id.clone(),
                 visitor_id,
                 language: language.clone(),
                 metadata,
+                page_url: validate::page_url("page_url", req.page_url.as_deref())?,
+                referrer: validate::page_url("referrer", req.referrer.as_deref())?,
             })
             .await?;
+        self.publish_site(Some(created));
         let mut messages = Vec::new();
         let welcome_text = site.welcome_for(&language);
         if !welcome_text.trim().is_empty() {
@@ -137,6 +144,7 @@ impl Chat {
                 conversation: conv.clone(),
                 new: user_message(Role::User, &text, None),
                 language,
+                reader: None,
             };
             let (message, reply) = self.post(post, None).await?;
             messages.push(message);
@@ -153,9 +161,17 @@ impl Chat {
         req: PostMessage,
     ) -> Result<Post, ApiError> {
         let conversation = self.visible_conversation(caller, conversation_id).await?;
-        let role = req.role.unwrap_or(Role::User);
+        // A person signed in always writes as an agent; keys choose.
+        let default_role = match caller {
+            Caller::Member { .. } => Role::Agent,
+            Caller::Admin { .. } | Caller::Visitor { .. } => Role::User,
+        };
+        let role = req.role.unwrap_or(default_role);
         match role {
-            Role::User => {}
+            Role::User if !matches!(caller, Caller::Member { .. }) => {}
+            Role::User => {
+                return Err(ApiError::field("role", "a member posts as \"agent\""));
+            }
             Role::Agent if caller.is_staff() => {}
             Role::Agent => {
                 return Err(ApiError::Forbidden(
@@ -166,6 +182,15 @@ impl Chat {
                 return Err(ApiError::field("role", "must be \"user\" or \"agent\""));
             }
         }
+        let internal = req.internal.unwrap_or(false);
+        if internal && !caller.is_staff() {
+            return Err(ApiError::Forbidden(
+                "only members and admin keys may write private notes".into(),
+            ));
+        }
+        if internal && role != Role::Agent {
+            return Err(ApiError::field("internal", "a note is written as \"agent\""));
+        }
         let content = validate::text("content", &req.content, validate::MAX_CONTENT_CHARS)?;
         let client_id = match &req.client_message_id {
             Some(id) => Some(validate::client_id("client_message_id", id)?),
@@ -175,13 +200,31 @@ impl Chat {
             Some(l) => validate::language("language", l)?,
             None => conversation.language.clone(),
         };
-        if conversation.status == ConversationStatus::Closed {
+        // An agent's reply reopens a closed conversation (as a hand-over);
+        // a note may be added to it; the visitor may not write to it.
+        if conversation.status == ConversationStatus::Closed && role != Role::Agent {
             return Err(ApiError::Conflict("the conversation is closed".into()));
         }
+        let (author, reader) = match caller {
+            Caller::Member { user_id, .. } => {
+                let user = self
+                    .db
+                    .user(user_id)
+                    .await?
+                    .ok_or_else(|| ApiError::Unauthorized("sign in again".into()))?;
+                let name = if user.name.trim().is_empty() { user.email } else { user.name };
+                (Some(Author { id: user.id, name }), Some(user_id.clone()))
+            }
+            Caller::Admin { .. } | Caller::Visitor { .. } => (None, None),
+        };
+        let mut new = user_message(role, &content, client_id);
+        new.internal = internal;
+        new.author = author;
         Ok(Post {
             conversation,
-            new: user_message(role, &content, client_id),
+            new,
             language,
+            reader,
         })
     }
 
@@ -218,6 +261,9 @@ impl Chat {
         if let Some(client_id) = &post.new.client_message_id
             && let Some(message) = self.db.message_by_client_id(&conversation_id, client_id).await?
         {
+            if message.internal && !post.new.internal {
+                return Err(ApiError::Conflict("this client_message_id is taken".into()));
+            }
             let reply = self.existing_reply(&message).await?;
             for m in std::iter::once(&message).chain(&reply) {
                 watch(watcher, created(m));
@@ -228,6 +274,11 @@ impl Chat {
             && post.conversation.status == ConversationStatus::Open;
         if !due {
             let appended = self.append(&conversation_id, &post.new).await?;
+            if let Some(reader) = &post.reader {
+                self.db
+                    .mark_read(&conversation_id, reader, appended.message.seq)
+                    .await?;
+            }
             watch(watcher, created(&appended.message));
             return Ok((appended.message, None));
         }
@@ -257,6 +308,7 @@ impl Chat {
                 .set_status(&conversation_id, ConversationStatus::Handoff)
                 .await?;
             self.publish(change.event);
+            self.publish_site(change.site_event);
         }
         Ok((question, Some(reply.message)))
     }
@@ -274,17 +326,21 @@ impl Chat {
             .db
             .append_exchange(&post.conversation.id, &post.new, &reply, handoff)
             .await?;
-        let question = exchange.question.message;
+        let question = exchange.question.message.clone();
         let Some(reply) = exchange.reply else {
             let reply = self.existing_reply(&question).await?;
             return Ok((question, reply));
         };
         crate::stats::message_stored(Role::User.as_str());
         crate::stats::message_stored(Role::Assistant.as_str());
-        self.publish(exchange.question.event);
-        self.publish(reply.event);
-        self.publish(exchange.handoff.and_then(|c| c.event));
-        Ok((question, Some(reply.message)))
+        self.publish_appended(exchange.question);
+        let reply_message = reply.message.clone();
+        self.publish_appended(reply);
+        if let Some(change) = exchange.handoff {
+            self.publish(change.event);
+            self.publish_site(change.site_event);
+        }
+        Ok((question, Some(reply_message)))
     }
 
     /// Asks the answerer about `text` (the message at `seq`, which earlier
@@ -363,7 +419,7 @@ impl Chat {
     pub async fn existing_reply(&self, message: &Message) -> Result<Option<Message>, ApiError> {
         let next = self
             .db
-            .messages(&message.conversation_id, message.seq, 1)
+            .messages(&message.conversation_id, message.seq, 1, false)
             .await?;
         Ok(next
             .into_iter()
@@ -373,14 +429,31 @@ impl Chat {
     /// Appends a message and publishes its event.
     pub async fn append(&self, conversation_id: &str, new: &NewMessage) -> Result<Appended, ApiError> {
         let appended = self.db.append_message(conversation_id, new).await?;
-        if appended.event.is_some() {
+        if !appended.site_events.is_empty() {
             crate::stats::message_stored(new.role.as_str());
         }
-        self.publish(appended.event.clone());
+        self.publish_appended(appended.clone());
         Ok(appended)
     }
 
-    fn publish(&self, event: Option<StoredEvent>) {
+    /// Publishes a stored message's events: the visitor's (none for a
+    /// note) and the members'.
+    fn publish_appended(&self, appended: Appended) {
+        self.publish(appended.event);
+        self.publish(appended.reopened);
+        for e in appended.site_events {
+            self.publish_site(Some(e));
+        }
+    }
+
+    pub(crate) fn publish(&self, event: Option<StoredEvent>) {
+        if let Some(event) = event {
+            self.hub.publish(event.into());
+        }
+    }
+
+    /// Publishes an event of the members' site stream.
+    pub(crate) fn publish_site(&self, event: Option<SiteEvent>) {
         if let Some(event) = event {
             self.hub.publish(event.into());
         }
@@ -399,6 +472,7 @@ impl Chat {
         }
         let change = self.db.set_status(&conv.id, status).await?;
         self.publish(change.event);
+        self.publish_site(change.site_event);
         Ok(change.conversation.to_api(None))
     }
 }
@@ -411,6 +485,8 @@ fn user_message(role: Role, content: &str, client_message_id: Option<String>) ->
         citations: Vec::new(),
         incomplete: false,
         client_message_id,
+        internal: false,
+        author: None,
         retrieval: None,
     }
 }
@@ -423,6 +499,8 @@ fn assistant_message(answer: Answer) -> NewMessage {
         citations: answer.citations,
         incomplete: answer.incomplete,
         client_message_id: None,
+        internal: false,
+        author: None,
         retrieval: answer.retrieval,
     }
 }

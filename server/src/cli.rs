@@ -40,6 +40,19 @@ enum Command {
     /// Manage people who sign in to the console.
     #[command(subcommand)]
     User(UserCommand),
+    /// Keys for the secrets stored in the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key for LANTERN_SECRETS_KEY.
+    NewKey,
+    /// Re-seal every stored secret with LANTERN_SECRETS_KEY (the keys in
+    /// LANTERN_SECRETS_OLD_KEYS open the old ones); afterwards the old keys
+    /// can be dropped.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +149,11 @@ pub fn main() -> ExitCode {
             }),
             Command::Site(SiteCommand::Create(args)) => site_create(settings, args).await,
             Command::User(UserCommand::Create(args)) => user_create(settings, args).await,
+            Command::Secrets(SecretsCommand::NewKey) => {
+                println!("{}", crate::sealing::Sealer::new_key());
+                Ok(())
+            }
+            Command::Secrets(SecretsCommand::Rotate) => secrets_rotate(settings).await,
             Command::Backup { file } => crate::backup::backup(settings.database_url.expose(), &file)
                 .await
                 .map(|()| println!("backup written to {}", file.display())),
@@ -254,6 +272,16 @@ async fn site_create(settings: Settings, args: SiteCreate) -> anyhow::Result<()>
             site.id
         );
     }
+    Ok(())
+}
+
+async fn secrets_rotate(settings: Settings) -> anyhow::Result<()> {
+    if settings.secrets_key.is_none() {
+        return Err(UsageError("set LANTERN_SECRETS_KEY to the new key first".into()).into());
+    }
+    let db = startup::open_db(&settings).await?;
+    let changed = db.reseal_secrets().await?;
+    println!("{changed} stored secrets re-sealed with the current key; the old keys can go");
     Ok(())
 }
 

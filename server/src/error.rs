@@ -81,6 +81,7 @@ impl From<db::Error> for ApiError {
                 ApiError::Unavailable("the database is unavailable; retry shortly".into())
             }
             db::Error::Database(e) => ApiError::Internal(e.into()),
+            db::Error::Sealed(e) => ApiError::Internal(e.into()),
         }
     }
 }

@@ -19,7 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::{db::StoredEvent, redis_link::RedisLink};
+use crate::{
+    db::{SiteEvent, StoredEvent},
+    redis_link::RedisLink,
+};
 
 /// How many events a slow subscriber may fall behind before it must refill
 /// from the database.
@@ -34,6 +37,7 @@ pub const RESYNC: &str = "resync";
 /// One event as it travels to subscribers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveEvent {
+    /// The channel: a conversation's id, or a [`site_channel`].
     pub conversation_id: String,
     /// The durable id; `None` for ephemeral events (answer deltas, typing).
     pub id: Option<i64>,
@@ -68,6 +72,23 @@ impl LiveEvent {
         }
     }
 }
+
+impl From<SiteEvent> for LiveEvent {
+    fn from(e: SiteEvent) -> LiveEvent {
+        LiveEvent::new(site_channel(&e.site_id), Some(e.id), &e.kind, e.data)
+    }
+}
+
+/// The channel of a site's members' stream. Site streams share the hub
+/// (and its Redis bridge) with conversations: a conversation id is a UUID
+/// and never starts with `site:`.
+pub fn site_channel(site_id: &str) -> String {
+    format!("site:{site_id}")
+}
+
+/// Internal kind on a site channel: `{user_id}` lost access, end their
+/// streams. Never sent to clients.
+pub const REVOKED: &str = "revoked";
 
 impl From<StoredEvent> for LiveEvent {
     fn from(e: StoredEvent) -> LiveEvent {

@@ -30,10 +30,13 @@ native! {
     pub mod error;
     pub mod events;
     pub mod http;
+    pub mod inbox;
     mod kb_cli;
     pub mod knowledge;
     pub mod kvcache;
     pub mod markdown;
+    pub mod prune;
+    pub mod sealing;
     pub mod ratelimit;
     pub mod redis_link;
     pub mod seed;

@@ -36,6 +36,12 @@ pub struct Settings {
     /// The built console (Trunk's output) served under `/console/`.
     #[arg(long, env = "LANTERN_CONSOLE_DIR", default_value = "console/dist", value_parser = parse::path)]
     pub console_dir: PathBuf,
+    /// Create the demo site (with its knowledge base and a one-time sign-in
+    /// link for its owner) when the database has no site. Off by default so
+    /// that a production server never invents a site; `scripts/run.sh`
+    /// turns it on.
+    #[arg(long, env = "LANTERN_DEMO", default_value = "false", action = clap::ArgAction::Set, value_parser = parse::boolean)]
+    pub demo: bool,
     /// Log filter (tracing `EnvFilter` syntax).
     #[arg(long, env = "LANTERN_LOG", default_value = "info", value_parser = parse::text)]
     pub log_filter: String,
@@ -56,6 +62,38 @@ pub struct Settings {
     /// Conversations and messages per minute per site and visitor.
     #[arg(long, env = "LANTERN_RATE_LIMIT_VISITOR", default_value = "30", value_parser = parse::whole::<u32>(1..=100_000))]
     pub rate_limit_visitor: u32,
+    /// New visitors (tokens minted without an admin key) per minute per
+    /// client IP (IPv6: per /64): each visitor has its own message budget,
+    /// so minting them freely would multiply it.
+    #[arg(long, env = "LANTERN_RATE_LIMIT_NEW_VISITORS_IP", default_value = "20", value_parser = parse::whole::<u32>(1..=1_000_000))]
+    pub rate_limit_new_visitors_ip: u32,
+    /// New visitors per minute per site, whatever their addresses.
+    #[arg(long, env = "LANTERN_RATE_LIMIT_NEW_VISITORS_SITE", default_value = "1200", value_parser = parse::whole::<u32>(1..=10_000_000))]
+    pub rate_limit_new_visitors_site: u32,
+    /// Seconds a visitor token keeps working after it was refreshed: the
+    /// page's other tabs still hold it until they read the new one.
+    #[arg(long, env = "LANTERN_VISITOR_TOKEN_GRACE_SECS", default_value = "120", value_parser = parse::whole::<u32>(0..=3600))]
+    pub visitor_token_grace_secs: u32,
+    /// Seals webhook and identity secrets in the database (32 random bytes
+    /// in base64; `lantern secrets new-key` makes one). Unset: stored in
+    /// plaintext.
+    #[arg(long, env = "LANTERN_SECRETS_KEY", value_parser = parse::sealing_key)]
+    pub secrets_key: Option<Secret>,
+    /// Earlier keys, comma-separated: they still open what they sealed
+    /// until `lantern secrets rotate` re-seals it with the current key.
+    #[arg(long, env = "LANTERN_SECRETS_OLD_KEYS", value_delimiter = ',', value_parser = parse::sealing_key)]
+    pub secrets_old_keys: Vec<Secret>,
+    /// Seconds between runs of the housekeeping job (expired tokens and
+    /// sessions, old events, delivered webhooks).
+    #[arg(long, env = "LANTERN_PRUNE_EVERY_SECS", default_value = "3600", value_parser = parse::whole::<u64>(1..=86_400))]
+    pub prune_every_secs: u64,
+    /// Days live events are kept for `Last-Event-ID` resumes.
+    #[arg(long, env = "LANTERN_EVENTS_KEEP_DAYS", default_value = "7", value_parser = parse::whole::<u32>(0..=3650))]
+    pub events_keep_days: u32,
+    /// Days delivered webhook deliveries stay in the delivery log (failed
+    /// ones stay until their endpoint is deleted).
+    #[arg(long, env = "LANTERN_DELIVERIES_KEEP_DAYS", default_value = "30", value_parser = parse::whole::<u32>(0..=3650))]
+    pub deliveries_keep_days: u32,
     /// Event streams one visitor may hold open on one instance.
     #[arg(long, env = "LANTERN_MAX_STREAMS_PER_VISITOR", default_value = "10", value_parser = parse::whole::<u32>(1..=1_000_000))]
     pub max_streams_per_visitor: u32,
@@ -180,6 +218,15 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The keys for secrets at rest, when one is set (validated at parse).
+    pub fn sealer(&self) -> Option<std::sync::Arc<crate::sealing::Sealer>> {
+        let current = self.secrets_key.as_ref()?;
+        let old: Vec<String> = self.secrets_old_keys.iter().map(|k| k.expose().to_string()).collect();
+        crate::sealing::Sealer::new(current.expose(), &old)
+            .ok()
+            .map(std::sync::Arc::new)
+    }
+
     /// Defaults overridden by the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|k| std::env::var(k).ok())

@@ -26,7 +26,11 @@ use crate::{
 pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(settings.database_url.expose())
         .await
-        .with_context(|| format!("cannot open the database at {}", settings.database_url))?;
+        .with_context(|| format!("cannot open the database at {}", settings.database_url))?
+        .with_sealer(settings.sealer());
+    db.check_secrets()
+        .await
+        .context("stored secrets do not open with LANTERN_SECRETS_KEY / LANTERN_SECRETS_OLD_KEYS")?;
     // Passages indexed by an older text analysis are indexed again (the
     // analysis is Rust code, so a migration cannot do it).
     KnowledgeBase::new(db.clone())
@@ -63,7 +67,11 @@ pub async fn build_with_shutdown(
         closing.clone(),
     )
     .context("cannot start the webhook worker")?;
-    if seed::ensure_demo_site(&db, &knowledge).await? {
+    if !settings.demo {
+        if db.site_count().await? == 0 {
+            tracing::info!("no site yet: create one with `lantern site create`, or start with LANTERN_DEMO=1 for the demo site");
+        }
+    } else if seed::ensure_demo_site(&db, &knowledge).await? {
         // The demo site's first owner signs in with a one-time link: nothing
         // lasting and secret goes to the log.
         let url = accounts::first_owner::create(&db, seed::DEMO_SITE_ID, settings.addr).await?;
@@ -71,7 +79,7 @@ pub async fn build_with_shutdown(
         println!("Sign in to the console as the demo site's owner (one-time link, valid 24 h): {url}");
     }
     accounts::password::warm_up();
-    sessions_sweeper(&db, settings.redis_url.is_none(), closing.clone());
+    crate::prune::spawn(db.clone(), &settings, closing.clone());
     let llm = match settings.llm.clone() {
         Some(llm) => Some(LlmClient::new(llm).context("cannot set up the LLM client")?),
         None => None,
@@ -100,6 +108,7 @@ pub async fn build_with_shutdown(
         knowledge,
         limiter: RateLimiter::new(redis.clone()),
         streams: Default::default(),
+        presence: crate::inbox::Presence::new(redis.clone()),
         cache: crate::kvcache::KvCache::new(redis.clone()),
         redis,
         settings: Arc::new(settings),
@@ -151,25 +160,4 @@ pub async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutdown signal received");
-}
-
-/// Deletes expired sessions from the database hourly (Redis expires its own).
-fn sessions_sweeper(db: &Db, in_database: bool, mut closing: tokio::sync::watch::Receiver<bool>) {
-    if !in_database {
-        return;
-    }
-    let db = db.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tokio::select! {
-                _ = every.tick() => {
-                    if let Err(e) = db.delete_expired_sessions().await {
-                        tracing::warn!(error = %e, "could not delete expired sessions");
-                    }
-                }
-                _ = closing.changed() => return,
-            }
-        }
-    });
 }

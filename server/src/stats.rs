@@ -76,8 +76,18 @@ fn register_known_series() {
     for kind in crate::engine::llm::LlmError::KINDS {
         metrics::counter!("lantern_llm_errors_total", "kind" => *kind).absolute(0);
     }
-    for scope in ["ip", "visitor", "streams_visitor", "streams_ip"] {
+    for scope in [
+        "ip",
+        "visitor",
+        "streams_visitor",
+        "streams_ip",
+        "new_visitor_ip",
+        "new_visitor_site",
+    ] {
         metrics::counter!("lantern_rate_limit_refusals_total", "scope" => scope).absolute(0);
+    }
+    for kind in crate::prune::KINDS {
+        metrics::counter!("lantern_pruned_rows_total", "kind" => kind).absolute(0);
     }
     metrics::gauge!("lantern_sse_streams_open").set(0.0);
 }
@@ -133,6 +143,10 @@ pub fn first_delta(started: Instant) {
 
 pub fn llm_error(kind: &'static str) {
     metrics::counter!("lantern_llm_errors_total", "kind" => kind).increment(1);
+}
+
+pub fn pruned(kind: &'static str, rows: u64) {
+    metrics::counter!("lantern_pruned_rows_total", "kind" => kind).increment(rows);
 }
 
 pub fn rate_limited(scope: &'static str) {

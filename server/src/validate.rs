@@ -45,6 +45,25 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     Ok(value.trim_end().to_string())
 }
 
+/// The longest page URL or referrer kept (longer ones are refused).
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// An optional page address the widget reports: `http(s)://…`, at most
+/// [`MAX_URL_CHARS`], no spaces or control characters; empty means none.
+pub fn page_url(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > MAX_URL_CHARS {
+        return Err(ApiError::field(field, format!("must be at most {MAX_URL_CHARS} characters")));
+    }
+    let scheme_ok = value.starts_with("https://") || value.starts_with("http://");
+    if !scheme_ok || value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ApiError::field(field, "must be an http(s) URL"));
+    }
+    Ok(Some(value.to_string()))
+}
+
 /// A client-chosen id: 1–64 of `[A-Za-z0-9._:-]`.
 pub fn client_id(field: &str, value: &str) -> Result<String, ApiError> {
     let ok = !value.is_empty()
@@ -73,7 +92,7 @@ pub fn language(field: &str, value: &str) -> Result<String, ApiError> {
         && value
             .split('-')
             .next()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_alphabetic()));
+            .is_some_and(|p| p.len() >= 2 && p.chars().all(|c| c.is_ascii_alphabetic()));
     if ok {
         Ok(value.to_string())
     } else {

@@ -36,6 +36,8 @@ fn start(database_url: &str) -> (Child, String) {
         .env("LANTERN_RATE_LIMIT_IP", "1000000")
         .env("LANTERN_RATE_LIMIT_VISITOR", "100000")
         .env("LANTERN_LOG", "warn")
+        .env("LANTERN_DEMO", "1")
+        .env("LANTERN_RATE_LIMIT_NEW_VISITORS_IP", "1000000")
         .env_remove("REDIS_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

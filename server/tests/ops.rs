@@ -57,6 +57,7 @@ fn start(extra: &[(&str, String)]) -> Running {
         )
         .env("LANTERN_LOG_FORMAT", "json")
         .env("LANTERN_LOG", "info")
+        .env("LANTERN_DEMO", "1")
         .env_remove("REDIS_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -499,5 +500,26 @@ async fn the_settings_line_redacts_secrets() {
             lines.iter().all(|l| !l.contains(secret)),
             "{secret} leaked: {lines:#?}"
         );
+    }
+}
+
+/// A production start (no `LANTERN_DEMO`) invents no site; the demo start
+/// prints the owner's one-time sign-in link but never an admin key.
+#[tokio::test]
+async fn the_demo_site_exists_only_when_asked_for_and_no_admin_key_is_printed() {
+    let client = reqwest::Client::new();
+    for (demo, expect) in [("0", 404), ("1", 200)] {
+        let server = start(&[("LANTERN_DEMO", demo.to_string())]);
+        let status = client
+            .get(format!("{}/api/v1/sites/demo/config", server.base))
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        assert_eq!(status.as_u16(), expect, "LANTERN_DEMO={demo}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let out = server.lines.lock().expect("lock").join("\n");
+        assert!(!out.contains("lk_"), "an admin key in the output: {out}");
+        assert_eq!(out.contains("/console/#link="), demo == "1", "{out}");
     }
 }

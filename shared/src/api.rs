@@ -39,7 +39,9 @@ pub struct CreateVisitor {
     /// The site's own id for a signed-in user (identity verification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `HMAC-SHA256(identity_secret, user_id)`, hex.
+    /// `HMAC-SHA256(identity_secret, user_id)`, hex; or, to make it expire,
+    /// `UNIX_SECONDS.` followed by `HMAC-SHA256(identity_secret,
+    /// "user_id.UNIX_SECONDS")` in hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
 }
@@ -119,6 +121,10 @@ impl Role {
 #[serde(deny_unknown_fields)]
 pub struct CreateConversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        schema(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)
+    )]
     pub language: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_message: Option<String>,
@@ -126,6 +132,14 @@ pub struct CreateConversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
     pub metadata: Option<Value>,
+    /// The page the visitor is on (`http(s)://…`, ≤ 2,048 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(max_length = 2048))]
+    pub page_url: Option<String>,
+    /// Where the visitor came from (`http(s)://…`, ≤ 2,048 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(max_length = 2048))]
+    pub referrer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +153,24 @@ pub struct Conversation {
     pub metadata: Value,
     pub created_at: String,
     pub updated_at: String,
+    /// The member who has the conversation, if any.
+    #[serde(default)]
+    pub assignee_id: Option<String>,
+    /// Since when the visitor waits for an answer (RFC 3339), if they do.
+    #[serde(default)]
+    pub waiting_since: Option<String>,
+    /// Hidden from the inbox until then; a visitor's message wakes it.
+    #[serde(default)]
+    pub snoozed_until: Option<String>,
+    /// Visitor messages the calling member has not read (0 for keys and visitors).
+    #[serde(default)]
+    pub unread: i64,
+    /// The page the visitor started on, and where they came from, as the
+    /// widget sent them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
     /// Present on create (the welcome and first exchange) and on get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
@@ -171,7 +203,25 @@ pub struct Message {
     pub incomplete: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
+    /// A private note: members only, never shown to the visitor.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
+    /// The member who wrote an `agent` message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Author>,
+    /// The visitor's verdict on a bot answer (members and admin keys only,
+    /// in message lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
     pub created_at: String,
+}
+
+/// A member as the author of a message: the visitor sees the name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Author {
+    pub id: String,
+    pub name: String,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`
@@ -185,10 +235,17 @@ pub struct PostMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_message_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        schema(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)
+    )]
     pub language: Option<String>,
-    /// `user` (default) or `agent` (admin key only).
+    /// `user` (default for keys) or `agent` (admin keys; always for members).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// A private note (members and admin keys only): never sent to the visitor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internal: Option<bool>,
 }
 
 /// The stored message and the assistant's reply (none when a human has the
@@ -198,6 +255,9 @@ pub struct PostMessage {
 pub struct PostMessageResponse {
     pub message: Message,
     pub reply: Option<Message>,
+    /// True when an agent's reply reopened a closed conversation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reopened: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

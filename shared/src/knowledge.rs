@@ -38,12 +38,31 @@ impl DocumentFormat {
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateDocument {
+    /// Not blank; at most 200 characters.
+    #[cfg_attr(
+        feature = "server",
+        schema(
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$",
+            max_length = 200
+        )
+    )]
     pub title: String,
+    /// Not blank.
+    #[cfg_attr(
+        feature = "server",
+        schema(
+            pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$"
+        )
+    )]
     pub body: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// BCP 47 tag; the site's first language when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        schema(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)
+    )]
     pub language: Option<String>,
     /// `markdown` (default), `text` or `html`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

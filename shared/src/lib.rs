@@ -8,6 +8,7 @@ pub mod cache;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod inbox;
 pub mod knowledge;
 pub mod routes;
 

@@ -40,6 +40,7 @@ pub const SITE_WEBHOOKS: &str = "/api/v1/sites/{site_id}/webhooks";
 pub const SITE_WEBHOOK: &str = "/api/v1/sites/{site_id}/webhooks/{id}";
 pub const SITE_WEBHOOK_DELIVERIES: &str = "/api/v1/sites/{site_id}/webhooks/{id}/deliveries";
 pub const VISITOR_REFRESH: &str = "/api/v1/visitors/refresh";
+pub const VISITOR_TOKENS: &str = "/api/v1/visitors/{visitor_id}/tokens";
 pub const SITES: &str = "/api/v1/sites";
 pub const SESSION: &str = "/api/v1/session";
 pub const ME: &str = "/api/v1/me";
@@ -49,6 +50,16 @@ pub const SITE_INVITES: &str = "/api/v1/sites/{site_id}/invites";
 pub const INVITE_ACCEPT: &str = "/api/v1/invites/accept";
 pub const SITE_KEYS: &str = "/api/v1/sites/{site_id}/keys";
 pub const SITE_KEY: &str = "/api/v1/sites/{site_id}/keys/{id}";
+pub const CONVERSATION_ASSIGN: &str = "/api/v1/conversations/{id}/assign";
+pub const CONVERSATION_RELEASE: &str = "/api/v1/conversations/{id}/release";
+pub const CONVERSATION_SNOOZE: &str = "/api/v1/conversations/{id}/snooze";
+pub const CONVERSATION_TYPING: &str = "/api/v1/conversations/{id}/typing";
+pub const CONVERSATION_READ: &str = "/api/v1/conversations/{id}/read";
+pub const CONVERSATION_CONTACT: &str = "/api/v1/conversations/{id}/contact";
+pub const SITE_EVENTS: &str = "/api/v1/sites/{site_id}/events";
+pub const SITE_PRESENCE: &str = "/api/v1/sites/{site_id}/presence";
+pub const SITE_CANNED: &str = "/api/v1/sites/{site_id}/canned-responses";
+pub const SITE_CANNED_ONE: &str = "/api/v1/sites/{site_id}/canned-responses/{id}";
 /// The owner console (a single-page app).
 pub const CONSOLE_PREFIX: &str = "/console";
 /// The header cookie-authenticated writes must carry (value `1`): a page on

@@ -37,8 +37,14 @@ async fn round_trip(backend: Backend) {
     let restored = lantern_server::db::Db::connect(&target.url)
         .await
         .expect("restored");
-    let a = original.messages(&id, 0, 100).await.expect("messages");
-    let b = restored.messages(&id, 0, 100).await.expect("messages");
+    let a = original
+        .messages(&id, 0, 100, true)
+        .await
+        .expect("messages");
+    let b = restored
+        .messages(&id, 0, 100, true)
+        .await
+        .expect("messages");
     assert_eq!(a.len(), 7, "welcome + 3 questions + 3 replies");
     assert_eq!(a, b, "messages survive the round trip");
     assert_eq!(

@@ -251,3 +251,31 @@ async fn nul_characters(backend: Backend) {
     assert_eq!(message_count(&app, &visitor, &id).await, before);
 }
 on_both_backends!(nul_characters_are_refused, super::nul_characters);
+
+/// A body that is JSON but not an object (serde would read a struct from
+/// an array of its fields) is refused, and nothing is created.
+async fn non_object_bodies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    let visitor = app.visitor(&site.id).await;
+    for body in ["[null, null]", "[\"fr\"]", "\"text\"", "42", "null"] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/conversations"))
+            .bearer_auth(&visitor)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_envelope(res, 400, "validation_failed").await;
+    }
+    let page: Value = app
+        .get_auth("/api/v1/conversations", &visitor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "{page}");
+}
+on_both_backends!(non_object_bodies_are_refused, super::non_object_bodies);

@@ -9,14 +9,18 @@ mod bad_input;
 mod conversations;
 mod events;
 mod health;
+mod inbox;
 mod knowledge;
 mod llm;
 mod messages;
+mod prune;
 mod ratelimits;
 mod retrieval;
 mod scaleout;
+mod secrets;
 mod security;
 mod site_settings;
+mod tokens;
 mod webhooks;
 
 use serde_json::Value;

@@ -188,3 +188,65 @@ async fn two_instances_share_one_budget_through_redis() {
     // 6 allowed + 2 refused, plus the 2 readiness probes are not API calls.
     assert_eq!(count, 8);
 }
+
+/// Mints a visitor for `site_id` from a browser at `ip` (believed through
+/// the trusted proxy), or with the admin key when `admin_key` is given.
+async fn new_visitor(
+    app: &TestApp,
+    site_id: &str,
+    ip: &str,
+    admin_key: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(&format!("/api/v1/sites/{site_id}/visitors")))
+        .header("x-forwarded-for", ip)
+        .json(&json!({}));
+    req = match admin_key {
+        Some(key) => req.bearer_auth(key),
+        None => req.header("origin", lantern_tests::app::ALLOWED_ORIGIN),
+    };
+    req.send().await.expect("sent")
+}
+
+/// Each visitor has its own message budget, so minting visitors is limited
+/// per client address (an IPv6 /64 counts as one) and per site; a site's
+/// own servers (admin key) are not.
+#[tokio::test]
+async fn new_visitors_are_limited_per_address_and_per_site() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
+        s.rate_limit_new_visitors_ip = 2;
+        s.rate_limit_new_visitors_site = 5;
+    })
+    .await;
+    let site = app.site().await;
+    for ip in ["2001:db8:1:1::1", "2001:db8:1:1::2"] {
+        assert_eq!(new_visitor(&app, &site.id, ip, None).await.status(), 201);
+    }
+    // A third address of the same /64: refused, with a retry time.
+    let res = new_visitor(&app, &site.id, "2001:db8:1:1::3", None).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_envelope(res, 429, "rate_limited").await;
+    // The site's own server is not limited this way.
+    let res = new_visitor(&app, &site.id, "2001:db8:1:1::3", Some(&site.admin_key)).await;
+    assert_eq!(res.status(), 201);
+    // Other addresses go on until the site's budget (5) is spent.
+    for ip in ["198.51.100.1", "198.51.100.1", "198.51.100.2"] {
+        assert_eq!(
+            new_visitor(&app, &site.id, ip, None).await.status(),
+            201,
+            "{ip}"
+        );
+    }
+    let res = new_visitor(&app, &site.id, "198.51.100.3", None).await;
+    assert_envelope(res, 429, "rate_limited").await;
+    // Another site has a budget of its own.
+    let other = app.site().await;
+    assert_eq!(
+        new_visitor(&app, &other.id, "198.51.100.4", None)
+            .await
+            .status(),
+        201
+    );
+}

@@ -48,6 +48,8 @@ async fn run(n: usize) {
             format!("sqlite://{}/lantern.db", dir.display()),
         )
         .env("LANTERN_LOG", "warn")
+        .env("LANTERN_DEMO", "1")
+        .env("LANTERN_RATE_LIMIT_NEW_VISITORS_IP", "1000000")
         .env("LANTERN_RATE_LIMIT_IP", "1000000")
         // Every stream comes from this one address (and visitor).
         .env("LANTERN_MAX_STREAMS_PER_IP", "1000000")

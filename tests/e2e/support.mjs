@@ -71,6 +71,8 @@ export async function startLantern(env = {}) {
       DATABASE_URL: `sqlite://${join(dir, 'lantern.db')}`,
       LANTERN_WIDGET_DIR: join(ROOT, 'widget', 'dist'),
       LANTERN_LOG: 'warn',
+      LANTERN_DEMO: '1',
+      LANTERN_RATE_LIMIT_NEW_VISITORS_IP: '1000000',
       ...env,
     },
   }));

@@ -7,6 +7,8 @@ use crate::backend::{Backend, FreshDatabase};
 
 /// The origin every test site allows.
 pub const ALLOWED_ORIGIN: &str = "https://site.example";
+/// The in-process server's `LANTERN_SECRETS_KEY` (32 bytes of 7, base64).
+pub const TEST_SECRETS_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 
 pub struct SiteKeys {
     pub id: String,
@@ -45,6 +47,13 @@ impl TestApp {
     ) -> TestApp {
         let mut settings = Settings {
             database_url: database_url.clone().into(),
+            // The tests use the demo site as "any site".
+            demo: true,
+            // Every test's visitors come from 127.0.0.1.
+            rate_limit_new_visitors_ip: 1_000_000,
+            // The API tests run with secrets sealed at rest; the spawned
+            // binaries (process tests, browsers) without.
+            secrets_key: Some(lantern_server::settings::Secret::new(TEST_SECRETS_KEY)),
             ..Settings::default()
         };
         adjust(&mut settings);

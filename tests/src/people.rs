@@ -122,6 +122,19 @@ impl Browser<'_> {
         res
     }
 
+    /// The same session, speaking to another instance (shared sessions).
+    pub fn on<'b>(&self, app: &'b TestApp) -> Browser<'b> {
+        Browser {
+            app,
+            cookie: self.cookie.clone(),
+        }
+    }
+
+    /// A JSON request as the console makes it.
+    pub async fn post(&mut self, path: &str, body: Value) -> Response {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
     pub async fn get(&mut self, path: &str) -> Response {
         self.send(Method::GET, path, None).await
     }

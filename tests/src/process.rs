@@ -11,12 +11,18 @@ use std::{
 
 use crate::app::ALLOWED_ORIGIN;
 
-/// The release binary.
+/// The release binary, or the one `LANTERN_BIN` names (a debug build, for
+/// a quick look at figures that are then not release figures).
 pub fn binary() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/release/lantern"
-    ))
+    std::env::var_os("LANTERN_BIN").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/release/lantern"
+            ))
+        },
+        PathBuf::from,
+    )
 }
 
 /// Runs `lantern ARGS…` on `database_url` and returns its standard output.
@@ -78,6 +84,8 @@ impl Server {
             .env("LANTERN_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", database_url)
             .env("LANTERN_LOG", "warn")
+            .env("LANTERN_DEMO", "1")
+            .env("LANTERN_RATE_LIMIT_NEW_VISITORS_IP", "1000000")
             .env("LANTERN_RATE_LIMIT_IP", "1000000")
             .env("LANTERN_MAX_STREAMS_PER_IP", "1000000")
             .env("LANTERN_RATE_LIMIT_VISITOR", "100000")

@@ -48,8 +48,40 @@ impl Chat {
             }
             .await;
             match result {
-                Ok(_) => self.status.set(Some(ConversationStatus::Handoff)),
+                Ok(_) => {
+                    self.status.set(Some(ConversationStatus::Handoff));
+                    // Nobody online: ask where to reply instead.
+                    let url = self.url(&routes::fill(routes::SITE_PRESENCE, &self.site_id()));
+                    if let Ok(r) = Call::new("GET", url, None).send().await
+                        && let Ok(text) = crate::http::text(&r).await
+                        && text.contains("\"agents_online\":false")
+                    {
+                        self.away.set(1);
+                    }
+                }
                 Err(e) => self.notice.set(Some(self.describe(&e))),
+            }
+        });
+    }
+
+    /// Leaves `email` for a reply (nobody was online).
+    pub fn leave_contact(self, email: String) {
+        spawn_local(async move {
+            let Some(conv) = self.conv() else { return };
+            let url = self.url(&routes::fill(routes::CONVERSATION_CONTACT, &conv));
+            let body = lantern_shared::inbox::LeaveContact { email };
+            let sent = match self.token().await {
+                Ok(t) => Call::new("POST", url, Some(&t))
+                    .json(&body)
+                    .send()
+                    .await
+                    .is_ok(),
+                Err(_) => false,
+            };
+            if sent {
+                self.away.set(2);
+            } else {
+                self.notice.set(Some(self.t().failed.into()));
             }
         });
     }

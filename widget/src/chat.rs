@@ -89,6 +89,10 @@ pub struct Chat {
     pub open: RwSignal<bool>,
     pub unread: RwSignal<u32>,
     pub ratings: RwSignal<Vec<(String, Rating)>>,
+    /// A member is typing a reply.
+    pub agent_typing: RwSignal<bool>,
+    /// After a hand-over with nobody online: 1 asks for an email, 2 thanks.
+    pub away: RwSignal<u8>,
 }
 
 impl Chat {
@@ -105,6 +109,8 @@ impl Chat {
             status: RwSignal::new(None),
             unread: RwSignal::new(0),
             ratings: RwSignal::new(Vec::new()),
+            agent_typing: RwSignal::new(false),
+            away: RwSignal::new(0),
         };
         config(|c| *c = cfg);
         chat
@@ -155,6 +161,23 @@ impl Chat {
                     self.status.set(Some(s.status));
                 }
             }
+            // `{conversation_id, from: "agent", typing}`; read without a
+            // decoder of its own (weight).
+            kind::TYPING => {
+                let v = crate::json::Json::parse(&ev.data).unwrap_or(crate::json::Json::Null);
+                if v.get("from").str() == Some("agent") {
+                    let on = matches!(v.get("typing"), crate::json::Json::Bool(true));
+                    self.agent_typing.set(on);
+                    // A member who stops typing without sending says so
+                    // only by going quiet (they re-send every 3 s).
+                    if on {
+                        set_timeout(
+                            move || self.agent_typing.set(false),
+                            std::time::Duration::from_secs(8),
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -188,6 +211,9 @@ impl Chat {
             return;
         }
         let replies = matches!(m.role, Role::Assistant | Role::Agent);
+        if m.role == Role::Agent {
+            self.agent_typing.set(false);
+        }
         let seq = m.seq;
         if live {
             hooks::message(&m);

@@ -4,10 +4,11 @@
 //! missing, unknown fields are ignored.
 
 use lantern_shared::api::{
-    Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message, Page,
-    PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
+    Author, Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message,
+    Page, PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
+use lantern_shared::inbox::{LeaveContact, SetTyping};
 
 use crate::config::MountConfig;
 use crate::json::{Json, Writer};
@@ -108,6 +109,16 @@ impl FromJson for Message {
             citations: list(v, "citations")?,
             incomplete: matches!(v.get("incomplete"), Json::Bool(true)),
             client_message_id: opt_string(v, "client_message_id")?,
+            // The server never sends notes to a visitor.
+            internal: false,
+            author: match v.get("author") {
+                Json::Null => None,
+                a => Some(Author {
+                    id: string(a, "id")?,
+                    name: string(a, "name")?,
+                }),
+            },
+            rating: None,
             created_at: string(v, "created_at")?,
         })
     }
@@ -124,6 +135,13 @@ impl FromJson for Conversation {
             metadata: Default::default(),
             created_at: string(v, "created_at")?,
             updated_at: string(v, "updated_at")?,
+            // The inbox's fields are not the widget's to read.
+            assignee_id: None,
+            waiting_since: None,
+            snoozed_until: None,
+            unread: 0,
+            page_url: None,
+            referrer: None,
             messages: Option::from_json(v.get("messages"))?,
         })
     }
@@ -143,6 +161,7 @@ impl FromJson for PostMessageResponse {
         Some(PostMessageResponse {
             message: Message::from_json(v.get("message"))?,
             reply: Option::from_json(v.get("reply"))?,
+            reopened: false,
         })
     }
 }
@@ -200,6 +219,8 @@ impl ToJson for CreateConversation {
     fn to_json(&self) -> String {
         Writer::new()
             .opt("language", self.language.as_deref())
+            .opt("page_url", self.page_url.as_deref())
+            .opt("referrer", self.referrer.as_deref())
             .finish()
     }
 }
@@ -212,6 +233,24 @@ impl ToJson for PostMessage {
             .opt("client_message_id", self.client_message_id.as_deref())
             .opt("language", self.language.as_deref())
             .finish()
+    }
+}
+
+/// The widget only says "typing" (the server learns of a stop from the
+/// message that follows, or the agent's side times it out).
+impl ToJson for SetTyping {
+    fn to_json(&self) -> String {
+        String::from(if self.typing {
+            r#"{"typing":true}"#
+        } else {
+            r#"{"typing":false}"#
+        })
+    }
+}
+
+impl ToJson for LeaveContact {
+    fn to_json(&self) -> String {
+        Writer::new().str("email", &self.email).finish()
     }
 }
 
@@ -264,6 +303,12 @@ mod tests {
             ],
             incomplete: seq == 3,
             client_message_id: (role == Role::User).then(|| "w1-2".into()),
+            internal: false,
+            author: (role == Role::Agent).then(|| Author {
+                id: "u1".into(),
+                name: "Sam".into(),
+            }),
+            rating: None,
             created_at: "2026-11-22T10:00:00Z".into(),
         }
     }
@@ -298,6 +343,12 @@ mod tests {
             metadata: serde_json::Value::Null,
             created_at: "t".into(),
             updated_at: "u".into(),
+            assignee_id: None,
+            waiting_since: None,
+            snoozed_until: None,
+            unread: 0,
+            page_url: None,
+            referrer: None,
             messages: Some(vec![message(1, Role::Assistant)]),
         });
         round_trip(&Page {
@@ -311,10 +362,12 @@ mod tests {
         round_trip(&PostMessageResponse {
             message: message(2, Role::User),
             reply: Some(message(3, Role::Assistant)),
+            reopened: false,
         });
         round_trip(&PostMessageResponse {
             message: message(2, Role::User),
             reply: None,
+            reopened: false,
         });
         round_trip(&AnswerDelta {
             conversation_id: "c1".into(),
@@ -366,6 +419,8 @@ mod tests {
         });
         accepted(&CreateConversation {
             language: Some("ar".into()),
+            page_url: Some("https://shop.example/p?a=1".into()),
+            referrer: Some("https://search.example/".into()),
             ..Default::default()
         });
         accepted(&PostMessage {
@@ -373,6 +428,11 @@ mod tests {
             client_message_id: Some("w1-2".into()),
             ..Default::default()
         });
+        accepted(&LeaveContact {
+            email: "vi@example.com".into(),
+        });
+        accepted(&SetTyping { typing: true });
+        accepted(&SetTyping { typing: false });
         for rating in [Rating::Up, Rating::Down] {
             accepted(&PostFeedback {
                 rating,

@@ -63,3 +63,12 @@ pub fn message(m: &Message) {
     let _ = js_sys::Reflect::set(&o, &"seq".into(), &(m.seq as f64).into());
     call("message", o.into());
 }
+
+/// `window[object][field]` as a string (the host page's address and
+/// referrer, read here rather than in the loader, whose bytes are counted).
+pub fn page(object: &str, field: &str) -> Option<String> {
+    let o = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(object)).ok()?;
+    js_sys::Reflect::get(&o, &JsValue::from_str(field))
+        .ok()?
+        .as_string()
+}

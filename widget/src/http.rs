@@ -123,7 +123,7 @@ pub async fn decode<T: FromJson>(resp: &Response) -> Result<T, ApiError> {
 }
 
 /// A response body as text (boxed: one copy for every decoded type).
-fn text(resp: &Response) -> Fut<'_, Result<String, ApiError>> {
+pub fn text(resp: &Response) -> Fut<'_, Result<String, ApiError>> {
     Box::pin(async move {
         let promise = resp.text().map_err(|_| ApiError::Invalid)?;
         let v = JsFuture::from(promise)

@@ -21,6 +21,10 @@ pub struct Strings {
     pub rate_limited: &'static str,
     pub failed: &'static str,
     pub you: &'static str,
+    pub nobody: &'static str,
+    pub email: &'static str,
+    pub leave: &'static str,
+    pub thanks: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -42,6 +46,10 @@ const EN: Strings = Strings {
     rate_limited: "Too many messages. Please wait {} s and retry.",
     failed: "Something went wrong. Please retry.",
     you: "You",
+    nobody: "Nobody from our team is online right now. Leave your email and we will reply there.",
+    email: "Your email",
+    leave: "Send",
+    thanks: "Thank you: we will reply by email.",
 };
 
 const AR: Strings = Strings {
@@ -63,6 +71,10 @@ const AR: Strings = Strings {
     rate_limited: "رسائل كثيرة جداً. انتظر {} ثانية وأعد المحاولة.",
     failed: "حدث خطأ ما. يرجى إعادة المحاولة.",
     you: "أنت",
+    nobody: "لا يوجد أحد من فريقنا متصل الآن. اترك بريدك الإلكتروني وسنرد عليك هناك.",
+    email: "بريدك الإلكتروني",
+    leave: "إرسال",
+    thanks: "شكرًا: سنرد عليك بالبريد الإلكتروني.",
 };
 
 const FR: Strings = Strings {
@@ -84,6 +96,10 @@ const FR: Strings = Strings {
     rate_limited: "Trop de messages. Attendez {} s et réessayez.",
     failed: "Une erreur s'est produite. Veuillez réessayer.",
     you: "Vous",
+    nobody: "Personne de notre équipe n'est en ligne pour le moment. Laissez votre e-mail et nous vous répondrons.",
+    email: "Votre e-mail",
+    leave: "Envoyer",
+    thanks: "Merci : nous vous répondrons par e-mail.",
 };
 
 const ES: Strings = Strings {
@@ -105,6 +121,10 @@ const ES: Strings = Strings {
     rate_limited: "Demasiados mensajes. Espera {} s y reintenta.",
     failed: "Algo salió mal. Reintenta, por favor.",
     you: "Tú",
+    nobody: "Nadie de nuestro equipo está en línea ahora. Deja tu correo y te responderemos allí.",
+    email: "Tu correo",
+    leave: "Enviar",
+    thanks: "Gracias: te responderemos por correo.",
 };
 
 const DE: Strings = Strings {
@@ -126,6 +146,10 @@ const DE: Strings = Strings {
     rate_limited: "Zu viele Nachrichten. Bitte {} s warten und erneut versuchen.",
     failed: "Etwas ist schiefgelaufen. Bitte erneut versuchen.",
     you: "Sie",
+    nobody: "Gerade ist niemand aus unserem Team online. Hinterlassen Sie Ihre E-Mail, wir antworten dort.",
+    email: "Ihre E-Mail",
+    leave: "Senden",
+    thanks: "Danke: Wir antworten per E-Mail.",
 };
 
 fn primary(lang: &str) -> &str {

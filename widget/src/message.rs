@@ -39,8 +39,10 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
     // The welcome (seq 1) is canned text: nothing to rate.
     let rate = (m.role == Role::Assistant && m.seq > 1)
         .then(|| view! { <Rate chat=chat id=m.id.clone()/> });
+    let who = m.author.map(|a| view! { <b class="who">{a.name}</b> });
     view! {
         <div class=format!("msg {}", m.role.as_str())>
+            {who}
             <div class="html" dir="auto" prop:innerHTML=hooks::trusted(&m.html)></div>
             {cites}
             {rate}

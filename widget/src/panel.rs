@@ -98,7 +98,10 @@ pub fn Panel(chat: Chat) -> impl IntoView {
             })
             .collect_view()
     };
-    let typing = move || chat.sending.get() && chat.drafts.with(|d| d.is_empty());
+    let email = RwSignal::new(String::new());
+    let typing = move || {
+        (chat.sending.get() && chat.drafts.with(|d| d.is_empty())) || chat.agent_typing.get()
+    };
 
     view! {
         <section class="panel" role="dialog" aria-labelledby="lantern-title" dir=dir lang=lang
@@ -133,6 +136,21 @@ pub fn Panel(chat: Chat) -> impl IntoView {
             </div>
             {move || (chat.status.get() == Some(ConversationStatus::Handoff))
                 .then(|| view! { <p class="note" role="status">{t.handoff_done}</p> })}
+            {move || match chat.away.get() {
+                1 => Some(view! {
+                    <form class="away" on:submit=move |ev| {
+                        ev.prevent_default();
+                        chat.leave_contact(email.get_untracked());
+                    }>
+                        <p>{t.nobody}</p>
+                        <input type="email" required aria-label=t.email placeholder=t.email
+                            on:input=move |ev| email.set(event_target_value(&ev))/>
+                        <button type="submit">{t.leave}</button>
+                    </form>
+                }.into_any()),
+                2 => Some(view! { <p class="note" role="status">{t.thanks}</p> }.into_any()),
+                _ => None,
+            }}
             {move || chat.notice.get().map(|n| view! {
                 <div class="notice" role="alert">
                     <span>{n}</span>

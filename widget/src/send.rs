@@ -19,7 +19,40 @@ fn client_id() -> String {
     format!("w{:x}-{r:x}", js_sys::Date::now() as u64)
 }
 
+thread_local! {
+    /// When "typing" was last sent (ms since the epoch).
+    static TYPED_AT: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// At most one "typing" every this many milliseconds.
+const TYPING_EVERY_MS: f64 = 4000.0;
+
 impl Chat {
+    /// The visitor typed: tells a human who has the conversation, at most
+    /// once every few seconds (nobody watches while the bot answers).
+    pub fn typed(self) {
+        if self.status.get_untracked() != Some(lantern_shared::api::ConversationStatus::Handoff) {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now - TYPED_AT.get() < TYPING_EVERY_MS {
+            return;
+        }
+        TYPED_AT.set(now);
+        let Some(conv) = self.conv() else { return };
+        spawn_local(async move {
+            let Ok(token) = self.token().await else {
+                return;
+            };
+            let url = self.url(&routes::fill(routes::CONVERSATION_TYPING, &conv));
+            let body = lantern_shared::inbox::SetTyping { typing: true };
+            let _ = Call::new("POST", url, Some(&token))
+                .json(&body)
+                .send()
+                .await;
+        });
+    }
+
     /// The composer submitted `text`.
     pub fn submit(self, text: String) {
         let content = text.trim().to_string();

@@ -195,8 +195,16 @@ impl Chat {
 
     async fn create_inner(self) -> Result<String, ApiError> {
         let token = self.token().await?;
+        let (page_url, referrer) = (
+            hooks::page("location", "href"),
+            hooks::page("document", "referrer"),
+        );
         let body = CreateConversation {
             language: self.language(),
+            // What the server would refuse is left out (an empty referrer,
+            // a `file:` page, an address past the server's bound).
+            page_url: page_url.filter(|u| u.starts_with("http") && u.len() <= 2048),
+            referrer: referrer.filter(|u| u.starts_with("http") && u.len() <= 2048),
             ..Default::default()
         };
         let c: Conversation = Call::new("POST", self.url(routes::CONVERSATIONS), Some(&token))

@@ -42,6 +42,7 @@ impl Db {
         Ok(Db {
             pool,
             queued: Default::default(),
+            sealer: None,
         })
     }
 

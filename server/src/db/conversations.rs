@@ -7,7 +7,10 @@ use lantern_shared::api::{Conversation, ConversationStatus, Message};
 use serde_json::Value;
 use sqlx::types::Json;
 
-use super::{Db, Error, Result, StoredEvent, messages::insert_event, new_id, read, rfc3339, tx};
+use super::{
+    Db, Error, Result, StoredEvent, inbox::SiteEvent, messages::insert_event, new_id, read,
+    rfc3339, tx,
+};
 
 /// A conversation row, without its messages.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +23,14 @@ pub struct ConversationRecord {
     pub metadata: Value,
     /// The newest durable event's id (where a fresh event stream starts).
     pub last_event_id: i64,
+    pub assignee_id: Option<String>,
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// The page the visitor started on and where they came from (widget).
+    pub page_url: Option<String>,
+    pub referrer: Option<String>,
+    /// Visitor messages the reading member has not read (lists only).
+    pub unread: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -35,6 +46,12 @@ impl ConversationRecord {
             metadata: self.metadata.clone(),
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
+            assignee_id: self.assignee_id.clone(),
+            waiting_since: self.waiting_since.map(rfc3339),
+            snoozed_until: self.snoozed_until.map(rfc3339),
+            unread: self.unread,
+            page_url: self.page_url.clone(),
+            referrer: self.referrer.clone(),
             messages,
         }
     }
@@ -47,6 +64,26 @@ pub struct NewConversation {
     pub visitor_id: Option<String>,
     pub language: String,
     pub metadata: Value,
+    pub page_url: Option<String>,
+    pub referrer: Option<String>,
+}
+
+/// What an inbox list asks for (see [`Db::list_conversations`]).
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter<'a> {
+    pub site_id: &'a str,
+    /// A visitor's own conversations only.
+    pub visitor_id: Option<&'a str>,
+    pub status: Option<ConversationStatus>,
+    /// The id of the last conversation already seen.
+    pub before: Option<&'a str>,
+    pub limit: i64,
+    /// The member whose read marks count for `unread`.
+    pub reader: Option<&'a str>,
+    /// A member's id, or `""` for unassigned conversations.
+    pub assignee: Option<&'a str>,
+    /// Words to find in the messages (case-insensitive substring).
+    pub text: Option<&'a str>,
 }
 
 /// The outcome of a status change: the conversation as it is now, and the
@@ -55,6 +92,8 @@ pub struct NewConversation {
 pub struct StatusChange {
     pub conversation: ConversationRecord,
     pub event: Option<StoredEvent>,
+    /// The members' `conversation.updated`, when the status did change.
+    pub site_event: Option<SiteEvent>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,6 +105,14 @@ pub(super) struct ConversationRow {
     language: String,
     metadata: Json<Value>,
     last_event_id: i64,
+    assignee_id: Option<String>,
+    waiting_since: Option<DateTime<Utc>>,
+    snoozed_until: Option<DateTime<Utc>>,
+    page_url: Option<String>,
+    referrer: Option<String>,
+    /// Computed by the inbox list only.
+    #[sqlx(default)]
+    unread: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -81,26 +128,38 @@ impl From<ConversationRow> for ConversationRecord {
             language: r.language,
             metadata: r.metadata.0,
             last_event_id: r.last_event_id,
+            assignee_id: r.assignee_id,
+            waiting_since: r.waiting_since,
+            snoozed_until: r.snoozed_until,
+            page_url: r.page_url,
+            referrer: r.referrer,
+            unread: r.unread,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
     }
 }
 
-pub(super) const CONVERSATION_COLUMNS: &str =
-    "id, site_id, visitor_id, status, language, metadata, last_event_id, created_at, updated_at";
+pub(super) const CONVERSATION_COLUMNS: &str = "id, site_id, visitor_id, status, language, \
+     metadata, last_event_id, assignee_id, waiting_since, snoozed_until, page_url, referrer, \
+     created_at, updated_at";
 
 /// A conversation as webhook payload (the API shape, without messages).
-fn webhook_data(c: &ConversationRecord) -> Value {
+pub(super) fn webhook_data(c: &ConversationRecord) -> Value {
     serde_json::to_value(c.to_api(None)).unwrap_or_default()
 }
 
 impl Db {
-    pub async fn create_conversation(&self, new: &NewConversation) -> Result<ConversationRecord> {
+    /// Creates a conversation; also returns the members' `conversation.created`.
+    pub async fn create_conversation(
+        &self,
+        new: &NewConversation,
+    ) -> Result<(ConversationRecord, SiteEvent)> {
         let now = Utc::now();
         let sql = format!(
             "INSERT INTO conversations (id, site_id, visitor_id, status, language, metadata, \
-             created_at, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6, $6) \
+             page_url, referrer, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'open', $4, $5, $7, $8, $6, $6) \
              RETURNING {CONVERSATION_COLUMNS}"
         );
         let mut tx = self.begin().await?;
@@ -111,6 +170,8 @@ impl Db {
             .bind(&new.language)
             .bind(Json(&new.metadata))
             .bind(now)
+            .bind(&new.page_url)
+            .bind(&new.referrer)
             .fetch_one(c)
             .await)?;
         let record = ConversationRecord::from(row);
@@ -123,9 +184,17 @@ impl Db {
                 now,
             )
             .await?;
+        let site_event = super::inbox::insert_site_event(
+            &mut tx,
+            &record.site_id,
+            lantern_shared::inbox::kind::CONVERSATION_CREATED,
+            webhook_data(&record),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         self.deliveries_queued(queued);
-        Ok(record)
+        Ok((record, site_event))
     }
 
     pub async fn conversation(&self, id: &str) -> Result<Option<ConversationRecord>> {
@@ -136,27 +205,42 @@ impl Db {
     }
 
     /// Newest first; `before` is the id of the last conversation already seen.
-    pub async fn list_conversations(
-        &self,
-        site_id: &str,
-        visitor_id: Option<&str>,
-        status: Option<ConversationStatus>,
-        before: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<ConversationRecord>> {
+    pub async fn list_conversations(&self, f: &ConversationFilter<'_>) -> Result<Vec<ConversationRecord>> {
+        // `unread` counts the visitor's messages after the reader's mark (0
+        // without a reader). `assignee`: '' stands for "nobody".
         let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE site_id = $1 \
+            "SELECT {CONVERSATION_COLUMNS}, \
+             CASE WHEN CAST($6 AS TEXT) IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM messages m \
+               WHERE m.conversation_id = conversations.id AND m.role = 'user' AND m.seq > \
+               COALESCE((SELECT r.last_read_seq FROM conversation_reads r \
+                 WHERE r.conversation_id = conversations.id AND r.user_id = $6), 0)) END AS unread \
+             FROM conversations WHERE site_id = $1 \
              AND (CAST($2 AS TEXT) IS NULL OR visitor_id = $2) \
              AND (CAST($3 AS TEXT) IS NULL OR status = $3) \
              AND (CAST($4 AS TEXT) IS NULL OR id < $4) \
+             AND (CAST($7 AS TEXT) IS NULL OR ($7 = '' AND assignee_id IS NULL) OR assignee_id = $7) \
+             AND (CAST($8 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM messages q \
+               WHERE q.conversation_id = conversations.id AND LOWER(q.content) LIKE $8 ESCAPE '\\' \
+               AND (CAST($2 AS TEXT) IS NULL OR q.internal = FALSE))) \
              ORDER BY id DESC LIMIT $5"
         );
+        let pattern = f.text.map(|t| {
+            let escaped = t
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
         let rows: Vec<ConversationRow> = read!(self, p => sqlx::query_as(&sql)
-            .bind(site_id)
-            .bind(visitor_id)
-            .bind(status.map(|s| s.as_str()))
-            .bind(before)
-            .bind(limit)
+            .bind(f.site_id)
+            .bind(f.visitor_id)
+            .bind(f.status.map(|s| s.as_str()))
+            .bind(f.before)
+            .bind(f.limit)
+            .bind(f.reader)
+            .bind(f.assignee)
+            .bind(&pattern)
             .fetch_all(p)
             .await)?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -187,9 +271,15 @@ impl Db {
         status: ConversationStatus,
         now: DateTime<Utc>,
     ) -> Result<(StatusChange, bool)> {
+        // Waiting starts at a hand-over (unless the visitor already waits)
+        // and ends when the bot has it again or it closes; handing back to
+        // the bot also lets go of the assignee.
         let sql = format!(
             "UPDATE conversations SET status = $2, last_event_id = last_event_id + 1, \
-             updated_at = $3 WHERE id = $1 AND status <> $2 RETURNING {CONVERSATION_COLUMNS}"
+             updated_at = $3, \
+             waiting_since = CASE WHEN $2 = 'handoff' THEN COALESCE(waiting_since, $3) ELSE NULL END, \
+             assignee_id = CASE WHEN $2 = 'open' THEN NULL ELSE assignee_id END \
+             WHERE id = $1 AND status <> $2 RETURNING {CONVERSATION_COLUMNS}"
         );
         let changed: Option<ConversationRow> = tx!(&mut *tx, c => sqlx::query_as(&sql)
             .bind(conversation_id)
@@ -209,6 +299,7 @@ impl Db {
                 StatusChange {
                     conversation,
                     event: None,
+                    site_event: None,
                 },
                 false,
             ));
@@ -224,22 +315,31 @@ impl Db {
             now,
         )
         .await?;
-        let queued = if status == ConversationStatus::Handoff {
-            self.enqueue_webhooks(
-                tx,
-                &conversation.site_id,
-                super::webhooks::CONVERSATION_HANDOFF,
-                webhook_data(&conversation),
-                now,
-            )
-            .await?
-        } else {
-            false
+        let hook = match status {
+            ConversationStatus::Handoff => Some(super::webhooks::CONVERSATION_HANDOFF),
+            ConversationStatus::Closed => Some(super::webhooks::CONVERSATION_CLOSED),
+            ConversationStatus::Open => None,
         };
+        let queued = match hook {
+            Some(hook) => {
+                self.enqueue_webhooks(tx, &conversation.site_id, hook, webhook_data(&conversation), now)
+                    .await?
+            }
+            None => false,
+        };
+        let site_event = super::inbox::insert_site_event(
+            tx,
+            &conversation.site_id,
+            lantern_shared::inbox::kind::CONVERSATION_UPDATED,
+            webhook_data(&conversation),
+            now,
+        )
+        .await?;
         Ok((
             StatusChange {
                 conversation,
                 event: Some(event),
+                site_event: Some(site_event),
             },
             queued,
         ))

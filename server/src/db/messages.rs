@@ -3,11 +3,16 @@
 //! event and queues its webhook deliveries, all in one transaction.
 
 use chrono::{DateTime, Utc};
-use lantern_shared::api::{Citation, Feedback, Message, Rating, Role};
+use lantern_shared::api::{Author, Citation, ConversationStatus, Feedback, Message, Rating, Role};
 use serde_json::Value;
 use sqlx::types::Json;
 
-use super::{Db, Error, Result, Tx, new_id, read, rfc3339, tx, write};
+use super::{
+    ConversationRecord, Db, Error, Result, SiteEvent, Tx,
+    conversations::{CONVERSATION_COLUMNS, ConversationRow, webhook_data},
+    inbox::insert_site_event,
+    new_id, read, rfc3339, tx, write,
+};
 
 /// A message to append; the database assigns id, seq and time.
 #[derive(Debug, Clone)]
@@ -18,6 +23,10 @@ pub struct NewMessage {
     pub citations: Vec<Citation>,
     pub incomplete: bool,
     pub client_message_id: Option<String>,
+    /// A private note: no visitor event, no status or waiting change.
+    pub internal: bool,
+    /// The member writing (agent messages from a session).
+    pub author: Option<Author>,
     /// How an assistant reply was decided, with its retrieval scores (for
     /// the owner's insights; not part of the API message).
     pub retrieval: Option<Value>,
@@ -37,8 +46,26 @@ pub struct StoredEvent {
 pub struct Appended {
     pub message: Message,
     /// The `message.created` event; `None` when the message already existed
-    /// (same `client_message_id`) and nothing was written.
+    /// (same `client_message_id`) and nothing was written, and for notes
+    /// (the visitor's stream never carries them).
     pub event: Option<StoredEvent>,
+    /// The visitor-stream `conversation.status` when an agent's reply
+    /// reopened a closed conversation.
+    pub reopened: Option<StoredEvent>,
+    /// The members' events: `message.created`, and `conversation.updated`
+    /// when the message changed the conversation.
+    pub site_events: Vec<SiteEvent>,
+}
+
+impl Appended {
+    fn repeat(message: Message) -> Appended {
+        Appended {
+            message,
+            event: None,
+            reopened: None,
+            site_events: Vec::new(),
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -52,6 +79,9 @@ struct MessageRow {
     citations: Json<Vec<Citation>>,
     incomplete: bool,
     client_message_id: Option<String>,
+    internal: bool,
+    author_id: Option<String>,
+    author_name: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -68,13 +98,27 @@ impl From<MessageRow> for Message {
             citations: r.citations.0,
             incomplete: r.incomplete,
             client_message_id: r.client_message_id,
+            internal: r.internal,
+            author: r.author_id.map(|id| Author {
+                id,
+                name: r.author_name.unwrap_or_default(),
+            }),
+            rating: None,
             created_at: rfc3339(r.created_at),
         }
     }
 }
 
+/// The counters' update: the new seq beside the conversation row.
+#[derive(sqlx::FromRow)]
+struct SeqAndConversation {
+    last_seq: i64,
+    #[sqlx(flatten)]
+    conversation: ConversationRow,
+}
+
 const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, role, content, html, citations, \
-     incomplete, client_message_id, created_at";
+     incomplete, client_message_id, internal, author_id, author_name, created_at";
 
 impl Db {
     /// Appends a message with the next seq, atomically with its event and
@@ -122,42 +166,45 @@ impl Db {
                 .fetch_optional(c)
                 .await)?;
             if let Some(row) = existing {
-                let appended = Appended {
-                    message: row.into(),
-                    event: None,
-                };
-                return Ok(Some((appended, false)));
+                if row.internal && !new.internal {
+                    // A note's id must not hand the note to someone else.
+                    return Err(Error::Conflict("this client_message_id is taken".into()));
+                }
+                return Ok(Some((Appended::repeat(row.into()), false)));
             }
         }
         // Takes the conversation's row lock (Postgres; SQLite has one
         // writer) before the counters are read, so seqs are handed out one
-        // at a time; the status guard refuses closed conversations.
-        let counters: Option<(i64, i64, String)> = tx!(&mut *tx, c => sqlx::query_as(
-            "UPDATE conversations SET last_seq = last_seq + 1, last_event_id = last_event_id + 1, \
-             updated_at = $2 WHERE id = $1 AND status <> 'closed' \
-             RETURNING last_seq, last_event_id, site_id",
-        )
-        .bind(conversation_id)
-        .bind(now)
-        .fetch_optional(c)
-        .await)?;
-        let Some((seq, event_id, site_id)) = counters else {
-            let found: Option<(String,)> = tx!(&mut *tx, c => sqlx::query_as(
-                "SELECT status FROM conversations WHERE id = $1",
-            )
+        // at a time. A note takes a seq (the members' transcript keeps its
+        // place) but no visitor event id.
+        let visible = i64::from(!new.internal);
+        let sql = format!(
+            "UPDATE conversations SET last_seq = last_seq + 1, \
+             last_event_id = last_event_id + $3, updated_at = $2 WHERE id = $1 \
+             RETURNING last_seq, {CONVERSATION_COLUMNS}"
+        );
+        let row: Option<SeqAndConversation> = tx!(&mut *tx, c => sqlx::query_as(&sql)
             .bind(conversation_id)
+            .bind(now)
+            .bind(visible)
             .fetch_optional(c)
             .await)?;
-            return Err(match found {
-                Some(_) => Error::Conflict("the conversation is closed".into()),
-                None => Error::NotFound,
-            });
+        let Some(SeqAndConversation { last_seq: seq, conversation }) = row else {
+            return Err(Error::NotFound);
         };
+        let before = ConversationRecord::from(conversation);
+        let reply = new.role == Role::Agent && !new.internal;
+        if before.status == ConversationStatus::Closed && !reply && !new.internal {
+            return Err(Error::Conflict("the conversation is closed".into()));
+        }
+        let event_id = before.last_event_id;
+        let site_id = before.site_id.clone();
         let id = new_id();
         let inserted = tx!(&mut *tx, c => sqlx::query(
             "INSERT INTO messages (id, conversation_id, seq, role, content, html, citations, \
-             incomplete, client_message_id, created_at, retrieval) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             incomplete, client_message_id, internal, author_id, author_name, created_at, \
+             retrieval) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              ON CONFLICT (conversation_id, client_message_id) DO NOTHING",
         )
         .bind(&id)
@@ -169,6 +216,9 @@ impl Db {
         .bind(Json(&new.citations))
         .bind(new.incomplete)
         .bind(&new.client_message_id)
+        .bind(new.internal)
+        .bind(new.author.as_ref().map(|a| a.id.as_str()))
+        .bind(new.author.as_ref().map(|a| a.name.as_str()))
         .bind(now)
         .bind(new.retrieval.as_ref().map(Json))
         .execute(c)
@@ -187,49 +237,170 @@ impl Db {
             citations: new.citations.clone(),
             incomplete: new.incomplete,
             client_message_id: new.client_message_id.clone(),
+            internal: new.internal,
+            author: new.author.clone(),
+            rating: None,
             created_at: rfc3339(now),
         };
         let data = serde_json::to_value(&message).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let event = insert_event(
-            tx,
-            conversation_id,
-            event_id,
-            lantern_shared::event::kind::MESSAGE_CREATED,
-            data,
-            now,
-        )
-        .await?;
-        let queued = self
-            .enqueue_webhooks(
-                tx,
-                &site_id,
-                super::webhooks::MESSAGE_CREATED,
-                event.data.clone(),
-                now,
+        let event = if new.internal {
+            None
+        } else {
+            Some(
+                insert_event(
+                    tx,
+                    conversation_id,
+                    event_id,
+                    lantern_shared::event::kind::MESSAGE_CREATED,
+                    data.clone(),
+                    now,
+                )
+                .await?,
             )
+        };
+        let mut queued = self
+            .enqueue_webhooks(tx, &site_id, super::webhooks::MESSAGE_CREATED, data.clone(), now)
             .await?;
+        if reply {
+            queued |= self
+                .enqueue_webhooks(tx, &site_id, super::webhooks::AGENT_REPLIED, data.clone(), now)
+                .await?;
+        }
+        let mut site_events =
+            vec![insert_site_event(tx, &site_id, lantern_shared::inbox::kind::MESSAGE_CREATED, data, now).await?];
+        let (after, reopened, q) = self.after_message(tx, &before, new, now).await?;
+        queued |= q;
+        if let Some(after) = after {
+            site_events.push(
+                insert_site_event(
+                    tx,
+                    &site_id,
+                    lantern_shared::inbox::kind::CONVERSATION_UPDATED,
+                    webhook_data(&after),
+                    now,
+                )
+                .await?,
+            );
+        }
         let appended = Appended {
             message,
-            event: Some(event),
+            event,
+            reopened,
+            site_events,
         };
         Ok(Some((appended, queued)))
     }
 
-    /// Up to `limit` messages after `after_seq`, oldest first.
+    /// What a message does to its conversation: a visitor's starts (or
+    /// continues) their wait for a person and wakes a snoozed conversation;
+    /// a member's reply ends the wait; it claims an unassigned hand-over, and reopens a
+    /// closed conversation as a hand-over. Notes change nothing. Returns the
+    /// conversation when it changed, the visitor's status event when it
+    /// reopened, and whether webhooks were queued.
+    async fn after_message(
+        &self,
+        tx: &mut Tx,
+        before: &ConversationRecord,
+        new: &NewMessage,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<ConversationRecord>, Option<StoredEvent>, bool)> {
+        if new.internal {
+            return Ok((None, None, false));
+        }
+        let mut status = before.status;
+        let mut waiting = before.waiting_since;
+        let mut snoozed = before.snoozed_until;
+        let mut assignee = before.assignee_id.clone();
+        match new.role {
+            Role::User => {
+                // The wait counts while a person is expected; the bot
+                // answers everything else at once (and a plain exchange
+                // then writes nothing more than before).
+                if status == ConversationStatus::Handoff {
+                    waiting = waiting.or(Some(now));
+                }
+                snoozed = None;
+            }
+            Role::Agent => {
+                waiting = None;
+                if status == ConversationStatus::Closed {
+                    status = ConversationStatus::Handoff;
+                }
+                if status == ConversationStatus::Handoff && assignee.is_none() {
+                    assignee = new.author.as_ref().map(|a| a.id.clone());
+                }
+            }
+            Role::Assistant | Role::System => {}
+        }
+        let reopen = status != before.status;
+        let claimed = assignee != before.assignee_id;
+        if !reopen && !claimed && waiting == before.waiting_since && snoozed == before.snoozed_until {
+            return Ok((None, None, false));
+        }
+        let sql = format!(
+            "UPDATE conversations SET status = $2, waiting_since = $3, snoozed_until = $4, \
+             assignee_id = $5, last_event_id = last_event_id + $6 WHERE id = $1 \
+             RETURNING {CONVERSATION_COLUMNS}"
+        );
+        let row: ConversationRow = tx!(&mut *tx, c => sqlx::query_as(&sql)
+            .bind(&before.id)
+            .bind(status.as_str())
+            .bind(waiting)
+            .bind(snoozed)
+            .bind(&assignee)
+            .bind(i64::from(reopen))
+            .fetch_one(c)
+            .await)?;
+        let after = ConversationRecord::from(row);
+        let mut queued = false;
+        let reopened = if reopen {
+            let data = serde_json::json!({"conversation_id": before.id, "status": status});
+            Some(
+                insert_event(
+                    tx,
+                    &before.id,
+                    after.last_event_id,
+                    lantern_shared::event::kind::STATUS_CHANGED,
+                    data,
+                    now,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        if claimed {
+            queued |= self
+                .enqueue_webhooks(
+                    tx,
+                    &after.site_id,
+                    super::webhooks::CONVERSATION_ASSIGNED,
+                    webhook_data(&after),
+                    now,
+                )
+                .await?;
+        }
+        Ok((Some(after), reopened, queued))
+    }
+
+    /// Up to `limit` messages after `after_seq`, oldest first; private
+    /// notes only `with_notes` (members and admin keys).
     pub async fn messages(
         &self,
         conversation_id: &str,
         after_seq: i64,
         limit: i64,
+        with_notes: bool,
     ) -> Result<Vec<Message>> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq > $2 \
-             ORDER BY seq LIMIT $3"
+             AND (internal = FALSE OR $4) ORDER BY seq LIMIT $3"
         );
         let rows: Vec<MessageRow> = read!(self, p => sqlx::query_as(&sql)
             .bind(conversation_id)
             .bind(after_seq)
             .bind(limit)
+            .bind(with_notes)
             .fetch_all(p)
             .await)?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -265,6 +436,28 @@ impl Db {
                 id,
                 kind,
                 data: data.0,
+            })
+            .collect())
+    }
+
+    /// The visitor's verdicts on a conversation's messages: (message id, rating).
+    pub async fn ratings(&self, conversation_id: &str) -> Result<Vec<(String, Rating)>> {
+        let rows: Vec<(String, String)> = read!(self, p => sqlx::query_as(
+            "SELECT f.message_id, f.rating FROM feedback f JOIN messages m ON m.id = f.message_id \
+             WHERE m.conversation_id = $1",
+        )
+        .bind(conversation_id)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, r)| {
+                let rating = match r.as_str() {
+                    "up" => Rating::Up,
+                    "down" => Rating::Down,
+                    _ => return None,
+                };
+                Some((id, rating))
             })
             .collect())
     }
@@ -355,7 +548,7 @@ impl Db {
             else {
                 continue;
             };
-            if asked.event.is_none() {
+            if asked.event.is_none() && asked.site_events.is_empty() {
                 return Ok(Exchange {
                     question: asked,
                     reply: None,
@@ -412,11 +605,12 @@ impl Db {
         Ok(row.map(Into::into))
     }
 
-    /// The newest `limit` messages of a conversation, oldest first.
+    /// The newest `limit` messages of a conversation, oldest first; notes
+    /// are left out (they are not the answerer's to read).
     pub async fn recent_messages(&self, conversation_id: &str, limit: i64) -> Result<Vec<Message>> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 \
-             ORDER BY seq DESC LIMIT $2"
+             AND internal = FALSE ORDER BY seq DESC LIMIT $2"
         );
         let rows: Vec<MessageRow> = read!(self, p => sqlx::query_as(&sql)
             .bind(conversation_id)

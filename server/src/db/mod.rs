@@ -1,18 +1,23 @@
 //! The one place that speaks SQL. [`Db`] is a handle over the pool of one of
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
-//! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`) adds its queries to it as plain
+//! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
+//! `inbox`, `canned`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
 //! types live beside their queries. Nothing here imports the layers above.
 
+mod canned;
 mod connect;
 mod conversations;
 mod curated;
+mod inbox;
 mod keys;
 mod knowledge;
 mod messages;
+mod prune;
+mod sealed;
 mod sessions;
 mod sites;
 mod users;
@@ -20,7 +25,8 @@ mod visitors;
 pub mod webhooks;
 mod writer;
 
-pub use conversations::{ConversationRecord, NewConversation, StatusChange};
+pub use conversations::{ConversationFilter, ConversationRecord, NewConversation, StatusChange};
+pub use inbox::{InboxChange, SiteEvent};
 pub use curated::{CuratedRow, MAX_CURATED};
 pub use keys::KeyRow;
 pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit, PassageIndex, StalePassage};
@@ -48,6 +54,9 @@ pub enum Error {
     Unavailable(#[source] sqlx::Error),
     #[error(transparent)]
     Database(sqlx::Error),
+    /// A stored secret that the configured keys cannot open.
+    #[error(transparent)]
+    Sealed(crate::sealing::SealError),
 }
 
 impl From<sqlx::Error> for Error {
@@ -95,6 +104,9 @@ pub struct Db {
     /// Notified when webhook deliveries were queued, so this process's
     /// delivery worker wakes at once instead of at its next poll.
     queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Seals secrets before they are stored and opens them when read
+    /// ([`crate::sealing`]); none: stored as they are.
+    sealer: Option<std::sync::Arc<crate::sealing::Sealer>>,
 }
 
 /// The connections of one backend. SQLite gets a pool of readers and a
@@ -198,6 +210,22 @@ impl Db {
             Pool::Sqlite { read, .. } => (read.size() + 1, read.num_idle() as u32),
             Pool::Postgres(p) => (p.size(), p.num_idle() as u32),
         }
+    }
+
+    /// This handle, sealing the secrets it stores with `sealer`.
+    pub fn with_sealer(mut self, sealer: Option<std::sync::Arc<crate::sealing::Sealer>>) -> Db {
+        self.sealer = sealer;
+        self
+    }
+
+    /// A secret as it is stored: sealed when a key is set.
+    pub(crate) fn seal(&self, plain: &str) -> String {
+        crate::sealing::seal(self.sealer.as_deref(), plain)
+    }
+
+    /// A stored secret, opened.
+    pub(crate) fn unseal(&self, stored: &str) -> Result<String> {
+        crate::sealing::open(self.sealer.as_deref(), stored).map_err(Error::Sealed)
     }
 
     /// A round trip to the database, for readiness.

@@ -91,6 +91,18 @@ impl From<SiteRow> for Site {
     }
 }
 
+impl Db {
+    /// A site from its row, its identity secret opened.
+    fn site_from(&self, row: SiteRow) -> Result<Site> {
+        let mut site = Site::from(row);
+        site.identity_secret = site
+            .identity_secret
+            .map(|s| self.unseal(&s))
+            .transpose()?;
+        Ok(site)
+    }
+}
+
 const SITE_COLUMNS: &str = "s.id, s.name, s.bot_name, s.welcome_message, s.welcome_messages, \
      s.languages, s.theme_color, s.position, s.allowed_origins, s.identity_secret, \
      s.identity_required, s.answer_threshold";
@@ -113,7 +125,7 @@ impl Db {
         .bind(Json(&site.languages))
         .bind(&site.theme_color)
         .bind(Json(&site.allowed_origins))
-        .bind(&site.identity_secret)
+        .bind(site.identity_secret.as_deref().map(|s| self.seal(s)))
         .bind(site.identity_required)
         .bind(now)
         .bind(Json(&site.welcome_messages))
@@ -141,7 +153,7 @@ impl Db {
         let sql = format!("SELECT {SITE_COLUMNS} FROM sites s WHERE s.id = $1");
         let row: Option<SiteRow> =
             read!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
-        Ok(row.map(Site::from))
+        row.map(|r| self.site_from(r)).transpose()
     }
 
     pub async fn site_count(&self) -> Result<i64> {
@@ -208,7 +220,7 @@ impl Db {
             "UPDATE sites SET identity_secret = $2, updated_at = $3 WHERE id = $1",
         )
         .bind(site_id)
-        .bind(secret)
+        .bind(self.seal(secret))
         .bind(Utc::now())
         .execute(p)
         .await
@@ -224,6 +236,6 @@ impl Db {
         );
         let row: Option<SiteRow> =
             read!(self, p => sqlx::query_as(&sql).bind(key_hash).fetch_optional(p).await)?;
-        Ok(row.map(Site::from))
+        row.map(|r| self.site_from(r)).transpose()
     }
 }

@@ -108,4 +108,88 @@ impl Db {
             external_user_id,
         }))
     }
+
+    /// Stores the email a visitor left for a reply.
+    pub async fn set_contact_email(&self, visitor_id: &str, email: &str) -> Result<()> {
+        write!(self, p => sqlx::query("UPDATE visitors SET contact_email = $2 WHERE id = $1")
+            .bind(visitor_id)
+            .bind(email)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Refresh: stores `new_hash` and ends the presented token `grace` from
+    /// now (at once would break the page's other tabs, which still hold it
+    /// until they read the new one). The old token must be the visitor's.
+    pub async fn rotate_visitor_token(
+        &self,
+        visitor_id: &str,
+        old_hash: &str,
+        new_hash: &str,
+        expires_at: DateTime<Utc>,
+        grace: chrono::Duration,
+    ) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        tx!(&mut tx, c => sqlx::query(
+            "UPDATE visitor_tokens SET expires_at = $1 \
+             WHERE token_hash = $2 AND visitor_id = $3 AND expires_at > $1",
+        )
+        .bind(now + grace)
+        .bind(old_hash)
+        .bind(visitor_id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO visitor_tokens (token_hash, visitor_id, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_hash)
+        .bind(visitor_id)
+        .bind(expires_at)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes every token of one visitor of `site_id`; `NotFound` when the
+    /// site has no such visitor.
+    pub async fn revoke_visitor_tokens(&self, site_id: &str, visitor_id: &str) -> Result<u64> {
+        let exists: Option<(String,)> = read!(self, p => sqlx::query_as(
+            "SELECT id FROM visitors WHERE id = $1 AND site_id = $2",
+        )
+        .bind(visitor_id)
+        .bind(site_id)
+        .fetch_optional(p)
+        .await)?;
+        if exists.is_none() {
+            return Err(super::Error::NotFound);
+        }
+        Ok(write!(self, p => sqlx::query("DELETE FROM visitor_tokens WHERE visitor_id = $1")
+            .bind(visitor_id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
+    /// Deletes the tokens of a site's verified visitors (`verified`: the
+    /// identity secret changed) or of its anonymous ones (identity became
+    /// required): tokens issued under a rule that no longer holds.
+    pub async fn revoke_site_visitor_tokens(&self, site_id: &str, verified: bool) -> Result<u64> {
+        Ok(write!(self, p => sqlx::query(
+            "DELETE FROM visitor_tokens WHERE visitor_id IN (SELECT id FROM visitors \
+             WHERE site_id = $1 AND (external_user_id IS NOT NULL) = $2)",
+        )
+        .bind(site_id)
+        .bind(verified)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?)
+    }
 }

@@ -13,6 +13,11 @@ pub const MESSAGE_CREATED: &str = "message.created";
 pub const CONVERSATION_HANDOFF: &str = "conversation.handoff";
 /// A person was invited to the site's team (carries the invite link).
 pub const MEMBER_INVITED: &str = "member.invited";
+/// A conversation got (or lost) its assignee.
+pub const CONVERSATION_ASSIGNED: &str = "conversation.assigned";
+/// A member answered the visitor (notes excluded).
+pub const AGENT_REPLIED: &str = "conversation.agent_replied";
+pub const CONVERSATION_CLOSED: &str = "conversation.closed";
 
 /// A registered endpoint, secret included (the worker signs with it).
 #[derive(Clone)]
@@ -50,12 +55,12 @@ impl Endpoint {
 
 type EndpointRow = (String, String, String, String, String, DateTime<Utc>);
 
-fn endpoint(r: EndpointRow) -> Endpoint {
-    Endpoint {
+fn endpoint(db: &Db, r: EndpointRow) -> Result<Endpoint> {
+    Ok(Endpoint {
         id: r.0,
         site_id: r.1,
         url: r.2,
-        secret: r.3,
+        secret: db.unseal(&r.3)?,
         events: r
             .4
             .split(',')
@@ -63,7 +68,7 @@ fn endpoint(r: EndpointRow) -> Endpoint {
             .map(str::to_string)
             .collect(),
         created_at: r.5,
-    }
+    })
 }
 
 /// A claimed delivery, ready to send.
@@ -138,7 +143,7 @@ impl Db {
         .bind(&e.id)
         .bind(&e.site_id)
         .bind(&e.url)
-        .bind(&e.secret)
+        .bind(self.seal(&e.secret))
         .bind(&events)
         .bind(e.created_at)
         .execute(p)
@@ -153,7 +158,7 @@ impl Db {
         );
         let rows: Vec<EndpointRow> =
             read!(self, p => sqlx::query_as(&sql).bind(site_id).fetch_all(p).await)?;
-        Ok(rows.into_iter().map(endpoint).collect())
+        rows.into_iter().map(|r| endpoint(self, r)).collect()
     }
 
     /// The endpoint `id` of `site_id`.
@@ -166,7 +171,7 @@ impl Db {
             .bind(id)
             .fetch_optional(p)
             .await)?;
-        row.map(endpoint).ok_or(Error::NotFound)
+        endpoint(self, row.ok_or(Error::NotFound)?)
     }
 
     /// Deletes the endpoint and its delivery log.
@@ -235,7 +240,7 @@ impl Db {
                     body,
                     attempts,
                     url,
-                    secret,
+                    secret: self.unseal(&secret)?,
                 });
             }
         }

@@ -48,14 +48,23 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `open`, `handoff` or `closed`.
+    #[param(pattern = "^(open|handoff|closed)$")]
     status: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
+    /// Members and admin keys: `me` (the signed-in member), `none`, or a member's id.
+    assignee: Option<String>,
+    /// Members and admin keys: only conversations with a message containing
+    /// this text (case-insensitive; 1–200 characters).
+    q: Option<String>,
 }
 
 /// Lists conversations, newest first: all of the site's for an admin key, a
@@ -78,19 +87,49 @@ pub async fn list(
     };
     if let Some(cursor) = &q.cursor {
         uuid::Uuid::parse_str(cursor)
+            .ok()
+            // Only the hyphenated form the API hands out, as the spec says.
+            .filter(|_| cursor.len() == 36)
+            .ok_or(())
             .map_err(|_| E::field("cursor", "is not a cursor this API issued"))?;
     }
-    let visitor = match &caller {
-        Caller::Visitor { visitor_id, .. } => Some(visitor_id.as_str()),
-        Caller::Admin { .. } | Caller::Member { .. } => None,
+    let (visitor, reader) = match &caller {
+        Caller::Visitor { visitor_id, .. } => (Some(visitor_id.as_str()), None),
+        Caller::Member { user_id, .. } => (None, Some(user_id.as_str())),
+        Caller::Admin { .. } => (None, None),
     };
-    let mut rows = state.db.list_conversations(
-            caller.site_id(),
-            visitor,
+    let assignee = match q.assignee.as_deref() {
+        None => None,
+        Some(_) if visitor.is_some() => {
+            return Err(E::field("assignee", "is for members and admin keys"));
+        }
+        Some("me") => Some(reader.ok_or_else(|| {
+            E::field("assignee", "\"me\" needs a signed-in member; name a user id")
+        })?),
+        // '' stands for "nobody" in the storage filter.
+        Some("none") => Some(""),
+        Some(id) if uuid::Uuid::parse_str(id).is_ok() => Some(id),
+        Some(_) => return Err(E::field("assignee", "must be me, none or a member's id")),
+    };
+    let text = match q.q.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) if t.chars().count() > 200 => {
+            return Err(E::field("q", "must be at most 200 characters"));
+        }
+        Some(t) => Some(t),
+    };
+    let mut rows = state
+        .db
+        .list_conversations(&crate::db::ConversationFilter {
+            site_id: caller.site_id(),
+            visitor_id: visitor,
             status,
-            q.cursor.as_deref(),
-            limit + 1,
-        )
+            before: q.cursor.as_deref(),
+            limit: limit + 1,
+            reader,
+            assignee,
+            text,
+        })
         .await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -100,7 +139,10 @@ pub async fn list(
         None
     };
     Ok(Json(Page {
-        items: rows.into_iter().map(|c| c.to_api(None)).collect(),
+        items: rows
+            .into_iter()
+            .map(|c| shown_to(&caller, c.to_api(None)))
+            .collect(),
         next_cursor,
     }))
 }
@@ -114,7 +156,7 @@ pub async fn fetch(
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
     let conv = state.chat.visible_conversation(&caller, &id).await?;
-    Ok(Json(conv.to_api(None)))
+    Ok(Json(shown_to(&caller, conv.to_api(None))))
 }
 
 /// Asks for a human: the status becomes `handoff` and the bot stops replying.
@@ -126,12 +168,11 @@ pub async fn handoff(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
-    Ok(Json(
-        state
-            .chat
-            .set_status(&caller, &id, ConversationStatus::Handoff)
-            .await?,
-    ))
+    let conversation = state
+        .chat
+        .set_status(&caller, &id, ConversationStatus::Handoff)
+        .await?;
+    Ok(Json(shown_to(&caller, conversation)))
 }
 
 /// Closes the conversation; later posts are refused with 409.
@@ -143,10 +184,18 @@ pub async fn close(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Conversation>, ApiError> {
-    Ok(Json(
-        state
-            .chat
-            .set_status(&caller, &id, ConversationStatus::Closed)
-            .await?,
-    ))
+    let conversation = state
+        .chat
+        .set_status(&caller, &id, ConversationStatus::Closed)
+        .await?;
+    Ok(Json(shown_to(&caller, conversation)))
+}
+
+/// A conversation as `caller` may see it: visitors are not told which
+/// member has it (the member's id is the team's business).
+fn shown_to(caller: &Caller, mut c: Conversation) -> Conversation {
+    if matches!(caller, Caller::Visitor { .. }) {
+        c.assignee_id = None;
+    }
+    c
 }

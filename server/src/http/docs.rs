@@ -12,14 +12,15 @@ use utoipa::{
 };
 
 use super::{
-    AppState, conversations, curated, events, feedback, keys, knowledge, messages, new_site, session, site_admin,
-    sites, team, webhooks,
+    AppState, canned, conversations, curated, events, feedback, inbox, keys, knowledge, messages,
+    new_site, session, site_admin, site_events, sites, team, webhooks,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lantern API", version = "1", description = "Self-hosted chat assistant for websites. \
-        Every failure answers with the error envelope {error, message, details, request_id, timestamp}."),
+        Every failure answers with the error envelope {error, message, details, request_id, timestamp}. \
+        Request bodies are JSON objects; no text field accepts the NUL character (\\u0000)."),
     paths(
         sites::config, sites::create_visitor,
         conversations::create, conversations::list, conversations::fetch,
@@ -27,18 +28,24 @@ use super::{
         messages::list, messages::post, events::events, feedback::feedback,
         knowledge::create, knowledge::list, knowledge::remove, knowledge::search,
         curated::list, curated::create, curated::remove,
-        sites::refresh_visitor, site_admin::read, site_admin::update,
+        sites::refresh_visitor, sites::revoke_visitor_tokens, site_admin::read, site_admin::update,
         site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
         webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,
         session::sign_in, session::sign_out, session::me, session::update_me,
         team::list, team::update, team::remove, team::invite, team::invites, team::accept,
         keys::list, keys::create, keys::revoke, new_site::create,
+        inbox::assign, inbox::release, inbox::snooze, inbox::typing, inbox::read,
+        inbox::contact, inbox::presence,
+        canned::list, canned::create, canned::update, canned::remove, site_events::events,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
-        lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged)),
-    modifiers(&BearerAuth),
+        lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged,
+        lantern_shared::inbox::Typing, lantern_shared::inbox::Presence)),
+    modifiers(&BearerAuth, &CommonResponses),
     tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
-        (name = "webhooks"), (name = "people", description = "Members who sign in: sessions, \
+        (name = "webhooks"), (name = "inbox", description = "The operator inbox: assigning, \
+        snoozing, typing, read marks, canned responses and the members' site event stream."),
+        (name = "people", description = "Members who sign in: sessions, \
         the team, invites. Cookie-authenticated writes need `X-Lantern-Request: 1` from the \
         server's own origin, else 403."))
 )]
@@ -67,6 +74,59 @@ impl Modify for BearerAuth {
                 "A member's session cookie, from POST /api/v1/session",
             ))),
         );
+    }
+}
+
+/// Answers any API operation may give whatever its handler does: the
+/// middleware's (authentication, rate limits, body limits) and the
+/// database's. Documented once here so that the spec and the server agree.
+struct CommonResponses;
+
+const COMMON: [(&str, &str, bool); 8] = [
+    ("400", "the request is not valid (`validation_failed`, naming the field)", false),
+    ("401", "no valid credential (`unauthorized`)", false),
+    ("403", "the credential may not do this (`forbidden`)", false),
+    ("404", "no such resource, or not this caller's (`not_found`)", false),
+    ("413", "the request body is too large (`payload_too_large`)", true),
+    ("415", "the body is not `application/json` (`unsupported_media_type`)", true),
+    ("429", "rate limited (`rate_limited`; see `Retry-After`)", false),
+    ("503", "the database is unavailable (`unavailable`; see `Retry-After`)", false),
+];
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                let has_body = op.request_body.is_some();
+                for (code, what, needs_body) in COMMON {
+                    if needs_body && !has_body {
+                        continue;
+                    }
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                        let body = ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build();
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(what)
+                                .content("application/json", body)
+                                .build(),
+                        )
+                    });
+                }
+            }
+        }
     }
 }
 

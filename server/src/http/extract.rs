@@ -56,6 +56,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "must not contain the NUL character (\\u0000)",
             ));
         }
+        // Every request body of this API is an object; serde would also
+        // read a struct from an array of its fields, which the spec forbids.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
+            return Err(ApiError::Validation {
+                message: "the body must be a JSON object".into(),
+                details: Vec::new(),
+            });
+        }
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::Validation {

@@ -76,11 +76,14 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     cursor: Option<String>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -97,6 +100,10 @@ pub async fn list(
     let limit = validate::limit(q.limit)?;
     if let Some(cursor) = &q.cursor {
         uuid::Uuid::parse_str(cursor)
+            .ok()
+            // Only the hyphenated form the API hands out, as the spec says.
+            .filter(|_| cursor.len() == 36)
+            .ok_or(())
             .map_err(|_| ApiError::field("cursor", "is not a cursor this API issued"))?;
     }
     let mut items = state
@@ -131,14 +138,18 @@ pub async fn remove(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// The words to look for (≤ 500 characters).
+    #[param(min_length = 1, max_length = 500, pattern = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$")]
     q: String,
     /// 1–20, default 5.
+    #[param(minimum = 1, maximum = 20)]
     limit: Option<i64>,
     /// Language of the query (its analysis); detected from `q` when absent,
     /// else the site's first language.
+    #[param(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)]
     lang: Option<String>,
 }
 

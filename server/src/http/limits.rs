@@ -76,3 +76,32 @@ pub async fn per_visitor(state: &AppState, caller: &Caller) -> Result<(), ApiErr
         Err(ApiError::RateLimited(decision))
     }
 }
+
+/// Budget for minting visitors without an admin key: per client address,
+/// then per site. Checked before anything is stored.
+pub async fn new_visitor(
+    state: &AppState,
+    site_id: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(), ApiError> {
+    let by_ip = ip.map(|ip| {
+        (
+            format!("nv-ip:{}", rate_key(ip)),
+            state.settings.rate_limit_new_visitors_ip,
+            "new_visitor_ip",
+        )
+    });
+    let by_site = (
+        format!("nv-site:{site_id}"),
+        state.settings.rate_limit_new_visitors_site,
+        "new_visitor_site",
+    );
+    for (key, limit, reason) in by_ip.into_iter().chain([by_site]) {
+        let decision = state.limiter.check(&key, limit).await;
+        if !decision.allowed {
+            crate::stats::rate_limited(reason);
+            return Err(ApiError::RateLimited(decision));
+        }
+    }
+    Ok(())
+}

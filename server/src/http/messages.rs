@@ -11,7 +11,7 @@ use axum::{
 use futures::StreamExt;
 use http::{HeaderMap, StatusCode};
 use lantern_shared::{
-    api::{Message, Page, PostMessage, PostMessageResponse},
+    api::{ConversationStatus, Message, Page, PostMessage, PostMessageResponse, Role},
     event::kind,
     routes,
 };
@@ -29,11 +29,13 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only messages with a greater seq (default 0: from the start).
     after: Option<i64>,
     /// 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -53,10 +55,19 @@ pub async fn list(
     if after < 0 {
         return Err(ApiError::field("after", "must not be negative"));
     }
-    let mut items = state.db.messages(&conv.id, after, limit + 1)
+    let mut items = state
+        .db
+        .messages(&conv.id, after, limit + 1, caller.is_staff())
         .await?;
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
+    if caller.is_staff() {
+        // The team sees what the visitor thought of each answer.
+        let ratings = state.db.ratings(&conv.id).await?;
+        for m in &mut items {
+            m.rating = ratings.iter().find(|(id, _)| *id == m.id).map(|(_, r)| *r);
+        }
+    }
     let next_cursor = if more {
         items.last().map(|m| m.seq.to_string())
     } else {
@@ -66,7 +77,10 @@ pub async fn list(
 }
 
 /// Posts a message. The message is committed before any response byte is
-/// sent. With `Accept: text/event-stream` the answer streams: the stored
+/// sent. A member posts as `agent` with their name as `author`;
+/// `internal: true` makes a private note the visitor never sees. A
+/// member's reply claims an unassigned hand-over; an agent's reply to a
+/// closed conversation reopens it as a hand-over (`reopened: true`). With `Accept: text/event-stream` the answer streams: the stored
 /// message (`message.created`), `answer.delta` pieces, the stored reply
 /// (`message.created`), then `done`.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messages",
@@ -83,11 +97,19 @@ pub async fn post(
 ) -> Result<Response, ApiError> {
     let post = state.chat.prepare_post(&caller, &id, req).await?;
     super::limits::per_visitor(&state, &caller).await?;
+    let reopened = post.conversation.status == ConversationStatus::Closed && !post.new.internal;
+    if post.new.role == Role::Agent && !post.new.internal {
+        state.chat.claim_before_reply(&caller, &id).await?;
+    }
     if !wants_event_stream(&headers) {
         let (message, reply) = state.chat.post(post, None).await?;
         return Ok((
             StatusCode::CREATED,
-            Json(PostMessageResponse { message, reply }),
+            Json(PostMessageResponse {
+                message,
+                reply,
+                reopened,
+            }),
         )
             .into_response());
     }

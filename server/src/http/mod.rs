@@ -2,6 +2,7 @@
 //! layers every request passes (request id, tracing, body limit, envelope).
 
 pub mod client_ip;
+mod canned;
 mod console;
 mod conversations;
 pub mod cors;
@@ -12,6 +13,7 @@ mod events;
 pub mod extract;
 mod feedback;
 mod health;
+mod inbox;
 mod keys;
 mod knowledge;
 mod curated;
@@ -23,6 +25,7 @@ mod member;
 pub mod session;
 pub mod stream_caps;
 mod site_admin;
+mod site_events;
 mod sites;
 mod team;
 mod webhooks;
@@ -57,6 +60,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Open event streams per visitor and per address.
     pub streams: stream_caps::StreamCaps,
+    /// Members with an inbox stream open on this instance.
+    pub presence: crate::inbox::Presence,
     /// Site config and knowledge search responses (Redis or in process).
     pub cache: crate::kvcache::KvCache,
     /// Present when `REDIS_URL` is set (connected or not).
@@ -98,6 +103,9 @@ pub fn router(state: AppState) -> Router {
         .merge(conversations::router())
         .merge(messages::router())
         .merge(events::router())
+        .merge(inbox::router())
+        .merge(canned::router())
+        .merge(site_events::router())
         .merge(feedback::router())
         .merge(site_admin::router())
         .merge(webhooks::router())

@@ -80,6 +80,7 @@ pub async fn update(
     ApiJson(req): ApiJson<UpdateSite>,
 ) -> Result<Json<SiteSettings>, ApiError> {
     let mut site = own_site(&state, &caller, &site_id).await?;
+    let was_required = site.identity_required;
     if let Some(v) = &req.name {
         site.name = validate::text("name", v, 100)?;
     }
@@ -141,7 +142,12 @@ pub async fn update(
         }
         site.answer_threshold = Some(v);
     }
+    let now_required = !was_required && site.identity_required;
     state.db.update_site(&site).await?;
+    if now_required {
+        // Anonymous visitors' tokens were issued under the old rule.
+        state.db.revoke_site_visitor_tokens(&site.id, false).await?;
+    }
     // Every instance serves the new config from now on.
     state.cache.invalidate(&format!("config:{}", site.id)).await;
     Ok(Json(settings(site)))
@@ -201,6 +207,9 @@ pub async fn rotate_identity_secret(
     let secret = auth::new_secret("lis_");
     state.db.set_identity_secret(&site.id, &secret)
         .await?;
+    // Visitors verified with the old secret start over: whoever holds the
+    // old secret could have minted them.
+    state.db.revoke_site_visitor_tokens(&site.id, true).await?;
     Ok((
         StatusCode::CREATED,
         Json(IssuedSecret {

@@ -4,7 +4,7 @@ use axum::{
     Json, Router,
     extract::{Path, State},
     response::IntoResponse,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route(routes::SITE_CONFIG, get(config))
         .route(routes::SITE_VISITORS, post(create_visitor))
         .route(routes::VISITOR_REFRESH, post(refresh_visitor))
+        .route(routes::VISITOR_TOKENS, delete(revoke_visitor_tokens))
 }
 
 pub fn public_config(site: &Site) -> SiteConfig {
@@ -57,6 +58,7 @@ struct CachedConfig {
 /// Other parameters are ignored, as they always were here: pages and
 /// caches add their own (cache busters), and the edge normalises them.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConfigQuery {
     /// The visitor's language (BCP 47): `welcome_message` is given in it
     /// when the site has one for it.
@@ -128,11 +130,13 @@ pub async fn config(
 /// (servers) must hold the site's admin key.
 #[utoipa::path(post, path = "/api/v1/sites/{site_id}/visitors", tag = "sites",
     params(("site_id" = String, Path)), request_body = CreateVisitor,
-    responses((status = 201, body = VisitorToken), (status = 403, body = lantern_shared::ErrorBody)))]
+    responses((status = 201, body = VisitorToken), (status = 403, body = lantern_shared::ErrorBody),
+        (status = 429, description = "too many new visitors from this address or for this site", body = lantern_shared::ErrorBody)))]
 pub async fn create_visitor(
     State(state): State<AppState>,
     Path(site_id): Path<String>,
     MaybeCaller(caller): MaybeCaller,
+    extensions: http::Extensions,
     headers: HeaderMap,
     ApiJson(req): ApiJson<CreateVisitor>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -141,6 +145,8 @@ pub async fn create_visitor(
         caller.as_ref().and_then(Caller::admin_site) == Some(site.id.as_str());
     if !is_site_admin {
         check_origin(&site, &headers)?;
+        let ip = state.client_ip(&extensions, &headers);
+        super::limits::new_visitor(&state, &site.id, ip).await?;
     }
     let user_id = verified_user(&site, &req)?;
     let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
@@ -163,21 +169,39 @@ pub async fn create_visitor(
 }
 
 /// Exchanges a valid visitor token for a fresh one (same visitor, new
-/// expiry). The widget calls it before its token runs out.
+/// expiry); the presented token stops working after a short grace (the
+/// page's other tabs still hold it). The widget calls it before its token
+/// runs out.
 #[utoipa::path(post, path = "/api/v1/visitors/refresh", tag = "sites", security(("bearer" = [])),
     responses((status = 201, body = VisitorToken), (status = 401, body = lantern_shared::ErrorBody)))]
 pub async fn refresh_visitor(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     let Caller::Visitor { visitor_id, .. } = caller else {
         return Err(ApiError::Forbidden(
             "only a visitor token can be refreshed".into(),
         ));
     };
+    // The caller came from this header (refresh is not an event stream).
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .map(|(_, t)| t.trim())
+        .unwrap_or_default();
     let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
     let expires_at = chrono::Utc::now() + auth::VISITOR_TOKEN_TTL;
-    state.db.add_visitor_token(&visitor_id, &auth::hash_secret(&token), expires_at)
+    state
+        .db
+        .rotate_visitor_token(
+            &visitor_id,
+            &auth::hash_secret(presented),
+            &auth::hash_secret(&token),
+            expires_at,
+            chrono::Duration::seconds(i64::from(state.settings.visitor_token_grace_secs)),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -187,6 +211,30 @@ pub async fn refresh_visitor(
             expires_at: rfc3339(expires_at),
         }),
     ))
+}
+
+/// Ends every token of one visitor at once (a leaked token, a device
+/// reported lost): the widget then starts over as a new visitor.
+#[utoipa::path(delete, path = "/api/v1/visitors/{visitor_id}/tokens", tag = "sites",
+    params(("visitor_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "the visitor's tokens are revoked"),
+        (status = 401, body = lantern_shared::ErrorBody), (status = 403, body = lantern_shared::ErrorBody),
+        (status = 404, body = lantern_shared::ErrorBody)))]
+pub async fn revoke_visitor_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(visitor_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let site_id = caller
+        .admin_site()
+        .ok_or_else(|| ApiError::Forbidden("an admin key or an owner's session is required".into()))?;
+    let visitor_id = crate::validate::client_id("visitor_id", &visitor_id)?;
+    let revoked = match state.db.revoke_visitor_tokens(site_id, &visitor_id).await {
+        Err(crate::db::Error::NotFound) => return Err(ApiError::not_found("visitor")),
+        other => other?,
+    };
+    tracing::info!(site_id, visitor_id, revoked, "visitor tokens revoked");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Allows an `Origin` listed by the site (or `*`), or the server's own origin.
@@ -226,11 +274,29 @@ fn verified_user(site: &Site, req: &CreateVisitor) -> Result<Option<String>, Api
         .user_hash
         .as_deref()
         .ok_or_else(|| ApiError::Unauthorized("user_hash is required with user_id".into()))?;
-    let given =
-        hex::decode(hash).map_err(|_| ApiError::Unauthorized("user_hash is not valid".into()))?;
+    // `HEX` never expires; `UNIX_SECONDS.HEX` signs `user_id.UNIX_SECONDS`
+    // and stops verifying at that time, so a hash copied out of a page
+    // cannot be replayed for ever.
+    let (expires, hex_part) = match hash.split_once('.') {
+        Some((t, h)) => {
+            let t: i64 = t
+                .parse()
+                .map_err(|_| ApiError::Unauthorized("user_hash is not valid".into()))?;
+            if t <= chrono::Utc::now().timestamp() {
+                return Err(ApiError::Unauthorized("user_hash has expired".into()));
+            }
+            (Some(t), h)
+        }
+        None => (None, hash),
+    };
+    let given = hex::decode(hex_part)
+        .map_err(|_| ApiError::Unauthorized("user_hash is not valid".into()))?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
         .map_err(|e| ApiError::Internal(e.into()))?;
     mac.update(user_id.as_bytes());
+    if let Some(t) = expires {
+        mac.update(format!(".{t}").as_bytes());
+    }
     // verify_slice compares in constant time.
     mac.verify_slice(&given)
         .map_err(|_| ApiError::Unauthorized("user_hash is not valid".into()))?;

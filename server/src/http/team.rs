@@ -122,6 +122,13 @@ pub async fn remove(
         .change_member(&site_id, &user_id, None)
         .await
         .map_err(not_a_member)?;
+    // Their inbox streams end now, on every instance.
+    state.chat.hub.publish(crate::events::LiveEvent::new(
+        crate::events::site_channel(&site_id),
+        None,
+        crate::events::REVOKED,
+        serde_json::json!({"user_id": user_id}),
+    ));
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -48,6 +48,12 @@ pub fn secret(v: &str) -> Parsed<Secret> {
     Ok(Secret::new(v.trim()))
 }
 
+/// A key for secrets at rest: 32 bytes in base64.
+pub fn sealing_key(v: &str) -> Parsed<Secret> {
+    crate::sealing::Sealer::new(v, &[])?;
+    Ok(Secret::new(v.trim()))
+}
+
 pub fn log_format(v: &str) -> Parsed<LogFormat> {
     match v.trim() {
         "json" => Ok(LogFormat::Json),

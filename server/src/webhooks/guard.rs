@@ -39,14 +39,35 @@ fn public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let seg = ip.segments();
+    // Prefixes that carry an IPv4 address inside: a gateway would forward
+    // to that address, so it must be public itself.
+    let embedded = |hi: u16, lo: u16| public_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+    match seg {
+        // 64:ff9b::/96, well-known NAT64: the last 32 bits.
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => return embedded(hi, lo),
+        // ::a.b.c.d, the deprecated IPv4-compatible form.
+        [0, 0, 0, 0, 0, 0, hi, lo] if hi != 0 => return embedded(hi, lo),
+        // 2002::/16, 6to4: bits 16..48.
+        [0x2002, hi, lo, ..] => return embedded(hi, lo),
+        _ => {}
+    }
+    let first = seg[0];
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        // fc00::/7 unique local, fe80::/10 link-local, 2001:db8::/32 documentation.
+        // fc00::/7 unique local, fe80::/10 link-local, fec0::/10 the old site-local.
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+        || (first & 0xffc0) == 0xfec0
+        // 64:ff9b:1::/48, NAT64 for local use (RFC 8215): a private translator.
+        || (first == 0x64 && seg[1] == 0xff9b)
+        // 100::/64, discard only.
+        || (first == 0x100 && seg[1..4] == [0, 0, 0])
+        // 2001::/23 holds Teredo (2001::/32, whose client address is hidden),
+        // benchmarking (2001:2::/48) and ORCHID (2001:10::/28); 2001:db8::/32
+        // is documentation.
+        || (first == 0x2001 && (seg[1] < 0x200 || seg[1] == 0x0db8)))
 }
 
 /// A resolver that drops private addresses, used for deliveries unless the
@@ -99,10 +120,29 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "2001:db8::1",
+            // IPv4 addresses reached through IPv6 transition prefixes.
+            "64:ff9b::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1.2.3.4",
+            "2002:a00:1::1",
+            "2002:7f00:1::",
+            "::169.254.169.254",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "100::1",
+            "fec0::1",
         ] {
             assert!(!public(ip), "{ip} counted as public");
         }
-        for ip in ["93.184.215.14", "1.1.1.1", "100.128.0.1", "2606:4700::1111"] {
+        for ip in [
+            "93.184.215.14",
+            "1.1.1.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d70e",
+            "2002:5db8:d70e::1",
+            "2a00:1450:4001::1",
+        ] {
             assert!(public(ip), "{ip} counted as private");
         }
     }

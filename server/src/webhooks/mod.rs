@@ -10,14 +10,18 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 pub use crate::db::webhooks::{
-    CONVERSATION_CREATED, CONVERSATION_HANDOFF, MEMBER_INVITED, MESSAGE_CREATED,
+    AGENT_REPLIED, CONVERSATION_ASSIGNED, CONVERSATION_CLOSED, CONVERSATION_CREATED,
+    CONVERSATION_HANDOFF, MEMBER_INVITED, MESSAGE_CREATED,
 };
 /// Every event type an endpoint may subscribe to.
-pub const EVENTS: [&str; 4] = [
+pub const EVENTS: [&str; 7] = [
     CONVERSATION_CREATED,
     MESSAGE_CREATED,
     CONVERSATION_HANDOFF,
     MEMBER_INVITED,
+    CONVERSATION_ASSIGNED,
+    AGENT_REPLIED,
+    CONVERSATION_CLOSED,
 ];
 
 /// Attempts before a delivery is marked `failed`.

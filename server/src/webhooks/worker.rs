@@ -32,6 +32,9 @@ pub fn spawn(
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let mut client = reqwest::Client::builder()
         .timeout(TIMEOUT)
+        // HTTP(S)_PROXY from the environment would carry the request past
+        // the address checks below (the proxy resolves the name).
+        .no_proxy()
         // A receiver must answer itself; following redirects would let a
         // registered URL point the server anywhere.
         .redirect(reqwest::redirect::Policy::none());
@@ -100,7 +103,9 @@ async fn deliver(store: &Db, client: &reqwest::Client, opts: Options, c: Claimed
             format!("the receiver answered {}", res.status()),
         ),
         Err(e) if e.is_timeout() => (None, "timed out after 10 s".to_string()),
-        Err(e) => (None, format!("cannot reach the receiver: {e}")),
+        // Without the URL: it may carry credentials, and the log is shown to
+        // the site's admins.
+        Err(e) => (None, format!("cannot reach the receiver: {}", e.without_url())),
     };
     let retry_at = (c.attempts < MAX_ATTEMPTS)
         .then(|| Utc::now().timestamp_millis() + backoff_ms(opts.retry_base_ms, c.attempts) as i64);

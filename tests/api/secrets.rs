@@ -1,0 +1,147 @@
+//! Webhook and identity secrets are sealed at rest; `lantern secrets
+//! rotate` re-seals them with a new key; a server without the key that
+//! sealed them refuses to start, saying why.
+
+use hmac::{Hmac, Mac};
+use lantern_server::{db::Db, sealing::Sealer, settings::Secret};
+use lantern_tests::{
+    Backend, TestApp,
+    app::{ALLOWED_ORIGIN, TEST_SECRETS_KEY},
+    on_both_backends,
+};
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+/// The stored values of the two secret columns.
+async fn stored(database_url: &str, site_id: &str) -> (String, String) {
+    let site = "SELECT identity_secret FROM sites WHERE id = $1";
+    let hook = "SELECT secret FROM webhook_endpoints WHERE site_id = $1";
+    if database_url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(database_url)
+            .await
+            .expect("connect");
+        let a = sqlx::query_scalar(site)
+            .bind(site_id)
+            .fetch_one(&mut c)
+            .await
+            .expect("site");
+        let b = sqlx::query_scalar(hook)
+            .bind(site_id)
+            .fetch_one(&mut c)
+            .await
+            .expect("hook");
+        (a, b)
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(database_url)
+            .await
+            .expect("connect");
+        let a = sqlx::query_scalar(site)
+            .bind(site_id)
+            .fetch_one(&mut c)
+            .await
+            .expect("site");
+        let b = sqlx::query_scalar(hook)
+            .bind(site_id)
+            .fetch_one(&mut c)
+            .await
+            .expect("hook");
+        (a, b)
+    }
+}
+
+async fn identify(app: &TestApp, site_id: &str, secret: &str) -> u16 {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(b"u-1");
+    let hash = hex::encode(mac.finalize().into_bytes());
+    app.client
+        .post(app.url(&format!("/api/v1/sites/{site_id}/visitors")))
+        .header("origin", ALLOWED_ORIGIN)
+        .json(&json!({"user_id": "u-1", "user_hash": hash}))
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+async fn sealed(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.webhook_allow_private = true).await;
+    let site = app.site().await;
+    let issued: Value = app
+        .post_json(
+            &format!("/api/v1/sites/{}/identity-secret", site.id),
+            &site.admin_key,
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let identity = issued["secret"].as_str().expect("secret").to_string();
+    let hook: Value = app
+        .post_json(
+            &format!("/api/v1/sites/{}/webhooks", site.id),
+            &site.admin_key,
+            &json!({"url": "http://127.0.0.1:9/hook", "events": ["conversation.created"]}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let hook_secret = hook["secret"].as_str().expect("secret").to_string();
+    let (a, b) = stored(&app.database_url, &site.id).await;
+    for (value, secret) in [(&a, &identity), (&b, &hook_secret)] {
+        assert!(value.starts_with("enc:v1:"), "{value}");
+        assert!(
+            !value.contains(secret.as_str()),
+            "stored in the clear: {value}"
+        );
+    }
+    assert_eq!(
+        identify(&app, &site.id, &identity).await,
+        201,
+        "the sealed secret verifies"
+    );
+
+    // Rotation: a new key, the old one kept only to open what it sealed.
+    let new_key = Sealer::new_key();
+    let db = Db::connect(&app.database_url)
+        .await
+        .expect("open")
+        .with_sealer(Some(std::sync::Arc::new(
+            Sealer::new(&new_key, &[TEST_SECRETS_KEY.to_string()]).expect("keys"),
+        )));
+    assert!(db.reseal_secrets().await.expect("resealed") >= 2);
+    assert_eq!(
+        db.reseal_secrets().await.expect("again"),
+        0,
+        "nothing left to re-seal"
+    );
+    let (a2, b2) = stored(&app.database_url, &site.id).await;
+    assert!(a2 != a && b2 != b && a2.starts_with("enc:v1:"));
+    let rotated = TestApp::spawn_sharing(&app, |s| {
+        s.secrets_key = Some(Secret::new(new_key.as_str()))
+    })
+    .await;
+    assert_eq!(
+        identify(&rotated, &site.id, &identity).await,
+        201,
+        "opens with the new key alone"
+    );
+
+    // A server with only the retired key stops at start-up, saying why.
+    let mut settings = lantern_server::settings::Settings {
+        database_url: app.database_url.clone().into(),
+        secrets_key: Some(Secret::new(TEST_SECRETS_KEY)),
+        ..Default::default()
+    };
+    settings.demo = false;
+    let err = lantern_server::startup::build(settings)
+        .await
+        .expect_err("refused");
+    assert!(
+        format!("{err:#}").contains("LANTERN_SECRETS_KEY"),
+        "{err:#}"
+    );
+}
+on_both_backends!(secrets_are_sealed_at_rest_and_rotate, super::sealed);
