@@ -54,11 +54,14 @@ TOML
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 [ "${FUZZ_ALL_CHECKS:-0}" = 1 ] && CHECKS=all
 status=0
+# One worker: with two, hypothesis (6.x, Python 3.11) now and then fails
+# inside itself ("AST constructor recursion depth mismatch"), threads
+# racing in its lambda-source cache.
 # From the log folder: schemathesis and hypothesis keep their caches (and
 # replay earlier failures) in the working directory.
 (cd "$logs" && "$st" --config-file "$logs/$name.toml" run "http://127.0.0.1:$port/openapi.json" \
   -H "Authorization: Bearer $KEY" \
-  --max-examples "$examples" --seed 42 --workers 2 \
+  --max-examples "$examples" --seed 42 --workers 1 \
   --generation-allow-x00 false --generation-with-security-parameters false \
   --checks "$CHECKS" \
   --phases examples,coverage,fuzzing \

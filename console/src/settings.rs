@@ -91,6 +91,7 @@ pub fn Settings() -> impl IntoView {
                 theme_color: Some(color.get_untracked()),
                 allowed_origins: Some(lines(&origins.get_untracked(), '\n')),
                 identity_required: Some(identity.get_untracked()),
+                answer_threshold: None,
             };
             let (path, site) = (path.clone(), site.clone());
             spawn_local(async move {

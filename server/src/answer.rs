@@ -31,6 +31,22 @@ pub struct Answer {
     /// The visitor asked for a person: the conversation goes to `handoff`
     /// once this reply is stored.
     pub handoff: bool,
+    /// How the reply was decided and the retrieval scores behind it,
+    /// stored with the reply for the owner's insights.
+    pub retrieval: Option<serde_json::Value>,
+}
+
+impl Answer {
+    /// A finished reply of fixed text, citing nothing.
+    pub fn plain(text: &str) -> Answer {
+        Answer {
+            content: text.to_string(),
+            citations: Vec::new(),
+            incomplete: false,
+            handoff: false,
+            retrieval: None,
+        }
+    }
 }
 
 /// Where an answerer writes pieces of its reply as they are produced. Each
@@ -97,11 +113,6 @@ impl Answerer for Acknowledger {
                 format!(" {word}")
             });
         }
-        Answer {
-            content: text.to_string(),
-            citations: Vec::new(),
-            incomplete: false,
-            handoff: false,
-        }
+        Answer::plain(text)
     }
 }

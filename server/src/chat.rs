@@ -134,7 +134,7 @@ impl Chat {
             let welcome = self
                 .append(
                     &conv.id,
-                    &assistant_message(welcome_text, Vec::new(), false),
+                    &assistant_message(Answer::plain(welcome_text)),
                 )
                 .await?;
             messages.push(welcome.message);
@@ -295,14 +295,12 @@ impl Chat {
         let question = asked.message;
         let sink = self.delta_sink(&conversation_id, question.seq, Some(watcher.clone()));
         let answer = self.answer(&post, &question.content, question.seq, sink).await?;
+        let handoff = answer.handoff;
         let reply = self
-            .append(
-                &conversation_id,
-                &assistant_message(&answer.content, answer.citations, answer.incomplete),
-            )
+            .append(&conversation_id, &assistant_message(answer))
             .await?;
         watch(Some(watcher), created(&reply.message));
-        if answer.handoff {
+        if handoff {
             // After the reply, so the visitor reads it before the status
             // changes; a human takes the conversation from here.
             let change = self
@@ -322,10 +320,11 @@ impl Chat {
         let answer = self
             .answer(&post, &post.new.content, i64::MAX, DeltaSink::discard())
             .await?;
-        let reply = assistant_message(&answer.content, answer.citations, answer.incomplete);
+        let handoff = answer.handoff;
+        let reply = assistant_message(answer);
         let exchange = self
             .db
-            .append_exchange(&post.conversation.id, &post.new, &reply, answer.handoff)
+            .append_exchange(&post.conversation.id, &post.new, &reply, handoff)
             .await?;
         let question = exchange.question.message.clone();
         let Some(reply) = exchange.reply else {
@@ -488,23 +487,21 @@ fn user_message(role: Role, content: &str, client_message_id: Option<String>) ->
         client_message_id,
         internal: false,
         author: None,
+        retrieval: None,
     }
 }
 
-fn assistant_message(
-    content: &str,
-    citations: Vec<lantern_shared::api::Citation>,
-    incomplete: bool,
-) -> NewMessage {
+fn assistant_message(answer: Answer) -> NewMessage {
     NewMessage {
         role: Role::Assistant,
-        content: content.to_string(),
-        html: markdown::render(content),
-        citations,
-        incomplete,
+        html: markdown::render(&answer.content),
+        content: answer.content,
+        citations: answer.citations,
+        incomplete: answer.incomplete,
         client_message_id: None,
         internal: false,
         author: None,
+        retrieval: answer.retrieval,
     }
 }
 

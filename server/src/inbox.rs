@@ -171,6 +171,7 @@ impl Chat {
             client_message_id: None,
             internal: true,
             author: None,
+            retrieval: None,
         };
         self.append(&conv.id, &new).await?;
         Ok(())
@@ -202,6 +203,7 @@ impl Chat {
             client_message_id: None,
             internal: false,
             author: None,
+            retrieval: None,
         };
         self.append(conversation_id, &new).await?;
         Ok(())

@@ -52,6 +52,18 @@ pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> any
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if imported > 0 {
+        // Running servers cache searches under the site's knowledge
+        // generation (in Redis when they share one): move it on so none
+        // serves results from before the import.
+        let redis = settings
+            .redis_url
+            .as_ref()
+            .and_then(|url| crate::redis_link::RedisLink::start(url.expose(), &settings.redis_prefix));
+        crate::kvcache::KvCache::new(redis)
+            .bump(&format!("kb:{}", site.id))
+            .await;
+    }
     println!(
         "imported {imported} document(s), {passages} passage(s) into site {}",
         site.id

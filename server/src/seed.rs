@@ -61,6 +61,7 @@ pub async fn create_site(
         allowed_origins: origins,
         identity_secret: None,
         identity_required: false,
+        answer_threshold: None,
     };
     let key = auth::new_secret(auth::ADMIN_KEY_PREFIX);
     db.create_site(&site, &auth::hash_secret(&key)).await?;

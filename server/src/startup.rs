@@ -31,6 +31,12 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     db.check_secrets()
         .await
         .context("stored secrets do not open with LANTERN_SECRETS_KEY / LANTERN_SECRETS_OLD_KEYS")?;
+    // Passages indexed by an older text analysis are indexed again (the
+    // analysis is Rust code, so a migration cannot do it).
+    KnowledgeBase::new(db.clone())
+        .reindex()
+        .await
+        .context("cannot index the knowledge base again")?;
     Ok(db)
 }
 

@@ -333,6 +333,11 @@ pub struct SiteSettings {
     pub identity_required: bool,
     /// Whether an identity secret exists (the secret itself is never shown again).
     pub identity_secret_set: bool,
+    /// The answer confidence (0–1: the share of the question's words found
+    /// in the best passage) below which the bot says it does not know and
+    /// offers a person. The server's default unless set.
+    #[serde(default)]
+    pub answer_threshold: f64,
 }
 
 /// `PATCH /api/v1/sites/{site_id}`: only the fields given change.
@@ -361,6 +366,10 @@ pub struct UpdateSite {
     pub allowed_origins: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_required: Option<bool>,
+    /// 0–1; see `SiteSettings::answer_threshold`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(minimum = 0.0, maximum = 1.0))]
+    pub answer_threshold: Option<f64>,
 }
 
 /// A newly issued secret, shown once.

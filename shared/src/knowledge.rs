@@ -110,3 +110,36 @@ pub struct SearchResult {
 pub struct SearchResponse {
     pub results: Vec<SearchResult>,
 }
+
+/// `POST /api/v1/knowledge/answers`: the answer an owner wants given to a
+/// question (and to questions close enough to it), ahead of retrieval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateCuratedAnswer {
+    /// ≤ 500 characters.
+    pub question: String,
+    /// Markdown, ≤ 4,000 characters.
+    pub answer: String,
+    /// BCP 47 tag of the question; the site's first language when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+/// A stored curated answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CuratedAnswer {
+    pub id: String,
+    pub question: String,
+    pub answer: String,
+    pub language: String,
+    pub created_at: String,
+}
+
+/// `GET /api/v1/knowledge/answers`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CuratedAnswers {
+    pub items: Vec<CuratedAnswer>,
+}

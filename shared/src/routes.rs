@@ -22,6 +22,8 @@ pub const CONVERSATION_CLOSE: &str = "/api/v1/conversations/{id}/close";
 pub const MESSAGE_FEEDBACK: &str = "/api/v1/messages/{id}/feedback";
 pub const KNOWLEDGE_DOCUMENTS: &str = "/api/v1/knowledge/documents";
 pub const KNOWLEDGE_DOCUMENT: &str = "/api/v1/knowledge/documents/{id}";
+pub const KNOWLEDGE_ANSWERS: &str = "/api/v1/knowledge/answers";
+pub const KNOWLEDGE_ANSWER: &str = "/api/v1/knowledge/answers/{id}";
 
 /// Fills the `{…}` placeholder of a route template (for clients).
 pub fn fill(template: &str, value: &str) -> String {

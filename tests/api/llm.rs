@@ -386,3 +386,37 @@ async fn busy_provider_calls_fall_back_to_the_knowledge_base() {
         "the busy answer never reached the provider"
     );
 }
+
+/// An answer without `[n]` markers still cites the passages it was written
+/// from; one that overlaps with none says it cites nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unmarked_answers_are_cited_by_overlap() {
+    let answer = |text: &str| {
+        let mut parts = vec![openai_delta(text)];
+        parts.extend(openai_done());
+        Script::stream(parts)
+    };
+    let llm = StandIn::start(vec![
+        answer("You can return any item within 30 days and get a full refund on your card."),
+        answer("Sorry, I am not sure about that one."),
+    ])
+    .await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    assert_eq!(
+        reply["citations"],
+        json!([{"title": "Returns and refunds", "url": "/help/returns"}]),
+        "{reply}"
+    );
+    let reply = ask(
+        &app,
+        &visitor,
+        &id,
+        "Do you ship express to other countries?",
+    )
+    .await;
+    assert_eq!(reply["citations"], json!([]), "{reply}");
+    let content = reply["content"].as_str().expect("content");
+    assert!(content.contains("not based on a source"), "{content}");
+}

@@ -15,6 +15,7 @@ mod llm;
 mod messages;
 mod prune;
 mod ratelimits;
+mod retrieval;
 mod scaleout;
 mod secrets;
 mod security;

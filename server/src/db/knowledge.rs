@@ -1,8 +1,10 @@
-//! Knowledge documents and their passages, indexed for full-text search:
-//! on Postgres a `tsvector` per passage built with the document language's
-//! text search configuration; on SQLite an FTS5 index kept in step by
-//! triggers. Storing, listing and deleting are the same SQL on both; the
-//! index and the search query differ and say so.
+//! Knowledge documents and their passages, indexed for full-text search.
+//! The caller analyses the text (`knowledge::analysis`: stems per language,
+//! stop words out) and both backends index exactly those terms: on Postgres
+//! a weighted `tsvector` built from them (heading A, body B), on SQLite an
+//! FTS5 table of them (heading and body columns). Storing, listing and
+//! deleting are the same SQL on both; the index and the ranking differ and
+//! say so.
 
 use chrono::{DateTime, Utc};
 use lantern_shared::knowledge::DocumentFormat;
@@ -24,6 +26,29 @@ pub struct NewDocument {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPassage {
     /// The document title and the headings above the text, joined by ` › `.
+    pub heading: String,
+    pub body: String,
+}
+
+/// The analysed terms of one passage, as the index stores them: terms
+/// separated by single spaces, repeats kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageIndex {
+    pub heading: String,
+    pub body: String,
+}
+
+impl PassageIndex {
+    fn tokens(&self) -> i32 {
+        (self.heading.split_whitespace().count() + self.body.split_whitespace().count()) as i32
+    }
+}
+
+/// A passage indexed by an older analysis, to index again.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StalePassage {
+    pub id: i64,
+    pub language: String,
     pub heading: String,
     pub body: String,
 }
@@ -78,54 +103,57 @@ pub struct PassageHit {
     pub document_id: String,
     pub title: String,
     pub url: Option<String>,
+    /// The document's language (its passages were analysed in it).
+    pub language: String,
     pub heading: String,
     pub body: String,
-    /// Backend-specific relevance (BM25 or ts_rank); higher is better.
+    /// BM25 relevance (SQLite: FTS5's; Postgres: computed from the
+    /// tsvectors, see `search_passages`); higher is better.
     pub score: f64,
 }
 
 const DOCUMENT_COLUMNS: &str =
     "id, site_id, title, url, language, format, passage_count, created_at, updated_at";
 
-/// The text search configuration for a BCP 47 tag; `simple` (no stemming,
-/// no stop words) for languages Postgres has none for.
-pub fn regconfig(language: &str) -> &'static str {
-    let primary = language
-        .split('-')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match primary.as_str() {
-        "en" => "english",
-        "fr" => "french",
-        "es" => "spanish",
-        "de" => "german",
-        "ar" => "arabic",
-        "it" => "italian",
-        "pt" => "portuguese",
-        "nl" => "dutch",
-        "ru" => "russian",
-        "sv" => "swedish",
-        "da" => "danish",
-        "fi" => "finnish",
-        "no" | "nb" | "nn" => "norwegian",
-        "tr" => "turkish",
-        "hu" => "hungarian",
-        "ro" => "romanian",
-        "el" => "greek",
-        "id" => "indonesian",
-        "hi" => "hindi",
-        _ => "simple",
+/// BM25's term-frequency saturation and length normalisation.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+/// How much more a term in the heading (title and section path) counts
+/// than one in the body, on both backends.
+pub const HEADING_WEIGHT: f64 = 2.5;
+/// Passages ranked by BM25 on Postgres, out of those holding any term
+/// (chosen by plain ts_rank, which has no IDF but bounds the work).
+const PG_CANDIDATES: i64 = 400;
+
+/// A `tsvector` literal of analysed terms: heading terms weighted A, body
+/// terms B, positions counted across both (Postgres keeps at most 256
+/// positions per lexeme and none past 16,383). Terms are letters and digits
+/// only, so quoting them is enough.
+fn tsvector_literal(index: &PassageIndex) -> String {
+    let mut positions: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    let heading = index.heading.split_whitespace().map(|t| (t, 'A'));
+    let body = index.body.split_whitespace().map(|t| (t, 'B'));
+    for (i, (term, weight)) in heading.chain(body).enumerate() {
+        let at = positions.entry(term).or_default();
+        if at.len() < 256 && i < 16_383 {
+            at.push(format!("{}{weight}", i + 1));
+        } else if at.is_empty() {
+            at.push(format!("16383{weight}"));
+        }
     }
+    let mut out = String::new();
+    for (term, at) in positions {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!("'{}':{}", term.replace('\'', "''"), at.join(",")));
+    }
+    out
 }
 
-/// `$CFG` cast to `regconfig`, falling back to `simple` when this server
-/// lacks the configuration (older Postgres has no `arabic`, for one).
-fn pg_config(param: &str) -> String {
-    format!(
-        "CAST(COALESCE((SELECT cfgname::text FROM pg_ts_config WHERE cfgname = {param}), \
-         'simple') AS regconfig)"
-    )
+/// A `tsquery` literal for one analysed term.
+fn tsquery_literal(term: &str) -> String {
+    format!("'{}'", term.replace('\'', "''"))
 }
 
 /// An FTS5 query matching any of `terms`, each quoted so nothing in it is
@@ -139,12 +167,16 @@ fn fts5_any(terms: &[String]) -> String {
 }
 
 impl Db {
-    /// Stores a document and its passages in one transaction. A document of
-    /// the same site with the same url is replaced; its id is returned.
+    /// Stores a document and its passages in one transaction, each passage
+    /// indexed by `index` (the same length as `passages`) made by the
+    /// analysis named `config`. A document of the same site with the same
+    /// url is replaced; its id is returned.
     pub async fn put_document(
         &self,
         doc: &NewDocument,
         passages: &[NewPassage],
+        index: &[PassageIndex],
+        config: &str,
     ) -> Result<(DocumentRecord, Option<String>)> {
         let now = Utc::now();
         let mut tx = self.begin().await?;
@@ -177,7 +209,7 @@ impl Db {
             .fetch_one(c)
             .await)?;
         let record = DocumentRecord::from(row);
-        insert_passages(&mut tx, &record, passages).await?;
+        insert_passages(&mut tx, &record, passages, index, config).await?;
         tx.commit().await?;
         Ok((record, replaced))
     }
@@ -227,63 +259,81 @@ impl Db {
         Ok(n)
     }
 
-    /// Passages matching any of `terms` (already tokenised, stop words
-    /// removed), best first. `language` picks the query's stemming on
-    /// Postgres; SQLite's index stems one way for every language.
+    /// Passages matching any of `terms` (analysed, distinct), best first
+    /// by BM25 with headings weighing [`HEADING_WEIGHT`] times the body.
     pub async fn search_passages(
         &self,
         site_id: &str,
         terms: &[String],
-        language: &str,
         limit: i64,
     ) -> Result<Vec<PassageHit>> {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
         let hits = match self.pool() {
-            // bm25() is lower-is-better; headings (title and section path)
-            // weigh more than body text.
+            // FTS5's bm25() is lower-is-better. Its statistics (document
+            // frequencies, average length) cover the whole index, every
+            // site's passages: close enough for ranking one site's.
             PoolRef::Sqlite { read, .. } => {
-                sqlx::query_as(
-                    "SELECT p.document_id, d.title, d.url, p.heading, p.body, \
-                     -bm25(passages_fts, 2.0, 1.0) AS score \
+                sqlx::query_as(&format!(
+                    "SELECT p.document_id, d.title, d.url, d.language, p.heading, p.body, \
+                     -bm25(passages_fts, {HEADING_WEIGHT}, 1.0) AS score \
                      FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid \
                      JOIN documents d ON d.id = p.document_id \
                      WHERE passages_fts MATCH $1 AND p.site_id = $2 \
-                     ORDER BY bm25(passages_fts, 2.0, 1.0) LIMIT $3",
-                )
+                     ORDER BY bm25(passages_fts, {HEADING_WEIGHT}, 1.0) LIMIT $3"
+                ))
                 .bind(fts5_any(terms))
                 .bind(site_id)
                 .bind(limit)
                 .fetch_all(read)
                 .await?
             }
-            // Terms are alphanumeric, so `a | b | c` is safe to_tsquery
-            // input. The query is stemmed with the asker's language (and
-            // English, the usual language of a knowledge base) and left
-            // unstemmed ('simple'), so it matches documents indexed either
-            // way. It is built once (materialised), matching passages are
-            // ranked on their tsvector alone, and only the best `limit`
-            // are joined with their bodies and documents: on 20,000
-            // passages of real text this halved the query's time, with the
-            // same ranking.
+            // BM25 over the site's passages. Candidates: the passages
+            // holding any term (GIN index), the best CANDIDATES of them by
+            // plain ts_rank, each tsvector read once. A term's frequency in
+            // a candidate is counted from the tsvector itself (unnest:
+            // heading occurrences, weight A, × HEADING_WEIGHT + body ones, B,
+            // as FTS5 counts them); its document frequency is counted among
+            // the candidates (exact unless a term is in more passages than
+            // that, when it is common anyway); the passage length
+            // is its stored term count against the site's average (both
+            // read from an index). Only the best `limit` are joined with
+            // their bodies and documents.
             PoolRef::Postgres(p) => {
+                let any = terms
+                    .iter()
+                    .map(|t| tsquery_literal(t))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
                 let sql = format!(
-                    "WITH q AS MATERIALIZED (SELECT to_tsquery('simple', $2) \
-                     || to_tsquery('english', $2) || to_tsquery({}, $2) AS query), \
-                     best AS (SELECT p.id, CAST(ts_rank(p.tsv, q.query, 1) AS FLOAT8) AS score \
-                     FROM q, passages p WHERE p.site_id = $1 AND p.tsv @@ q.query \
-                     ORDER BY score DESC, p.id LIMIT $4) \
-                     SELECT p.document_id, d.title, d.url, p.heading, p.body, best.score \
+                    "WITH cand AS MATERIALIZED (SELECT p.id, p.tsv, p.tokens FROM passages p \
+                     WHERE p.site_id = $1 AND p.tsv @@ CAST($2 AS tsquery) \
+                     ORDER BY ts_rank(p.tsv, CAST($2 AS tsquery)) DESC, p.id LIMIT {PG_CANDIDATES}), \
+                     occ AS MATERIALIZED (SELECT c.id, c.tokens, u.lexeme, \
+                     {HEADING_WEIGHT} * cardinality(array_positions(u.weights, 'A')) \
+                     + cardinality(array_positions(u.weights, 'B')) AS tf \
+                     FROM cand c, unnest(c.tsv) AS u WHERE u.lexeme = ANY(CAST($3 AS TEXT[]))), \
+                     df AS (SELECT lexeme, CAST(COUNT(*) AS FLOAT8) AS n FROM occ GROUP BY lexeme), \
+                     stats AS (SELECT CAST(COUNT(*) AS FLOAT8) AS n, \
+                     GREATEST(CAST(AVG(tokens) AS FLOAT8), 1) AS avgdl \
+                     FROM passages WHERE site_id = $1), \
+                     best AS (SELECT o.id, SUM(LN(1 + (s.n - df.n + 0.5) / (df.n + 0.5)) \
+                     * o.tf * {k1p1} / (o.tf + {K1} * ({b0} + {B} * o.tokens / s.avgdl))) AS score \
+                     FROM occ o JOIN df ON df.lexeme = o.lexeme CROSS JOIN stats s \
+                     GROUP BY o.id ORDER BY score DESC, o.id LIMIT $4) \
+                     SELECT p.document_id, d.title, d.url, d.language, p.heading, p.body, \
+                     CAST(best.score AS FLOAT8) AS score \
                      FROM best JOIN passages p ON p.id = best.id \
                      JOIN documents d ON d.id = p.document_id \
                      ORDER BY best.score DESC, p.id",
-                    pg_config("$3")
+                    k1p1 = K1 + 1.0,
+                    b0 = 1.0 - B,
                 );
                 sqlx::query_as(&sql)
                     .bind(site_id)
-                    .bind(terms.join(" | "))
-                    .bind(regconfig(language))
+                    .bind(any)
+                    .bind(terms)
                     .bind(limit)
                     .fetch_all(p)
                     .await?
@@ -291,43 +341,109 @@ impl Db {
         };
         Ok(hits)
     }
+
+    /// Up to `limit` passages not indexed by the analysis `version` (their
+    /// `config` does not start with `version:`), with their document's
+    /// language.
+    pub async fn stale_passages(&self, version: &str, limit: i64) -> Result<Vec<StalePassage>> {
+        let rows: Vec<StalePassage> = read!(self, p => sqlx::query_as(
+            "SELECT p.id, d.language, p.heading, p.body FROM passages p \
+             JOIN documents d ON d.id = p.document_id \
+             WHERE p.config NOT LIKE $1 ORDER BY p.id LIMIT $2",
+        )
+        .bind(format!("{version}:%"))
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows)
+    }
+
+    /// Replaces the index of existing passages: `(id, index, config)`.
+    pub async fn reindex_passages(&self, items: &[(i64, PassageIndex, String)]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (id, index, config) in items {
+            match &mut tx {
+                Tx::Sqlite(t) => {
+                    sqlx::query("DELETE FROM passages_fts WHERE rowid = $1")
+                        .bind(id)
+                        .execute(&mut **t)
+                        .await?;
+                    sqlx::query("INSERT INTO passages_fts (rowid, heading, body) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(&index.heading)
+                        .bind(&index.body)
+                        .execute(&mut **t)
+                        .await?;
+                    sqlx::query("UPDATE passages SET config = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(config)
+                        .execute(&mut **t)
+                        .await?;
+                }
+                Tx::Postgres(t) => {
+                    sqlx::query(
+                        "UPDATE passages SET config = $2, tokens = $3, tsv = CAST($4 AS tsvector) \
+                         WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(config)
+                    .bind(index.tokens())
+                    .bind(tsvector_literal(index))
+                    .execute(&mut **t)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
-/// Inserts a document's passages; Postgres builds each passage's
-/// `tsvector` here, SQLite's triggers feed FTS5.
-async fn insert_passages(tx: &mut Tx, doc: &DocumentRecord, passages: &[NewPassage]) -> Result<()> {
-    let pg_insert = format!(
-        "INSERT INTO passages (document_id, site_id, position, heading, body, config, tsv) \
-         SELECT $1, $2, $3, $4, $5, c::text, \
-         setweight(to_tsvector(c, $4), 'A') || setweight(to_tsvector(c, $5), 'B') \
-         FROM (SELECT {} AS c) cfg",
-        pg_config("$6")
-    );
-    for (i, p) in passages.iter().enumerate() {
+/// Inserts a document's passages and their index entries.
+async fn insert_passages(
+    tx: &mut Tx,
+    doc: &DocumentRecord,
+    passages: &[NewPassage],
+    index: &[PassageIndex],
+    config: &str,
+) -> Result<()> {
+    for (i, (p, ix)) in passages.iter().zip(index).enumerate() {
         match tx {
             Tx::Sqlite(t) => {
-                sqlx::query(
-                    "INSERT INTO passages (document_id, site_id, position, heading, body) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO passages (document_id, site_id, position, heading, body, config) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(&doc.id)
                 .bind(&doc.site_id)
                 .bind(i as i32)
                 .bind(&p.heading)
                 .bind(&p.body)
-                .execute(&mut **t)
+                .bind(config)
+                .fetch_one(&mut **t)
                 .await?;
-            }
-            Tx::Postgres(t) => {
-                sqlx::query(&pg_insert)
-                    .bind(&doc.id)
-                    .bind(&doc.site_id)
-                    .bind(i as i32)
-                    .bind(&p.heading)
-                    .bind(&p.body)
-                    .bind(regconfig(&doc.language))
+                sqlx::query("INSERT INTO passages_fts (rowid, heading, body) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(&ix.heading)
+                    .bind(&ix.body)
                     .execute(&mut **t)
                     .await?;
+            }
+            Tx::Postgres(t) => {
+                sqlx::query(
+                    "INSERT INTO passages (document_id, site_id, position, heading, body, config, \
+                     tokens, tsv) VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS tsvector))",
+                )
+                .bind(&doc.id)
+                .bind(&doc.site_id)
+                .bind(i as i32)
+                .bind(&p.heading)
+                .bind(&p.body)
+                .bind(config)
+                .bind(ix.tokens())
+                .bind(tsvector_literal(ix))
+                .execute(&mut **t)
+                .await?;
             }
         }
     }

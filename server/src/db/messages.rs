@@ -27,6 +27,9 @@ pub struct NewMessage {
     pub internal: bool,
     /// The member writing (agent messages from a session).
     pub author: Option<Author>,
+    /// How an assistant reply was decided, with its retrieval scores (for
+    /// the owner's insights; not part of the API message).
+    pub retrieval: Option<Value>,
 }
 
 /// A durable live event: `id` is the conversation's event counter.
@@ -199,8 +202,9 @@ impl Db {
         let id = new_id();
         let inserted = tx!(&mut *tx, c => sqlx::query(
             "INSERT INTO messages (id, conversation_id, seq, role, content, html, citations, \
-             incomplete, client_message_id, internal, author_id, author_name, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             incomplete, client_message_id, internal, author_id, author_name, created_at, \
+             retrieval) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              ON CONFLICT (conversation_id, client_message_id) DO NOTHING",
         )
         .bind(&id)
@@ -216,6 +220,7 @@ impl Db {
         .bind(new.author.as_ref().map(|a| a.id.as_str()))
         .bind(new.author.as_ref().map(|a| a.name.as_str()))
         .bind(now)
+        .bind(new.retrieval.as_ref().map(Json))
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;

@@ -1,8 +1,8 @@
 //! The one place that speaks SQL. [`Db`] is a handle over the pool of one of
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
-//! `messages`, `knowledge`, `webhooks`, `users`, `sessions`, `keys`, `inbox`,
-//! `canned`) adds its queries to it as plain
+//! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
+//! `inbox`, `canned`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
@@ -12,6 +12,7 @@ mod canned;
 pub mod backup;
 mod connect;
 mod conversations;
+mod curated;
 mod inbox;
 mod keys;
 mod knowledge;
@@ -27,8 +28,9 @@ mod writer;
 
 pub use conversations::{ConversationFilter, ConversationRecord, NewConversation, StatusChange};
 pub use inbox::{InboxChange, SiteEvent};
+pub use curated::{CuratedRow, MAX_CURATED};
 pub use keys::KeyRow;
-pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit};
+pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit, PassageIndex, StalePassage};
 pub use messages::{Appended, Exchange, NewMessage, StoredEvent};
 pub use sites::Site;
 pub use users::{InviteGrant, MemberRow, MembershipRow, User, email_key};

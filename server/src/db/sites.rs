@@ -24,6 +24,9 @@ pub struct Site {
     pub allowed_origins: Vec<String>,
     pub identity_secret: Option<String>,
     pub identity_required: bool,
+    /// Confidence below which the bot says it does not know; `None`: the
+    /// engine's default.
+    pub answer_threshold: Option<f64>,
 }
 
 impl Site {
@@ -66,6 +69,7 @@ struct SiteRow {
     allowed_origins: Json<Vec<String>>,
     identity_secret: Option<String>,
     identity_required: bool,
+    answer_threshold: Option<f64>,
 }
 
 impl From<SiteRow> for Site {
@@ -82,6 +86,7 @@ impl From<SiteRow> for Site {
             allowed_origins: r.allowed_origins.0,
             identity_secret: r.identity_secret,
             identity_required: r.identity_required,
+            answer_threshold: r.answer_threshold,
         }
     }
 }
@@ -100,7 +105,7 @@ impl Db {
 
 const SITE_COLUMNS: &str = "s.id, s.name, s.bot_name, s.welcome_message, s.welcome_messages, \
      s.languages, s.theme_color, s.position, s.allowed_origins, s.identity_secret, \
-     s.identity_required";
+     s.identity_required, s.answer_threshold";
 
 impl Db {
     /// Creates a site and its first admin key (by hash) together.
@@ -162,7 +167,7 @@ impl Db {
         let done = write!(self, p => sqlx::query(
             "UPDATE sites SET name = $2, bot_name = $3, welcome_message = $4, languages = $5, \
              theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9, \
-             welcome_messages = $10, position = $11 WHERE id = $1",
+             welcome_messages = $10, position = $11, answer_threshold = $12 WHERE id = $1",
         )
         .bind(&site.id)
         .bind(&site.name)
@@ -175,6 +180,7 @@ impl Db {
         .bind(Utc::now())
         .bind(Json(&site.welcome_messages))
         .bind(&site.position)
+        .bind(site.answer_threshold)
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;

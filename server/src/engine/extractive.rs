@@ -5,9 +5,12 @@
 use lantern_shared::api::Citation;
 
 use super::replies;
-use crate::knowledge::{PassageHit, Retrieved, query};
+use crate::knowledge::{PassageHit, Retrieved, analysis::Analyzer};
 
-/// Share of the question's terms the best passage must contain.
+/// Share of the question's terms the best passage must contain, unless the
+/// site sets its own threshold. The share is computed in Rust from the
+/// analysed terms, so it means the same on both backends (BM25 scores do
+/// not: FTS5's statistics span every site).
 pub const CONFIDENCE: f64 = 0.6;
 /// Longest quote, in words.
 const QUOTE_WORDS: usize = 120;
@@ -21,7 +24,7 @@ pub struct Composed {
 /// Confidence of `found` for a site: words of the site's own name match
 /// nearly every passage of its knowledge base, so they do not count.
 pub fn confidence(found: &Retrieved, site_name: &str) -> f64 {
-    let own: Vec<String> = query::terms(site_name);
+    let own: Vec<String> = Analyzer::new(&found.language).query_terms(site_name);
     let terms: Vec<String> = found
         .terms
         .iter()
@@ -33,6 +36,7 @@ pub fn confidence(found: &Retrieved, site_name: &str) -> f64 {
     }
     Retrieved {
         terms,
+        language: found.language.clone(),
         hits: found.hits.clone(),
     }
     .confidence()
@@ -57,12 +61,13 @@ pub fn citations(hits: &[PassageHit]) -> Vec<Citation> {
     out
 }
 
-/// The retrieval answer for `found`, or the honest no-answer.
-pub fn compose(found: &Retrieved, site_name: &str, language: &str) -> Composed {
+/// The retrieval answer for `found`, or the honest no-answer when the
+/// confidence is below `threshold`.
+pub fn compose(found: &Retrieved, site_name: &str, language: &str, threshold: f64) -> Composed {
     let Some(best) = found
         .hits
         .first()
-        .filter(|_| confidence(found, site_name) >= CONFIDENCE)
+        .filter(|_| confidence(found, site_name) >= threshold)
     else {
         return Composed {
             content: replies::no_answer(language).to_string(),

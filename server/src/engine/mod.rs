@@ -10,11 +10,12 @@ pub mod llm;
 pub mod replies;
 
 use async_trait::async_trait;
-use lantern_shared::api::Citation;
+use lantern_shared::api::{Citation, Message, Role};
+use serde_json::json;
 
 use crate::{
     answer::{Answer, Answerer, DeltaSink, Question},
-    knowledge::{KnowledgeBase, PassageHit, Retrieved},
+    knowledge::{KnowledgeBase, PassageHit, Retrieved, analysis::Analyzer, followup},
 };
 use intent::Intent;
 use llm::LlmClient;
@@ -23,6 +24,9 @@ use llm::LlmClient;
 const PASSAGES: i64 = 8;
 /// Passages given to the LLM as sources.
 const LLM_SOURCES: usize = 4;
+/// Share of an unmarked LLM answer's terms a passage must contain to be
+/// cited as its source.
+const OVERLAP: f64 = 0.3;
 
 pub struct Engine {
     pub knowledge: KnowledgeBase,
@@ -35,16 +39,20 @@ impl Answerer for Engine {
         if let Some(intent) = intent::detect(&q.text) {
             let text = replies::small_talk(intent, &q.language);
             stream_words(text, &deltas);
+            let decision = if intent == Intent::Human { "handoff" } else { "small_talk" };
             return Answer {
-                content: text.to_string(),
-                citations: Vec::new(),
-                incomplete: false,
                 handoff: intent == Intent::Human,
+                retrieval: Some(json!({ "decision": decision })),
+                ..Answer::plain(text)
             };
         }
+        if let Some(answer) = self.curated(&q, &deltas).await {
+            return answer;
+        }
+        let context = follow_up_context(&q.text, &q.language, &q.history);
         let found = match self
             .knowledge
-            .retrieve(&q.site.id, &q.text, &q.language, PASSAGES)
+            .retrieve_in_context(&q.site.id, &q.text, &q.language, &context, PASSAGES)
             .await
         {
             Ok(found) => found,
@@ -54,19 +62,56 @@ impl Answerer for Engine {
                 Retrieved::default()
             }
         };
-        match &self.llm {
-            Some(llm) if !found.hits.is_empty() => self.with_llm(llm, &q, &found, &deltas).await,
-            _ => extractive_answer(&q, &found, &deltas),
-        }
+        let threshold = q.site.answer_threshold.unwrap_or(extractive::CONFIDENCE);
+        let confidence = extractive::confidence(&found, &q.site.name);
+        let mut answer = match &self.llm {
+            Some(llm) if !found.hits.is_empty() && confidence >= threshold => {
+                self.with_llm(llm, &q, &found, &deltas).await
+            }
+            _ => extractive_answer(&q, &found, threshold, &deltas),
+        };
+        let decision = if answer.citations.is_empty() { "not_found" } else { "answered" };
+        answer.retrieval = Some(json!({
+            "decision": decision,
+            "confidence": (confidence * 1000.0).round() / 1000.0,
+            "threshold": threshold,
+            "score": found.hits.first().map(|h| (h.score * 1000.0).round() / 1000.0),
+            "language": found.language,
+            "follow_up": !context.is_empty(),
+            "sources": found.hits.iter().take(LLM_SOURCES).map(|h| &h.document_id).collect::<Vec<_>>(),
+        }));
+        answer
     }
 
-    /// Only the LLM reads earlier turns.
+    /// Earlier turns: the LLM's context, and retrieval's for follow-ups.
     fn wants_history(&self) -> bool {
-        self.llm.is_some()
+        true
     }
 }
 
 impl Engine {
+    /// The site's curated answer for the question, when one is close
+    /// enough: given as written, cited as curated.
+    async fn curated(&self, q: &Question, deltas: &DeltaSink) -> Option<Answer> {
+        let found = self
+            .knowledge
+            .curated(&q.site.id, &q.text, &q.language)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "curated answers unavailable");
+                None
+            })?;
+        stream_words(&found.answer, deltas);
+        Some(Answer {
+            citations: vec![Citation {
+                title: format!("{}: {}", replies::curated(&q.language), found.question),
+                url: None,
+            }],
+            retrieval: Some(json!({ "decision": "curated", "curated_id": found.id })),
+            ..Answer::plain(&found.answer)
+        })
+    }
+
     async fn with_llm(
         &self,
         llm: &LlmClient,
@@ -84,12 +129,19 @@ impl Engine {
             &q.text,
         );
         match llm.stream(&prompt, deltas).await {
-            Ok(text) => Answer {
-                citations: cited(&text, &sources),
-                content: text,
-                incomplete: false,
-                handoff: false,
-            },
+            Ok(mut text) => {
+                let citations = cited(&text, &sources, &q.language);
+                if citations.is_empty() {
+                    // Said, so the visitor can weigh it.
+                    let note = replies::uncited(&q.language);
+                    deltas.send(note);
+                    text.push_str(note);
+                }
+                Answer {
+                    citations,
+                    ..Answer::plain(&text)
+                }
+            }
             Err(failure) => {
                 crate::stats::llm_error(failure.error.kind());
                 tracing::warn!(
@@ -99,16 +151,15 @@ impl Engine {
                     "the LLM answer failed; falling back"
                 );
                 if failure.partial.is_empty() {
-                    extractive_answer(q, found, deltas)
+                    extractive_answer(q, found, 0.0, deltas)
                 } else {
                     // Text already shown stays; say it broke off.
                     let note = replies::cut_short(&q.language);
                     deltas.send(note);
                     Answer {
-                        citations: cited(&failure.partial, &sources),
-                        content: format!("{}{note}", failure.partial),
+                        citations: cited(&failure.partial, &sources, &q.language),
                         incomplete: true,
-                        handoff: false,
+                        ..Answer::plain(&format!("{}{note}", failure.partial))
                     }
                 }
             }
@@ -116,24 +167,70 @@ impl Engine {
     }
 }
 
-fn extractive_answer(q: &Question, found: &Retrieved, deltas: &DeltaSink) -> Answer {
-    let composed = extractive::compose(found, &q.site.name, &q.language);
+/// What a follow-up question is searched with: the previous visitor
+/// question and the sources the last answer cited (nothing for a question
+/// that stands alone).
+fn follow_up_context(text: &str, language: &str, history: &[Message]) -> Vec<String> {
+    let previous = history
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(|m| m.content.as_str());
+    let sources: Vec<String> = history
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::Assistant)
+        .map(|m| m.citations.iter().map(|c| c.title.clone()).collect())
+        .unwrap_or_default();
+    followup::context(text, language, previous, &sources)
+}
+
+fn extractive_answer(
+    q: &Question,
+    found: &Retrieved,
+    threshold: f64,
+    deltas: &DeltaSink,
+) -> Answer {
+    let composed = extractive::compose(found, &q.site.name, &q.language, threshold);
     stream_words(&composed.content, deltas);
     Answer {
-        content: composed.content,
         citations: composed.citations,
-        incomplete: false,
-        handoff: false,
+        ..Answer::plain(&composed.content)
     }
 }
 
-/// The sources an LLM answer cites with `[n]`, one per document.
-fn cited(text: &str, sources: &[PassageHit]) -> Vec<Citation> {
+/// The sources of an LLM answer, one per document: those it marks with
+/// `[n]`; without markers, the passages it overlaps with (see
+/// [`overlapping`]).
+fn cited(text: &str, sources: &[PassageHit], language: &str) -> Vec<Citation> {
     let hits: Vec<PassageHit> = llm::prompt::cited(text)
         .into_iter()
         .filter_map(|n| sources.get(n - 1).cloned())
         .collect();
-    extractive::citations(&hits)
+    if !hits.is_empty() {
+        return extractive::citations(&hits);
+    }
+    extractive::citations(&overlapping(text, sources, language))
+}
+
+/// Passages sharing at least [`OVERLAP`] of the answer's terms (and three
+/// terms at least), most shared first: an answer written from a passage
+/// repeats its words.
+fn overlapping(text: &str, sources: &[PassageHit], language: &str) -> Vec<PassageHit> {
+    let said = Analyzer::new(language).term_set(text);
+    if said.len() < 3 {
+        return Vec::new();
+    }
+    let mut scored: Vec<(usize, &PassageHit)> = sources
+        .iter()
+        .map(|h| {
+            let has = Analyzer::new(&h.language).term_set(&format!("{} {}", h.heading, h.body));
+            (said.iter().filter(|t| has.contains(*t)).count(), h)
+        })
+        .filter(|(n, _)| *n >= 3 && *n as f64 >= OVERLAP * said.len() as f64)
+        .collect();
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    scored.into_iter().map(|(_, h)| h.clone()).collect()
 }
 
 /// Sends `text` a word at a time, as a model would (a sink nobody reads

@@ -108,3 +108,25 @@ pub fn cut_short(language: &str) -> &'static str {
         _ => "\n\n_(The answer was cut short. You can ask again, or ask for a person.)_",
     }
 }
+
+/// What a curated answer's citation says it is.
+pub fn curated(language: &str) -> &'static str {
+    match lang(language) {
+        "ar" => "إجابة معتمدة",
+        "fr" => "Réponse validée",
+        "es" => "Respuesta validada",
+        "de" => "Geprüfte Antwort",
+        _ => "Curated answer",
+    }
+}
+
+/// Appended to an LLM answer that cites no source of the knowledge base.
+pub fn uncited(language: &str) -> &'static str {
+    match lang(language) {
+        "ar" => "\n\n_(لا تستند هذه الإجابة إلى مصدر في قاعدة المعرفة.)_",
+        "fr" => "\n\n_(Cette réponse ne s'appuie sur aucune source de la base de connaissances.)_",
+        "es" => "\n\n_(Esta respuesta no se basa en ninguna fuente de la base de conocimientos.)_",
+        "de" => "\n\n_(Diese Antwort stützt sich auf keine Quelle der Wissensdatenbank.)_",
+        _ => "\n\n_(This answer is not based on a source in the knowledge base.)_",
+    }
+}

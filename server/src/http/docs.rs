@@ -12,8 +12,8 @@ use utoipa::{
 };
 
 use super::{
-    AppState, canned, conversations, events, feedback, inbox, keys, knowledge, messages, new_site,
-    session, site_admin, site_events, sites, team, webhooks,
+    AppState, canned, conversations, curated, events, feedback, inbox, keys, knowledge, messages,
+    new_site, session, site_admin, site_events, sites, team, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -27,6 +27,7 @@ use super::{
         conversations::handoff, conversations::close,
         messages::list, messages::post, events::events, feedback::feedback,
         knowledge::create, knowledge::list, knowledge::remove, knowledge::search,
+        curated::list, curated::create, curated::remove,
         sites::refresh_visitor, sites::revoke_visitor_tokens, site_admin::read, site_admin::update,
         site_admin::rotate_admin_key, site_admin::rotate_identity_secret,
         webhooks::create, webhooks::list, webhooks::remove, webhooks::deliveries,

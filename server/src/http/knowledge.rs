@@ -147,7 +147,8 @@ pub struct SearchQuery {
     /// 1–20, default 5.
     #[param(minimum = 1, maximum = 20)]
     limit: Option<i64>,
-    /// Language of the query (stemming); the site's first language by default.
+    /// Language of the query (its analysis); detected from `q` when absent,
+    /// else the site's first language.
     #[param(pattern = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$", max_length = 35)]
     lang: Option<String>,
 }
@@ -176,13 +177,12 @@ pub async fn search(
         }
     };
     let site = state.chat.site(&site_id).await?;
+    // The asker's language when given, else detected from the question,
+    // else the site's first language.
+    let fallback = site.languages.first().map_or("en", String::as_str);
     let language = match &q.lang {
         Some(l) => validate::language("lang", l)?,
-        None => site
-            .languages
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "en".into()),
+        None => crate::knowledge::analysis::query_language(&text, None, fallback),
     };
     // Cached under the site's knowledge generation: a document change
     // retires every cached search of the site. Unknown generation: bypass.

@@ -16,6 +16,7 @@ mod health;
 mod inbox;
 mod keys;
 mod knowledge;
+mod curated;
 pub mod limits;
 mod messages;
 mod new_site;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(team::router())
         .merge(keys::router())
+        .merge(curated::router())
         .merge(new_site::router())
         .merge(console::router(&state.settings.console_dir))
         .nest_service(

@@ -54,6 +54,9 @@ fn settings(site: Site) -> SiteSettings {
         },
         allowed_origins: site.allowed_origins,
         identity_required: site.identity_required,
+        answer_threshold: site
+            .answer_threshold
+            .unwrap_or(crate::engine::extractive::CONFIDENCE),
     }
 }
 
@@ -132,6 +135,12 @@ pub async fn update(
             ));
         }
         site.identity_required = v;
+    }
+    if let Some(v) = req.answer_threshold {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(ApiError::field("answer_threshold", "must be between 0 and 1"));
+        }
+        site.answer_threshold = Some(v);
     }
     let now_required = !was_required && site.identity_required;
     state.db.update_site(&site).await?;

@@ -4,11 +4,12 @@
 use lantern_shared::knowledge::{CreateDocument, Document, SearchResult};
 
 use super::{
-    query, snippet,
+    analysis::{self, Analyzer},
+    snippet,
     split::{self, Passage},
 };
 use crate::{
-    db::{Db, DocumentRecord, NewDocument, PassageHit, rfc3339},
+    db::{Db, DocumentRecord, NewDocument, PassageHit, PassageIndex, rfc3339},
     error::ApiError,
     validate,
 };
@@ -26,10 +27,16 @@ pub struct KnowledgeBase {
     db: Db,
 }
 
+/// Passages indexed again per transaction at start-up.
+const REINDEX_BATCH: i64 = 500;
+
 /// What retrieval found for a question.
 #[derive(Debug, Clone, Default)]
 pub struct Retrieved {
+    /// The question's analysed terms.
     pub terms: Vec<String>,
+    /// The language the question was analysed in.
+    pub language: String,
     /// Best first.
     pub hits: Vec<PassageHit>,
 }
@@ -38,10 +45,50 @@ impl Retrieved {
     /// Share of the question's terms present in the best passage (its
     /// heading included): the engine's confidence, the same on both backends.
     pub fn confidence(&self) -> f64 {
-        self.hits.first().map_or(0.0, |h| {
-            query::coverage(&self.terms, &format!("{} {}", h.heading, h.body))
-        })
+        self.hits
+            .first()
+            .map_or(0.0, |h| coverage(&self.terms, h))
     }
+}
+
+/// Share of `terms` found among the analysed terms of `hit`.
+pub fn coverage(terms: &[String], hit: &PassageHit) -> f64 {
+    if terms.is_empty() {
+        return 0.0;
+    }
+    let found = Analyzer::new(&hit.language).term_set(&format!("{} {}", hit.heading, hit.body));
+    terms.iter().filter(|t| found.contains(*t)).count() as f64 / terms.len() as f64
+}
+
+/// For a follow-up the conversation picks the document, the message's own
+/// words the passage: the best document's passage holding most of `terms`
+/// ("how much does it cost?" → its price section) goes first.
+fn own_passage_first(hits: &mut [PassageHit], terms: &[String]) {
+    let Some(top) = hits.first().map(|h| h.document_id.clone()) else {
+        return;
+    };
+    let mut best = (0, coverage(terms, &hits[0]));
+    for (i, h) in hits.iter().enumerate().skip(1) {
+        if h.document_id == top {
+            let c = coverage(terms, h);
+            if c > best.1 {
+                best = (i, c);
+            }
+        }
+    }
+    hits[..=best.0].rotate_right(1);
+}
+
+/// The index entries of `passages` analysed in `language`.
+fn index_of(passages: &[Passage], language: &str) -> Vec<PassageIndex> {
+    let a = Analyzer::new(language);
+    passages
+        .iter()
+        .map(|p| PassageIndex {
+            heading: a.index_text(&p.heading),
+            body: a.index_text(&p.body),
+        })
+        .collect()
 }
 
 impl KnowledgeBase {
@@ -62,7 +109,12 @@ impl KnowledgeBase {
         if passages.is_empty() {
             return Err(ApiError::field("body", "contains no text to index"));
         }
-        let (record, replaced) = self.db.put_document(&doc, &passages).await?;
+        let index = index_of(&passages, &doc.language);
+        let config = analysis::config(&doc.language);
+        let (record, replaced) = self
+            .db
+            .put_document(&doc, &passages, &index, &config)
+            .await?;
         tracing::info!(document_id = %record.id, passages = passages.len(), replaced = ?replaced, "document indexed");
         Ok(to_api(record, replaced))
     }
@@ -70,7 +122,12 @@ impl KnowledgeBase {
     /// Stores already-split passages (imports and the demo seed use [`Self::add`];
     /// benchmarks load synthetic passages this way).
     pub async fn put(&self, doc: &NewDocument, passages: &[Passage]) -> Result<Document, ApiError> {
-        let (record, replaced) = self.db.put_document(doc, passages).await?;
+        let index = index_of(passages, &doc.language);
+        let config = analysis::config(&doc.language);
+        let (record, replaced) = self
+            .db
+            .put_document(doc, passages, &index, &config)
+            .await?;
         Ok(to_api(record, replaced))
     }
 
@@ -93,7 +150,51 @@ impl KnowledgeBase {
         }
     }
 
-    /// The passages best matching `text`, best first.
+    /// The site's curated answer closest to `text`, if close enough.
+    pub async fn curated(
+        &self,
+        site_id: &str,
+        text: &str,
+        language: &str,
+    ) -> Result<Option<crate::db::CuratedRow>, ApiError> {
+        super::curated::find(&self.db, site_id, text, language).await
+    }
+
+    /// Indexes again every passage indexed by an older analysis (after an
+    /// upgrade whose migration emptied or outdated the index), in batches.
+    /// Returns how many were indexed.
+    pub async fn reindex(&self) -> anyhow::Result<usize> {
+        let mut done = 0;
+        loop {
+            let stale = self
+                .db
+                .stale_passages(analysis::VERSION, REINDEX_BATCH)
+                .await?;
+            if stale.is_empty() {
+                break;
+            }
+            let items: Vec<(i64, PassageIndex, String)> = stale
+                .iter()
+                .map(|p| {
+                    let a = Analyzer::new(&p.language);
+                    let index = PassageIndex {
+                        heading: a.index_text(&p.heading),
+                        body: a.index_text(&p.body),
+                    };
+                    (p.id, index, analysis::config(&p.language))
+                })
+                .collect();
+            self.db.reindex_passages(&items).await?;
+            done += items.len();
+        }
+        if done > 0 {
+            tracing::info!(passages = done, "knowledge base indexed again");
+        }
+        Ok(done)
+    }
+
+    /// The passages best matching `text`, analysed in `language` (the
+    /// conversation's; detected from the text when empty), best first.
     pub async fn retrieve(
         &self,
         site_id: &str,
@@ -101,9 +202,51 @@ impl KnowledgeBase {
         language: &str,
         limit: i64,
     ) -> Result<Retrieved, ApiError> {
-        let terms = query::terms(text);
-        let hits = self.db.search_passages(site_id, &terms, language, limit).await?;
-        Ok(Retrieved { terms, hits })
+        self.retrieve_in_context(site_id, text, language, &[], limit)
+            .await
+    }
+
+    /// Like [`Self::retrieve`], with `context` (earlier turns, from
+    /// `followup::context`) searched too: its terms join the message's own,
+    /// which count twice unless the message points back ("that", "it"):
+    /// BM25 sums over query terms, so a repeated term weighs double.
+    /// `Retrieved::terms` stays the message's own terms.
+    pub async fn retrieve_in_context(
+        &self,
+        site_id: &str,
+        text: &str,
+        language: &str,
+        context: &[String],
+        limit: i64,
+    ) -> Result<Retrieved, ApiError> {
+        let given = (!language.is_empty()).then_some(language);
+        let language = analysis::query_language(text, given, "en");
+        let a = Analyzer::new(&language);
+        let terms = a.query_terms(text);
+        let mut search = terms.clone();
+        if !context.is_empty() {
+            // "And what about X?" is about X: its own terms count twice.
+            // "Can you explain that?" is about what came before: once.
+            if !super::followup::points_back(text, &language) {
+                search.extend(terms.iter().cloned());
+            }
+            for c in context {
+                for t in a.query_terms(c) {
+                    if !search.contains(&t) && search.len() < 2 * analysis::MAX_QUERY_TERMS {
+                        search.push(t);
+                    }
+                }
+            }
+        }
+        let mut hits = self.db.search_passages(site_id, &search, limit).await?;
+        if !context.is_empty() {
+            own_passage_first(&mut hits, &terms);
+        }
+        Ok(Retrieved {
+            terms,
+            language,
+            hits,
+        })
     }
 
     /// Public search: the best passage of each matching document.
@@ -114,7 +257,23 @@ impl KnowledgeBase {
         language: &str,
         limit: usize,
     ) -> Result<Vec<SearchResult>, ApiError> {
-        let found = self.retrieve(site_id, q, language, CANDIDATES).await?;
+        self.search_in_context(site_id, q, language, &[], limit)
+            .await
+    }
+
+    /// Like [`Self::search`], with a follow-up's context (see
+    /// [`Self::retrieve_in_context`]).
+    pub async fn search_in_context(
+        &self,
+        site_id: &str,
+        q: &str,
+        language: &str,
+        context: &[String],
+        limit: usize,
+    ) -> Result<Vec<SearchResult>, ApiError> {
+        let found = self
+            .retrieve_in_context(site_id, q, language, context, CANDIDATES)
+            .await?;
         let mut out: Vec<SearchResult> = Vec::new();
         for hit in found.hits {
             if out.iter().any(|r| r.document_id == hit.document_id) {
@@ -126,7 +285,7 @@ impl KnowledgeBase {
                 .map(|s| s.trim_start_matches(" › ").to_string())
                 .unwrap_or_default();
             out.push(SearchResult {
-                snippet: snippet::snippet(&hit.body, &found.terms),
+                snippet: snippet::snippet(&hit.body, &found.terms, &Analyzer::new(&hit.language)),
                 document_id: hit.document_id,
                 title: hit.title,
                 url: hit.url,

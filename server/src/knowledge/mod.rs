@@ -1,17 +1,21 @@
-//! The knowledge base of each site: documents split into passages, indexed
-//! for full-text search (SQLite FTS5 with BM25, Postgres `tsvector` with the
-//! document language's text search configuration).
+//! The knowledge base of each site: documents split into passages, analysed
+//! in their language ([`analysis`]) and indexed for full-text search ranked
+//! by BM25 (SQLite FTS5, Postgres `tsvector`).
 //!
 //! [`KnowledgeBase`] is the domain API (validation, splitting, snippets) used
 //! by the HTTP handlers, the answer engine, the CLI and the demo seed; its
 //! SQL lives in `crate::db::knowledge`.
 
+pub mod analysis;
 mod base;
+pub mod curated;
+pub mod followup;
 mod html;
 pub mod import;
 pub mod query;
 mod snippet;
 pub mod split;
+mod stopwords;
 
 pub use crate::db::{DocumentRecord, NewDocument, PassageHit};
-pub use base::{KnowledgeBase, MAX_DOCUMENT_BYTES, Retrieved};
+pub use base::{KnowledgeBase, MAX_DOCUMENT_BYTES, Retrieved, coverage};

@@ -2,22 +2,19 @@
 //! HTML-escaped, with matched words wrapped in `<mark>`. Built here rather
 //! than by the database so both backends produce the same, safe markup.
 
-use super::query;
+use super::analysis::{self, Analyzer};
 
 /// Words shown in a snippet.
 const WINDOW: usize = 30;
 
-/// An HTML snippet of `text` around the terms.
-pub fn snippet(text: &str, terms: &[String]) -> String {
+/// An HTML snippet of `text` around the terms (analysed terms of the
+/// question; `a` analyses the text's words the same way).
+pub fn snippet(text: &str, terms: &[String], a: &Analyzer) -> String {
+    let matches = |part: &str| a.term(part).is_some_and(|t| terms.contains(&t));
     let words: Vec<&str> = text.split_whitespace().collect();
     let hit: Vec<bool> = words
         .iter()
-        .map(|w| {
-            query::words(w).any(|part| {
-                let part = part.to_lowercase();
-                terms.iter().any(|t| query::matches(&part, t))
-            })
-        })
+        .map(|w| analysis::words(w).any(matches))
         .collect();
     // The window start with the most hits (first one wins ties).
     let mut best = (0, 0);
@@ -43,7 +40,7 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
             out.push(' ');
         }
         if hit[start + i] {
-            mark_word(&mut out, word, terms);
+            mark_word(&mut out, word, &matches);
         } else {
             out.push_str(&escape(word));
         }
@@ -56,14 +53,13 @@ pub fn snippet(text: &str, terms: &[String]) -> String {
 
 /// Writes `word` escaped, with its matching letter runs in `<mark>` (so
 /// punctuation next to a word stays outside the mark).
-fn mark_word(out: &mut String, word: &str, terms: &[String]) {
+fn mark_word(out: &mut String, word: &str, matches: &dyn Fn(&str) -> bool) {
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
         if run.is_empty() {
             return;
         }
-        let lower = run.to_lowercase();
-        if terms.iter().any(|t| query::matches(&lower, t)) {
+        if matches(run) {
             out.push_str("<mark>");
             out.push_str(&escape(run));
             out.push_str("</mark>");
@@ -73,7 +69,7 @@ fn mark_word(out: &mut String, word: &str, terms: &[String]) {
         run.clear();
     };
     for c in word.chars() {
-        if c.is_alphanumeric() {
+        if c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c) {
             run.push(c);
         } else {
             flush(&mut run, out);
@@ -105,18 +101,20 @@ mod tests {
 
     #[test]
     fn marks_matches_and_escapes_the_rest() {
-        let terms = query::terms("install widget");
-        let s = snippet("To <b>install</b> the widget & more", &terms);
+        let en = Analyzer::new("en");
+        let terms = en.query_terms("install widget");
+        let s = snippet("To <b>install</b> the widgets & more", &terms, &en);
         assert_eq!(
             s,
-            "To &lt;b&gt;<mark>install</mark>&lt;/b&gt; the <mark>widget</mark> &amp; more"
+            "To &lt;b&gt;<mark>install</mark>&lt;/b&gt; the <mark>widgets</mark> &amp; more"
         );
     }
 
     #[test]
     fn long_text_is_windowed_around_the_hits() {
         let text = format!("{} needle {}", "hay ".repeat(100), "hay ".repeat(100));
-        let s = snippet(&text, &query::terms("needle"));
+        let en = Analyzer::new("en");
+        let s = snippet(&text, &en.query_terms("needle"), &en);
         assert!(s.starts_with("… ") && s.ends_with(" …"), "{s}");
         assert!(s.contains("<mark>needle</mark>"), "{s}");
     }
