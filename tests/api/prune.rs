@@ -1,31 +1,8 @@
 //! The housekeeping job deletes expired tokens and old events, and leaves
 //! what is still in use.
 
-use lantern_tests::{Backend, TestApp, on_both_backends};
+use lantern_tests::{Backend, TestApp, backend::raw_count as count, on_both_backends};
 use serde_json::json;
-use sqlx::Connection;
-
-/// Rows of `table` (a direct look at the database the server uses).
-async fn count(database_url: &str, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) FROM {table}");
-    if database_url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(database_url)
-            .await
-            .expect("connect");
-        sqlx::query_scalar(&sql)
-            .fetch_one(&mut c)
-            .await
-            .expect("count")
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(database_url)
-            .await
-            .expect("connect");
-        sqlx::query_scalar(&sql)
-            .fetch_one(&mut c)
-            .await
-            .expect("count")
-    }
-}
 
 async fn pruning(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {

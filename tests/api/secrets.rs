@@ -7,46 +7,27 @@ use lantern_server::{db::Db, sealing::Sealer, settings::Secret};
 use lantern_tests::{
     Backend, TestApp,
     app::{ALLOWED_ORIGIN, TEST_SECRETS_KEY},
+    backend::raw_text,
     on_both_backends,
 };
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 /// The stored values of the two secret columns.
 async fn stored(database_url: &str, site_id: &str) -> (String, String) {
-    let site = "SELECT identity_secret FROM sites WHERE id = $1";
-    let hook = "SELECT secret FROM webhook_endpoints WHERE site_id = $1";
-    if database_url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(database_url)
-            .await
-            .expect("connect");
-        let a = sqlx::query_scalar(site)
-            .bind(site_id)
-            .fetch_one(&mut c)
-            .await
-            .expect("site");
-        let b = sqlx::query_scalar(hook)
-            .bind(site_id)
-            .fetch_one(&mut c)
-            .await
-            .expect("hook");
-        (a, b)
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(database_url)
-            .await
-            .expect("connect");
-        let a = sqlx::query_scalar(site)
-            .bind(site_id)
-            .fetch_one(&mut c)
-            .await
-            .expect("site");
-        let b = sqlx::query_scalar(hook)
-            .bind(site_id)
-            .fetch_one(&mut c)
-            .await
-            .expect("hook");
-        (a, b)
-    }
+    let one = |mut v: Vec<String>| v.pop().expect("a row");
+    let site = raw_text(
+        database_url,
+        "SELECT identity_secret FROM sites WHERE id = $1",
+        site_id,
+    )
+    .await;
+    let hook = raw_text(
+        database_url,
+        "SELECT secret FROM webhook_endpoints WHERE site_id = $1",
+        site_id,
+    )
+    .await;
+    (one(site), one(hook))
 }
 
 async fn identify(app: &TestApp, site_id: &str, secret: &str) -> u16 {

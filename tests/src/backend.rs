@@ -83,3 +83,43 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The first column, as text, of the rows `sql` returns with `$1` bound to
+/// `arg`, read straight from the database at `url`: what the server stored.
+pub async fn raw_text(url: &str, sql: &str, arg: &str) -> Vec<String> {
+    use sqlx::Connection;
+    if url.starts_with("postgres") {
+        let mut c = PgConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar(sql)
+            .bind(arg)
+            .fetch_all(&mut c)
+            .await
+            .expect("query")
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar(sql)
+            .bind(arg)
+            .fetch_all(&mut c)
+            .await
+            .expect("query")
+    }
+}
+
+/// How many rows `table` of the database at `url` holds.
+pub async fn raw_count(url: &str, table: &str) -> i64 {
+    use sqlx::Connection;
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    if url.starts_with("postgres") {
+        let mut c = PgConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar(&sql)
+            .fetch_one(&mut c)
+            .await
+            .expect("count")
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query_scalar(&sql)
+            .fetch_one(&mut c)
+            .await
+            .expect("count")
+    }
+}

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, Result, new_id, read, tx, write};
+use super::{Db, Result, Tx, new_id, read, tx, write};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Visitor {
@@ -52,44 +52,13 @@ impl Db {
                 id
             }
         };
-        tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO visitor_tokens (token_hash, visitor_id, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(&id)
-        .bind(expires_at)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        insert_token(&mut tx, &id, token_hash, expires_at, now).await?;
         tx.commit().await?;
         Ok(Visitor {
             id,
             site_id: site_id.to_string(),
             external_user_id: external_user_id.map(str::to_string),
         })
-    }
-
-    /// Stores another token for an existing visitor (refresh).
-    pub async fn add_visitor_token(
-        &self,
-        visitor_id: &str,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> Result<()> {
-        write!(self, p => sqlx::query(
-            "INSERT INTO visitor_tokens (token_hash, visitor_id, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(visitor_id)
-        .bind(expires_at)
-        .bind(Utc::now())
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(())
     }
 
     /// The visitor of an unexpired token.
@@ -143,17 +112,7 @@ impl Db {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO visitor_tokens (token_hash, visitor_id, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(new_hash)
-        .bind(visitor_id)
-        .bind(expires_at)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        insert_token(&mut tx, visitor_id, new_hash, expires_at, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -192,4 +151,26 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?)
     }
+}
+
+/// Stores a token (by hash) for a visitor inside the caller's transaction.
+async fn insert_token(
+    tx: &mut Tx,
+    visitor_id: &str,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx!(tx, c => sqlx::query(
+        "INSERT INTO visitor_tokens (token_hash, visitor_id, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(visitor_id)
+    .bind(expires_at)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }
