@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod bad_input;
 mod conversations;
+mod drills;
 mod events;
 mod health;
 mod inbox;

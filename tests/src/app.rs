@@ -35,6 +35,12 @@ impl TestApp {
         Self::start(db.url.clone(), Some(db), adjust).await
     }
 
+    /// An instance on the database at `database_url` (reached, say, through
+    /// a proxy a test controls).
+    pub async fn spawn_on(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(database_url.to_string(), None, adjust).await
+    }
+
     /// A second instance on `other`'s database (scale-out tests).
     pub async fn spawn_sharing(other: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         Self::start(other.database_url.clone(), None, adjust).await

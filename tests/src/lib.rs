@@ -4,6 +4,7 @@
 pub mod app;
 pub mod backend;
 pub mod corpus;
+pub mod cutproxy;
 pub mod people;
 pub mod pgproxy;
 pub mod process;
