@@ -14,7 +14,7 @@ use redis::Script;
 
 use crate::redis_link::RedisLink;
 
-/// The window every limit is counted over.
+/// The window the request limits are counted over.
 pub const WINDOW: Duration = Duration::from_secs(60);
 /// The longest a check waits for Redis before counting locally instead.
 pub const REDIS_BUDGET: Duration = Duration::from_millis(250);
@@ -34,6 +34,7 @@ pub struct RateLimiter {
     redis: Option<RedisLink>,
     local: Arc<local::LocalCounters>,
     script: Arc<Script>,
+    window: Duration,
 }
 
 // INCR then set the expiry on the first hit; returns the count and the
@@ -49,10 +50,16 @@ return {n, ttl}
 impl RateLimiter {
     /// Keys live under the link's prefix (`{prefix}:rl:{key}`).
     pub fn new(redis: Option<RedisLink>) -> RateLimiter {
+        RateLimiter::with_window(redis, WINDOW)
+    }
+
+    /// Like [`RateLimiter::new`], counting over `window` instead.
+    pub fn with_window(redis: Option<RedisLink>, window: Duration) -> RateLimiter {
         RateLimiter {
             redis,
-            local: Arc::new(local::LocalCounters::new(WINDOW)),
+            local: Arc::new(local::LocalCounters::new(window)),
             script: Arc::new(Script::new(SCRIPT)),
+            window,
         }
     }
 
@@ -62,7 +69,7 @@ impl RateLimiter {
             && let Some(mut conn) = link.connection().await
         {
             let mut invocation = self.script.key(link.key(&format!("rl:{key}")));
-            invocation.arg(WINDOW.as_millis() as u64);
+            invocation.arg(self.window.as_millis() as u64);
             let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
             match tokio::time::timeout(REDIS_BUDGET, call).await {
                 Ok(Ok((count, ttl_ms))) => {
@@ -82,7 +89,7 @@ impl RateLimiter {
             Some((count, left)) => decide(u64::from(count), limit, left.as_secs().max(1)),
             // Too many keys this window: not counted rather than forgetting
             // someone else's budget (the bound is far above honest traffic).
-            None => decide(0, limit, WINDOW.as_secs()),
+            None => decide(0, limit, self.window.as_secs()),
         }
     }
 }

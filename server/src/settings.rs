@@ -83,6 +83,10 @@ pub struct Settings {
     /// until `lantern secrets rotate` re-seals it with the current key.
     #[arg(long, env = "LANTERN_SECRETS_OLD_KEYS", value_delimiter = ',', value_parser = parse::sealing_key)]
     pub secrets_old_keys: Vec<Secret>,
+    /// LLM calls per site per 24 hours, across instances (with Redis);
+    /// past it, the site's visitors get the knowledge base's own answers.
+    #[arg(long, env = "LANTERN_LLM_DAILY_REQUESTS_PER_SITE", default_value = "2000", value_parser = parse::whole::<u32>(1..=10_000_000))]
+    pub llm_daily_requests_per_site: u32,
     /// Seconds between runs of the housekeeping job (expired tokens and
     /// sessions, old events, delivered webhooks).
     #[arg(long, env = "LANTERN_PRUNE_EVERY_SECS", default_value = "3600", value_parser = parse::whole::<u64>(1..=86_400))]

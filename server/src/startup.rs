@@ -84,15 +84,19 @@ pub async fn build_with_shutdown(
         Some(llm) => Some(LlmClient::new(llm).context("cannot set up the LLM client")?),
         None => None,
     };
-    let engine = Engine {
-        knowledge: knowledge.clone(),
-        llm,
-    };
     let redis = settings
         .redis_url
         .as_ref()
         .map(|url| url.expose())
         .and_then(|url| RedisLink::start(url, &settings.redis_prefix));
+    let engine = Engine {
+        knowledge: knowledge.clone(),
+        llm,
+        llm_budget: crate::engine::llm::budget::LlmBudget::new(
+            redis.clone(),
+            settings.llm_daily_requests_per_site,
+        ),
+    };
     let hub = match &redis {
         Some(link) => EventHub::with_redis(link.clone()),
         None => EventHub::default(),

@@ -89,6 +89,7 @@ fn register_known_series() {
     for kind in crate::prune::KINDS {
         metrics::counter!("lantern_pruned_rows_total", "kind" => kind).absolute(0);
     }
+    metrics::counter!("lantern_llm_budget_refusals_total").absolute(0);
     metrics::gauge!("lantern_sse_streams_open").set(0.0);
 }
 
@@ -143,6 +144,10 @@ pub fn first_delta(started: Instant) {
 
 pub fn llm_error(kind: &'static str) {
     metrics::counter!("lantern_llm_errors_total", "kind" => kind).increment(1);
+}
+
+pub fn llm_budget_spent() {
+    metrics::counter!("lantern_llm_budget_refusals_total").increment(1);
 }
 
 pub fn pruned(kind: &'static str, rows: u64) {

@@ -420,3 +420,39 @@ async fn unmarked_answers_are_cited_by_overlap() {
     let content = reply["content"].as_str().expect("content");
     assert!(content.contains("not based on a source"), "{content}");
 }
+
+/// A site's daily LLM budget: past it, no provider call is made and the
+/// visitor gets the knowledge base's own answer; other sites are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sites_daily_llm_budget_stops_provider_calls() {
+    let script = || {
+        let mut parts = vec![openai_delta("Returns are accepted within 30 days [1].")];
+        parts.extend(openai_done());
+        Script::stream(parts)
+    };
+    let llm = StandIn::start(vec![script(), script(), script(), script()]).await;
+    let base = llm.base_url.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
+        s.llm = Some(LlmSettings::new(
+            LlmProvider::OpenAi,
+            &base,
+            Some("sk-test-key"),
+            "test-model",
+        ));
+        s.llm_daily_requests_per_site = 2;
+    })
+    .await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    for _ in 0..2 {
+        let reply = ask(&app, &visitor, &id, QUESTION).await;
+        assert_eq!(reply["content"], "Returns are accepted within 30 days [1].");
+    }
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    stored_fallback(&reply);
+    assert_eq!(llm.requests().len(), 2, "no provider call past the budget");
+    // Another site has its own budget.
+    let (other, other_id) = conversation_with_docs(&app).await;
+    let reply = ask(&app, &other, &other_id, QUESTION).await;
+    assert_eq!(reply["content"], "Returns are accepted within 30 days [1].");
+    assert_eq!(llm.requests().len(), 3);
+}

@@ -31,6 +31,8 @@ const OVERLAP: f64 = 0.3;
 pub struct Engine {
     pub knowledge: KnowledgeBase,
     pub llm: Option<LlmClient>,
+    /// Each site's provider calls per day.
+    pub llm_budget: llm::budget::LlmBudget,
 }
 
 #[async_trait]
@@ -66,7 +68,12 @@ impl Answerer for Engine {
         let confidence = extractive::confidence(&found, &q.site.name);
         let mut answer = match &self.llm {
             Some(llm) if !found.hits.is_empty() && confidence >= threshold => {
-                self.with_llm(llm, &q, &found, &deltas).await
+                if self.llm_budget.spend(&q.site.id).await {
+                    self.with_llm(llm, &q, &found, &deltas).await
+                } else {
+                    tracing::warn!(site_id = %q.site.id, "the site's daily LLM budget is spent; answering from the knowledge base");
+                    extractive_answer(&q, &found, threshold, &deltas)
+                }
             }
             _ => extractive_answer(&q, &found, threshold, &deltas),
         };

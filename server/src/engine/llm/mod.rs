@@ -8,6 +8,7 @@
 //! queue unbounded spend on the provider).
 
 mod anthropic;
+pub mod budget;
 pub mod error;
 mod openai;
 pub mod prompt;
