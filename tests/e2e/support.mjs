@@ -72,7 +72,10 @@ export async function startLantern(env = {}) {
       LANTERN_WIDGET_DIR: join(ROOT, 'widget', 'dist'),
       LANTERN_LOG: 'warn',
       LANTERN_DEMO: '1',
+      // Every page of every test is one client address (127.0.0.1); the
+      // limits themselves are tested in the API tests.
       LANTERN_RATE_LIMIT_NEW_VISITORS_IP: '1000000',
+      LANTERN_RATE_LIMIT_IP: '1000000',
       ...env,
     },
   }));
