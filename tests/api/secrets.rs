@@ -2,12 +2,12 @@
 //! rotate` re-seals them with a new key; a server without the key that
 //! sealed them refuses to start, saying why.
 
-use hmac::{Hmac, Mac};
 use lantern_server::{db::Db, sealing::Sealer, settings::Secret};
 use lantern_tests::{
     Backend, TestApp,
-    app::{ALLOWED_ORIGIN, TEST_SECRETS_KEY},
+    app::TEST_SECRETS_KEY,
     backend::raw_text,
+    identity::{identify, new_secret, sign},
     on_both_backends,
 };
 use serde_json::{Value, json};
@@ -30,35 +30,16 @@ async fn stored(database_url: &str, site_id: &str) -> (String, String) {
     (one(site), one(hook))
 }
 
-async fn identify(app: &TestApp, site_id: &str, secret: &str) -> u16 {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(b"u-1");
-    let hash = hex::encode(mac.finalize().into_bytes());
-    app.client
-        .post(app.url(&format!("/api/v1/sites/{site_id}/visitors")))
-        .header("origin", ALLOWED_ORIGIN)
-        .json(&json!({"user_id": "u-1", "user_hash": hash}))
-        .send()
-        .await
-        .expect("sent")
-        .status()
-        .as_u16()
+/// The status of asking for user `u-1` verified with `secret`.
+async fn identify_status(app: &TestApp, site_id: &str, secret: &str) -> u16 {
+    let body = json!({"user_id": "u-1", "user_hash": sign(secret, "u-1")});
+    identify(app, site_id, body).await.status().as_u16()
 }
 
 async fn sealed(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.webhook_allow_private = true).await;
     let site = app.site().await;
-    let issued: Value = app
-        .post_json(
-            &format!("/api/v1/sites/{}/identity-secret", site.id),
-            &site.admin_key,
-            &json!({}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
-    let identity = issued["secret"].as_str().expect("secret").to_string();
+    let identity = new_secret(&app, &site.id, &site.admin_key).await;
     let hook: Value = app
         .post_json(
             &format!("/api/v1/sites/{}/webhooks", site.id),
@@ -79,7 +60,7 @@ async fn sealed(backend: Backend) {
         );
     }
     assert_eq!(
-        identify(&app, &site.id, &identity).await,
+        identify_status(&app, &site.id, &identity).await,
         201,
         "the sealed secret verifies"
     );
@@ -105,7 +86,7 @@ async fn sealed(backend: Backend) {
     })
     .await;
     assert_eq!(
-        identify(&rotated, &site.id, &identity).await,
+        identify_status(&rotated, &site.id, &identity).await,
         201,
         "opens with the new key alone"
     );

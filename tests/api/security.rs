@@ -1,7 +1,7 @@
 //! Who may do what, CORS, identity verification, rate limits, client IPs.
 
 use lantern_server::auth;
-use lantern_tests::{Backend, TestApp, app::ALLOWED_ORIGIN, on_both_backends};
+use lantern_tests::{Backend, TestApp, app::ALLOWED_ORIGIN, identity, on_both_backends};
 use serde_json::{Value, json};
 
 use crate::assert_envelope;
@@ -285,20 +285,9 @@ on_both_backends!(cors_is_per_tenant, super::cors_per_tenant);
 
 /// Identity verification: a right hash is accepted, a wrong or missing one refused.
 async fn identity(backend: Backend) {
-    use hmac::{Hmac, Mac};
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
-    let issued: Value = app
-        .post_json(
-            &format!("/api/v1/sites/{}/identity-secret", site.id),
-            &site.admin_key,
-            &json!({}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
-    let secret = issued["secret"].as_str().expect("secret").to_string();
+    let secret = identity::new_secret(&app, &site.id, &site.admin_key).await;
     let res = app
         .client
         .patch(app.url(&format!("/api/v1/sites/{}", site.id)))
@@ -308,48 +297,28 @@ async fn identity(backend: Backend) {
         .await
         .expect("sent");
     assert_eq!(res.status(), 200);
-    let sign = |user: &str| {
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-        mac.update(user.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
-    };
-    let visitors = app.url(&format!("/api/v1/sites/{}/visitors", site.id));
-    let ask = |body: Value| {
-        app.client
-            .post(&visitors)
-            .header("origin", ALLOWED_ORIGIN)
-            .json(&body)
-            .send()
-    };
+    let sign = |user: &str| identity::sign(&secret, user);
+    let ask = |body: Value| identity::identify(&app, &site.id, body);
 
     let first: Value = ask(json!({"user_id": "u-42", "user_hash": sign("u-42")}))
         .await
-        .expect("sent")
         .json()
         .await
         .expect("json");
     let token = first["token"].as_str().expect("token").to_string();
     assert_envelope(
-        ask(json!({"user_id": "u-42", "user_hash": sign("u-43")}))
-            .await
-            .expect("sent"),
+        ask(json!({"user_id": "u-42", "user_hash": sign("u-43")})).await,
         401,
         "unauthorized",
     )
     .await;
-    assert_envelope(
-        ask(json!({"user_id": "u-42"})).await.expect("sent"),
-        401,
-        "unauthorized",
-    )
-    .await;
-    assert_envelope(ask(json!({})).await.expect("sent"), 401, "unauthorized").await;
+    assert_envelope(ask(json!({"user_id": "u-42"})).await, 401, "unauthorized").await;
+    assert_envelope(ask(json!({})).await, 401, "unauthorized").await;
 
     // The same verified user on another device sees the same conversations.
     let conv = app.conversation(&token).await;
     let second: Value = ask(json!({"user_id": "u-42", "user_hash": sign("u-42")}))
         .await
-        .expect("sent")
         .json()
         .await
         .expect("json");

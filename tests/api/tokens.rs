@@ -1,8 +1,11 @@
 //! Visitor tokens that end: refresh rotates, an admin revokes, identity
 //! rules that change revoke what they no longer allow, hashes that expire.
 
-use hmac::{Hmac, Mac};
-use lantern_tests::{Backend, TestApp, app::ALLOWED_ORIGIN, on_both_backends};
+use lantern_tests::{
+    Backend, TestApp,
+    identity::{identify, new_secret, sign},
+    on_both_backends,
+};
 use serde_json::{Value, json};
 
 use crate::assert_envelope;
@@ -96,36 +99,6 @@ async fn revoke(backend: Backend) {
     assert_envelope(res, 404, "not_found").await;
 }
 on_both_backends!(an_admin_revokes_a_visitors_tokens, super::revoke);
-
-fn sign(secret: &str, message: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(message.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-async fn new_secret(app: &TestApp, site_id: &str, key: &str) -> String {
-    let issued: Value = app
-        .post_json(
-            &format!("/api/v1/sites/{site_id}/identity-secret"),
-            key,
-            &json!({}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
-    issued["secret"].as_str().expect("secret").to_string()
-}
-
-async fn identify(app: &TestApp, site_id: &str, body: Value) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/sites/{site_id}/visitors")))
-        .header("origin", ALLOWED_ORIGIN)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent")
-}
 
 /// A new identity secret revokes verified visitors' tokens (the old secret
 /// may have leaked); requiring identity revokes anonymous ones.

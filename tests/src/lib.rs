@@ -5,6 +5,7 @@ pub mod app;
 pub mod backend;
 pub mod corpus;
 pub mod cutproxy;
+pub mod identity;
 pub mod people;
 pub mod pgproxy;
 pub mod process;

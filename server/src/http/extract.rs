@@ -125,12 +125,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// The bearer token of a request: the `Authorization` header, or — for event
 /// streams only, since `EventSource` cannot set headers — `?access_token=`.
 pub fn bearer(parts: &Parts) -> Option<String> {
-    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_string());
+    if parts.headers.contains_key(header::AUTHORIZATION) {
+        return bearer_header(&parts.headers);
     }
     if parts.uri.path().ends_with("/events") {
         let query = parts.uri.query()?;
@@ -139,6 +135,15 @@ pub fn bearer(parts: &Parts) -> Option<String> {
             .find_map(|kv| kv.strip_prefix("access_token=").map(|t| t.to_string()));
     }
     None
+}
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_header(headers: &http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// Resolves a token to its caller.

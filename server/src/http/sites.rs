@@ -185,19 +185,14 @@ pub async fn refresh_visitor(
         ));
     };
     // The caller came from this header (refresh is not an event stream).
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .map(|(_, t)| t.trim())
-        .unwrap_or_default();
+    let presented = super::extract::bearer_header(&headers).unwrap_or_default();
     let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
     let expires_at = chrono::Utc::now() + auth::VISITOR_TOKEN_TTL;
     state
         .db
         .rotate_visitor_token(
             &visitor_id,
-            &auth::hash_secret(presented),
+            &auth::hash_secret(&presented),
             &auth::hash_secret(&token),
             expires_at,
             chrono::Duration::seconds(i64::from(state.settings.visitor_token_grace_secs)),
