@@ -41,20 +41,30 @@ impl Chat {
         if session(|s| s.busy) {
             return;
         }
-        session(|s| s.busy = true);
-        if self.site.get_untracked().is_none() {
-            self.load_config().await;
-        }
-        let result = self.restore_or_create().await;
-        session(|s| s.busy = false);
-        match result {
-            Ok(()) => {
-                self.ready.set(self.conv().is_some());
-                if self.conv().is_some() {
-                    self.notice.set(None);
+        loop {
+            session(|s| s.busy = true);
+            if self.site.get_untracked().is_none() {
+                self.load_config().await;
+            }
+            let result = self.restore_or_create().await;
+            session(|s| s.busy = false);
+            match result {
+                Ok(()) => {
+                    self.ready.set(self.conv().is_some());
+                    if self.conv().is_some() {
+                        self.notice.set(None);
+                    }
+                }
+                Err(e) => {
+                    self.notice.set(Some(self.describe(&e)));
+                    return;
                 }
             }
-            Err(e) => self.notice.set(Some(self.describe(&e))),
+            // Opened while this ran, after it looked: the call the opening
+            // made returned at once (busy), so create the conversation now.
+            if self.conv().is_some() || !self.open.get_untracked() {
+                return;
+            }
         }
     }
 
