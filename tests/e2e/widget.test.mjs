@@ -113,9 +113,16 @@ test('an Arabic page lays the widget out right to left', async () => {
   assert.ok(pbox.x < vw / 2, 'the panel opens on the left');
   assert.equal(await input(page).getAttribute('aria-label'), 'رسالتك');
   // Each message takes its own direction: English text in an RTL panel stays LTR.
+  // The log may redraw once the conversation arrives; a node read while it is
+  // being replaced is detached and has no computed direction, so settle first.
+  await waitForConversation(page);
   const welcome = page.locator(`${W} .log .msg.assistant [dir=auto]`).first();
-  await welcome.waitFor({ timeout: 15_000 });
-  assert.equal(await welcome.evaluate((el) => getComputedStyle(el).direction), 'ltr');
+  let direction = '';
+  for (let i = 0; i < 20 && direction === ''; i++) {
+    direction = await welcome.evaluate((el) => el.isConnected ? getComputedStyle(el).direction : '');
+    if (direction === '') await page.waitForTimeout(50);
+  }
+  assert.equal(direction, 'ltr');
   await page.screenshot({ path: join(SHOTS, 'rtl.png') });
   assert.deepEqual(problems.errors, []);
   await context.close();
