@@ -37,11 +37,11 @@ pub struct RateLimiter {
     window: Duration,
 }
 
-// INCR then set the expiry on the first hit; returns the count and the
-// window's remaining milliseconds. Atomic on the Redis server.
+// INCRBY then set the expiry when the key has none (its first hit); returns
+// the count and the window's remaining milliseconds. Atomic on the Redis
+// server. Adding 0 reads the count.
 const SCRIPT: &str = r"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}
@@ -65,15 +65,28 @@ impl RateLimiter {
 
     /// Counts one hit on `key` against `limit` per window.
     pub async fn check(&self, key: &str, limit: u32) -> Decision {
+        let (count, reset_secs) = self.count(key, 1).await;
+        decide(count, limit, reset_secs)
+    }
+
+    /// Adds `by` to `key`'s count in the current window and returns the
+    /// count after it (`by` = 0 reads it): for budgets counted in units
+    /// other than requests, such as an LLM provider's tokens.
+    pub async fn add(&self, key: &str, by: u64) -> u64 {
+        self.count(key, by).await.0
+    }
+
+    /// The count after adding `by`, and the seconds left in the window.
+    async fn count(&self, key: &str, by: u64) -> (u64, u64) {
         if let Some(link) = &self.redis
             && let Some(mut conn) = link.connection().await
         {
             let mut invocation = self.script.key(link.key(&format!("rl:{key}")));
-            invocation.arg(self.window.as_millis() as u64);
+            invocation.arg(self.window.as_millis() as u64).arg(by);
             let call = invocation.invoke_async::<(u64, i64)>(&mut conn);
             match tokio::time::timeout(REDIS_BUDGET, call).await {
                 Ok(Ok((count, ttl_ms))) => {
-                    return decide(count, limit, (ttl_ms.max(0) as u64).div_ceil(1000));
+                    return (count, (ttl_ms.max(0) as u64).div_ceil(1000));
                 }
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "rate limit: Redis failed; counting locally")
@@ -81,15 +94,11 @@ impl RateLimiter {
                 Err(_) => tracing::warn!("rate limit: Redis too slow; counting locally"),
             }
         }
-        self.check_local(key, limit)
-    }
-
-    fn check_local(&self, key: &str, limit: u32) -> Decision {
-        match self.local.hit(key, Instant::now()) {
-            Some((count, left)) => decide(u64::from(count), limit, left.as_secs().max(1)),
+        match self.local.add(key, by, Instant::now()) {
+            Some((count, left)) => (count, left.as_secs().max(1)),
             // Too many keys this window: not counted rather than forgetting
             // someone else's budget (the bound is far above honest traffic).
-            None => decide(0, limit, self.window.as_secs()),
+            None => (0, self.window.as_secs()),
         }
     }
 }
@@ -119,5 +128,14 @@ mod tests {
         assert!(!d.allowed);
         assert!(d.reset_secs >= 1 && d.reset_secs <= 60);
         assert!(rl.check("other", 3).await.allowed, "keys are independent");
+    }
+
+    #[tokio::test]
+    async fn adding_counts_units_and_zero_reads() {
+        let rl = RateLimiter::new(None);
+        assert_eq!(rl.add("tokens", 0).await, 0);
+        assert_eq!(rl.add("tokens", 700).await, 700);
+        assert_eq!(rl.add("tokens", 0).await, 700, "adding 0 reads");
+        assert_eq!(rl.add("tokens", 5_000_000_000).await, 5_000_000_700, "past u32");
     }
 }

@@ -87,6 +87,10 @@ pub struct Settings {
     /// past it, the site's visitors get the knowledge base's own answers.
     #[arg(long, env = "LANTERN_LLM_DAILY_REQUESTS_PER_SITE", default_value = "2000", value_parser = parse::whole::<u32>(1..=10_000_000))]
     pub llm_daily_requests_per_site: u32,
+    /// LLM tokens (prompt and answer, as the provider reports them) per
+    /// site per 24 hours, across instances (with Redis); past it, as above.
+    #[arg(long, env = "LANTERN_LLM_DAILY_TOKENS_PER_SITE", default_value = "2000000", value_parser = parse::whole::<u64>(1..=100_000_000_000))]
+    pub llm_daily_tokens_per_site: u64,
     /// Seconds between runs of the housekeeping job (expired tokens and
     /// sessions, old events, delivered webhooks).
     #[arg(long, env = "LANTERN_PRUNE_EVERY_SECS", default_value = "3600", value_parser = parse::whole::<u64>(1..=86_400))]

@@ -95,6 +95,7 @@ pub async fn build_with_shutdown(
         llm_budget: crate::engine::llm::budget::LlmBudget::new(
             redis.clone(),
             settings.llm_daily_requests_per_site,
+            settings.llm_daily_tokens_per_site,
         ),
     };
     let hub = match &redis {

@@ -90,6 +90,13 @@ fn register_known_series() {
         metrics::counter!("lantern_pruned_rows_total", "kind" => kind).absolute(0);
     }
     metrics::counter!("lantern_llm_budget_refusals_total").absolute(0);
+    for kind in ["input", "output"] {
+        metrics::counter!("lantern_llm_tokens_total", "kind" => kind).absolute(0);
+    }
+    for queue in ["streamed_reply", "redis_publish"] {
+        metrics::counter!("lantern_queue_dropped_total", "queue" => queue).absolute(0);
+    }
+    metrics::gauge!("lantern_queue_depth", "queue" => "redis_publish").set(0.0);
     metrics::gauge!("lantern_sse_streams_open").set(0.0);
 }
 
@@ -148,6 +155,22 @@ pub fn llm_error(kind: &'static str) {
 
 pub fn llm_budget_spent() {
     metrics::counter!("lantern_llm_budget_refusals_total").increment(1);
+}
+
+/// An event an in-memory queue had no room for.
+pub fn queue_dropped(queue: &'static str) {
+    metrics::counter!("lantern_queue_dropped_total", "queue" => queue).increment(1);
+}
+
+/// Events waiting in an in-memory queue.
+pub fn queue_depth(queue: &'static str, depth: usize) {
+    metrics::gauge!("lantern_queue_depth", "queue" => queue).set(depth as f64);
+}
+
+/// Tokens charged to provider calls, as reported (or estimated).
+pub fn llm_tokens(input: u64, output: u64) {
+    metrics::counter!("lantern_llm_tokens_total", "kind" => "input").increment(input);
+    metrics::counter!("lantern_llm_tokens_total", "kind" => "output").increment(output);
 }
 
 pub fn pruned(kind: &'static str, rows: u64) {

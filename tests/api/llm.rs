@@ -10,7 +10,7 @@ use lantern_tests::{
     Backend, TestApp,
     provider::{
         Part, Script, StandIn, anthropic_delta, anthropic_event, anthropic_start, anthropic_stop,
-        openai_delta, openai_done,
+        openai_delta, openai_done, openai_usage,
     },
     sse::SseReader,
 };
@@ -455,4 +455,64 @@ async fn a_sites_daily_llm_budget_stops_provider_calls() {
     let reply = ask(&app, &other, &other_id, QUESTION).await;
     assert_eq!(reply["content"], "Returns are accepted within 30 days [1].");
     assert_eq!(llm.requests().len(), 3);
+}
+
+/// The token half of the daily budget: the provider's reported usage is
+/// charged to the site, and a site at its token budget makes no more calls.
+/// Tokens show in `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sites_daily_token_budget_counts_the_providers_usage() {
+    let script = || {
+        let mut parts = vec![
+            openai_delta("Returns are accepted within 30 days [1]."),
+            openai_usage(50, 20),
+        ];
+        parts.extend(openai_done());
+        Script::stream(parts)
+    };
+    let llm = StandIn::start(vec![script(), script(), script()]).await;
+    let base = llm.base_url.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
+        s.llm = Some(LlmSettings::new(
+            LlmProvider::OpenAi,
+            &base,
+            Some("sk-test-key"),
+            "test-model",
+        ));
+        s.llm_daily_tokens_per_site = 100;
+    })
+    .await;
+    let (visitor, id) = conversation_with_docs(&app).await;
+    // 0, then 70 tokens spent: both under 100, so both calls are made.
+    for _ in 0..2 {
+        let reply = ask(&app, &visitor, &id, QUESTION).await;
+        assert_eq!(reply["content"], "Returns are accepted within 30 days [1].");
+    }
+    // 140 spent: no third call.
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    stored_fallback(&reply);
+    let seen = llm.requests();
+    assert_eq!(seen.len(), 2, "no provider call past the token budget");
+    assert_eq!(seen[0].body["stream_options"]["include_usage"], true);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let counted = |kind: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("lantern_llm_tokens_total{{kind=\"{kind}\"}} ")))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // The recorder is shared by the tests of this process: at least ours.
+    assert!(
+        counted("input") >= 100 && counted("output") >= 40,
+        "{metrics}"
+    );
 }

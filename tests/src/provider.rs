@@ -173,6 +173,16 @@ pub fn openai_done() -> Vec<Part> {
     ]
 }
 
+/// The last chunk OpenAI sends when asked for `stream_options.include_usage`:
+/// no choices, the call's token counts.
+pub fn openai_usage(prompt: u64, completion: u64) -> Part {
+    let chunk = serde_json::json!({
+        "id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    });
+    Part::Send(format!("data: {chunk}\n\n"))
+}
+
 /// An Anthropic `event:`/`data:` frame.
 pub fn anthropic_event(kind: &str, data: serde_json::Value) -> Part {
     Part::Send(format!("event: {kind}\ndata: {data}\n\n"))
@@ -182,7 +192,7 @@ pub fn anthropic_start() -> Vec<Part> {
     vec![
         anthropic_event(
             "message_start",
-            serde_json::json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": []}}),
+            serde_json::json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "usage": {"input_tokens": 25, "output_tokens": 1}}}),
         ),
         anthropic_event(
             "content_block_start",
@@ -207,7 +217,7 @@ pub fn anthropic_stop() -> Vec<Part> {
         ),
         anthropic_event(
             "message_delta",
-            serde_json::json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}}),
+            serde_json::json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 15}}),
         ),
         anthropic_event("message_stop", serde_json::json!({"type": "message_stop"})),
     ]

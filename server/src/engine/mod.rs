@@ -135,7 +135,16 @@ impl Engine {
             &q.history,
             &q.text,
         );
-        match llm.stream(&prompt, deltas).await {
+        let mut used = llm::Usage::default();
+        let outcome = llm.stream(&prompt, deltas, &mut used).await;
+        let answer_chars = match &outcome {
+            Ok(text) => text.len(),
+            Err(failure) => failure.partial.len(),
+        };
+        self.llm_budget
+            .charge(&q.site.id, &used, prompt.chars(), answer_chars)
+            .await;
+        match outcome {
             Ok(mut text) => {
                 let citations = cited(&text, &sources, &q.language);
                 if citations.is_empty() {

@@ -21,8 +21,9 @@ use std::{
 pub const SHARDS: usize = 16;
 pub const KEYS_PER_SHARD: usize = 8192;
 
-/// Hits of one key in its window: the count and when the window began.
-type Entry = (u32, Instant);
+/// Hits (or units) of one key in its window: the count and when the window
+/// began.
+type Entry = (u64, Instant);
 
 struct Shard {
     current: HashMap<String, Entry>,
@@ -54,9 +55,9 @@ impl LocalCounters {
         }
     }
 
-    /// Counts one hit on `key`: the count so far in its window and the time
-    /// left in it, or `None` when the shard is full and the hit went uncounted.
-    pub fn hit(&self, key: &str, now: Instant) -> Option<(u32, Duration)> {
+    /// Adds `by` to `key`: the count so far in its window and the time left
+    /// in it, or `None` when the shard is full and the hit went uncounted.
+    pub fn add(&self, key: &str, by: u64, now: Instant) -> Option<(u64, Duration)> {
         let shard = &self.shards[self.hasher.hash_one(key) as usize % SHARDS];
         let mut s = shard.lock().unwrap_or_else(|p| p.into_inner());
         let mut expired = None;
@@ -68,7 +69,7 @@ impl LocalCounters {
         let carried = s.previous.remove(key);
         let full = s.current.len() >= KEYS_PER_SHARD;
         let result = match s.current.get_mut(key) {
-            Some(entry) => Some(count(entry, now, self.window)),
+            Some(entry) => Some(count(entry, by, now, self.window)),
             None if full => {
                 if let Some(entry) = carried {
                     s.previous.insert(key.to_string(), entry);
@@ -77,7 +78,7 @@ impl LocalCounters {
             }
             None => {
                 let mut entry = carried.unwrap_or((0, now));
-                let result = count(&mut entry, now, self.window);
+                let result = count(&mut entry, by, now, self.window);
                 s.current.insert(key.to_string(), entry);
                 Some(result)
             }
@@ -100,11 +101,11 @@ impl LocalCounters {
     }
 }
 
-fn count(entry: &mut Entry, now: Instant, window: Duration) -> (u32, Duration) {
+fn count(entry: &mut Entry, by: u64, now: Instant, window: Duration) -> (u64, Duration) {
     if now.duration_since(entry.1) >= window {
         *entry = (0, now);
     }
-    entry.0 = entry.0.saturating_add(1);
+    entry.0 = entry.0.saturating_add(by);
     (entry.0, window.saturating_sub(now.duration_since(entry.1)))
 }
 
@@ -117,7 +118,7 @@ mod tests {
         let counters = LocalCounters::new(Duration::from_secs(60));
         let now = Instant::now();
         for i in 0..(SHARDS * KEYS_PER_SHARD * 2) {
-            let _ = counters.hit(&format!("ip:{i}"), now);
+            let _ = counters.add(&format!("ip:{i}"), 1, now);
         }
         assert!(counters.len() <= SHARDS * KEYS_PER_SHARD, "{}", counters.len());
     }
@@ -127,11 +128,11 @@ mod tests {
         let window = Duration::from_secs(60);
         let counters = LocalCounters::new(window);
         let t0 = Instant::now();
-        assert_eq!(counters.hit("a", t0).map(|r| r.0), Some(1));
+        assert_eq!(counters.add("a", 1, t0).map(|r| r.0), Some(1));
         // Next window: "a" (started 50 s ago) keeps counting.
         let t1 = t0 + Duration::from_secs(50);
-        assert_eq!(counters.hit("a", t1).map(|r| r.0), Some(2));
+        assert_eq!(counters.add("a", 1, t1).map(|r| r.0), Some(2));
         let t2 = t0 + Duration::from_secs(61);
-        assert_eq!(counters.hit("a", t2).map(|r| r.0), Some(1), "new window");
+        assert_eq!(counters.add("a", 1, t2).map(|r| r.0), Some(1), "new window");
     }
 }

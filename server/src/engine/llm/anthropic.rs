@@ -1,11 +1,12 @@
 //! Anthropic messages, streamed: `POST {base}/v1/messages` with
 //! `stream: true`; text arrives in `content_block_delta` events carrying a
 //! `text_delta`, the answer ends with `message_stop`, and failures mid-stream
-//! come as an `error` event.
+//! come as an `error` event. `message_start` and `message_delta` carry the
+//! call's token usage.
 
 use serde_json::{Value, json};
 
-use super::{Role, Step, prompt::Prompt, sse::Frame};
+use super::{Role, Step, prompt::Prompt, sse::Frame, usage::Usage};
 use crate::settings::LlmSettings;
 
 /// The API version these events are read for.
@@ -48,7 +49,7 @@ pub fn request(
     (format!("{}/v1/messages", settings.base_url.expose()), headers, body)
 }
 
-pub fn interpret(frame: &Frame) -> Step {
+pub fn interpret(frame: &Frame, used: &mut Usage) -> Step {
     if frame.data.trim().is_empty() {
         return Step::Skip;
     }
@@ -56,6 +57,9 @@ pub fn interpret(frame: &Frame) -> Step {
         Ok(v) => v,
         Err(e) => return Step::Malformed(format!("not JSON ({e})")),
     };
+    if let Some(report) = super::usage::read(&v) {
+        used.absorb(report);
+    }
     let kind = v
         .get("type")
         .and_then(Value::as_str)

@@ -13,6 +13,7 @@ pub mod error;
 mod openai;
 pub mod prompt;
 pub mod sse;
+pub mod usage;
 
 use std::{sync::Arc, time::Duration};
 
@@ -21,6 +22,7 @@ use tokio::time::{Instant, timeout, timeout_at};
 
 pub use error::LlmError;
 pub use prompt::Prompt;
+pub use usage::Usage;
 
 use crate::{
     answer::DeltaSink,
@@ -87,7 +89,13 @@ impl LlmClient {
     }
 
     /// Streams the answer to `prompt` into `sink`; the whole text on success.
-    pub async fn stream(&self, prompt: &Prompt, sink: &DeltaSink) -> Result<String, Failure> {
+    /// What the provider reports it used goes to `used`, whatever the outcome.
+    pub async fn stream(
+        &self,
+        prompt: &Prompt,
+        sink: &DeltaSink,
+        used: &mut Usage,
+    ) -> Result<String, Failure> {
         // `timeout` polls the semaphore first, so a free call is taken even
         // with a zero queue timeout.
         let Ok(Ok(_call)) = timeout(self.settings.queue_timeout, self.calls.acquire()).await else {
@@ -97,7 +105,7 @@ impl LlmClient {
             });
         };
         let mut text = String::new();
-        match self.attempt(prompt, sink, &mut text).await {
+        match self.attempt(prompt, sink, &mut text, used).await {
             Err(LlmError::RateLimited {
                 retry_after: Some(wait),
                 ..
@@ -107,7 +115,7 @@ impl LlmClient {
                     "LLM rate limited; retrying once"
                 );
                 tokio::time::sleep(wait).await;
-                self.attempt(prompt, sink, &mut text).await
+                self.attempt(prompt, sink, &mut text, used).await
             }
             other => other,
         }
@@ -123,6 +131,7 @@ impl LlmClient {
         prompt: &Prompt,
         sink: &DeltaSink,
         text: &mut String,
+        used: &mut Usage,
     ) -> Result<(), LlmError> {
         let (url, headers, body) = match self.settings.provider {
             LlmProvider::OpenAi => openai::request(&self.settings, prompt),
@@ -197,7 +206,7 @@ impl LlmClient {
             };
             got_bytes = true;
             for frame in parser.push(&chunk) {
-                match interpret(&frame) {
+                match interpret(&frame, used) {
                     Step::Text(t) => {
                         sink.send(t.clone());
                         text.push_str(&t);

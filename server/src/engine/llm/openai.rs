@@ -1,10 +1,11 @@
 //! OpenAI-compatible chat completions, streamed: `POST {base}/chat/completions`
 //! with `stream: true`; the answer arrives as `data: {"choices":[{"delta":
-//! {"content":"…"}}]}` frames and ends with `data: [DONE]`.
+//! {"content":"…"}}]}` frames and ends with `data: [DONE]`; asked for it,
+//! the last chunk before `[DONE]` carries the call's `usage`.
 
 use serde_json::{Value, json};
 
-use super::{Step, prompt::Prompt, sse::Frame};
+use super::{Step, prompt::Prompt, sse::Frame, usage::Usage};
 use crate::settings::LlmSettings;
 
 pub fn request(
@@ -23,6 +24,7 @@ pub fn request(
         "model": settings.model,
         "max_tokens": settings.max_tokens,
         "stream": true,
+        "stream_options": {"include_usage": true},
         "temperature": 0.2,
         "messages": messages,
     });
@@ -33,7 +35,7 @@ pub fn request(
     )
 }
 
-pub fn interpret(frame: &Frame) -> Step {
+pub fn interpret(frame: &Frame, used: &mut Usage) -> Step {
     let data = frame.data.trim();
     if data == "[DONE]" {
         return Step::Done;
@@ -52,6 +54,9 @@ pub fn interpret(frame: &Frame) -> Step {
     };
     if v.get("error").is_some() {
         return Step::Error(super::error::error_message(data));
+    }
+    if let Some(report) = super::usage::read(&v) {
+        used.absorb(report);
     }
     match v
         .pointer("/choices/0/delta/content")

@@ -16,6 +16,13 @@ pub struct Prompt {
     pub messages: Vec<(Role, String)>,
 }
 
+impl Prompt {
+    /// Characters sent, for estimating tokens a provider did not report.
+    pub fn chars(&self) -> usize {
+        self.system.len() + self.messages.iter().map(|(_, t)| t.len()).sum::<usize>()
+    }
+}
+
 /// Rough token count: characters / 4, rounded up.
 pub fn tokens(text: &str) -> usize {
     text.chars().count().div_ceil(4)
