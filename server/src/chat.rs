@@ -38,7 +38,7 @@ pub struct Chat {
 pub type Posted = Result<(Message, Option<Message>), ApiError>;
 
 /// Where a streamed post's events go, in order (a streamed response).
-pub type Watcher = tokio::sync::mpsc::UnboundedSender<Arc<LiveEvent>>;
+pub use crate::watcher::Watcher;
 
 /// A validated message post, ready to store.
 pub struct Post {
@@ -407,7 +407,7 @@ impl Chat {
                 data,
             ));
             if let Some(w) = &watcher {
-                let _ = w.send(event.clone());
+                w.delta(event.clone());
             }
             if hub.may_be_watched(&conversation_id) {
                 hub.publish_shared(event);
@@ -508,7 +508,7 @@ fn assistant_message(answer: Answer) -> NewMessage {
 /// Sends `event` to the watcher, if any; a watcher that went away is fine.
 fn watch(watcher: Option<&Watcher>, event: LiveEvent) {
     if let Some(w) = watcher {
-        let _ = w.send(Arc::new(event));
+        w.send(Arc::new(event));
     }
 }
 

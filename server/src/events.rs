@@ -31,6 +31,12 @@ const CHANNEL_CAPACITY: usize = 256;
 const PUBLISH_BUDGET: Duration = Duration::from_millis(250);
 /// Events sent to Redis in one pipeline at most.
 const PUBLISH_BATCH: usize = 64;
+/// Events waiting for Redis at most. Past it (Redis far behind or gone for
+/// long), new events are not published and are counted in
+/// `lantern_queue_dropped_total{queue="redis_publish"}`: this instance's
+/// streams still get them, and durable ones stay in the database, where
+/// other instances' streams find them when they refill or resume.
+const OUTBOX_CAPACITY: usize = 10_000;
 /// Internal kind: "re-read the database", never sent to clients.
 pub const RESYNC: &str = "resync";
 
@@ -109,7 +115,7 @@ type Channels = Arc<Mutex<HashMap<String, broadcast::Sender<Arc<LiveEvent>>>>>;
 pub struct EventHub {
     channels: Channels,
     /// Events to publish to Redis, in order, by one task.
-    outbox: Option<mpsc::UnboundedSender<Arc<LiveEvent>>>,
+    outbox: Option<mpsc::Sender<Arc<LiveEvent>>>,
 }
 
 impl EventHub {
@@ -117,7 +123,7 @@ impl EventHub {
     pub fn with_redis(link: RedisLink) -> EventHub {
         let instance = uuid::Uuid::new_v4().to_string();
         let channels = Channels::default();
-        let (outbox, queue) = mpsc::unbounded_channel();
+        let (outbox, queue) = mpsc::channel(OUTBOX_CAPACITY);
         tokio::spawn(publish_loop(link.clone(), instance.clone(), queue));
         tokio::spawn(subscribe_loop(link, instance, channels.clone()));
         EventHub {
@@ -149,8 +155,10 @@ impl EventHub {
 
     /// [`Self::publish`] for an event already shared with other readers.
     pub fn publish_shared(&self, event: Arc<LiveEvent>) {
-        if let Some(outbox) = &self.outbox {
-            let _ = outbox.send(event.clone());
+        if let Some(outbox) = &self.outbox
+            && let Err(mpsc::error::TrySendError::Full(_)) = outbox.try_send(event.clone())
+        {
+            crate::stats::queue_dropped("redis_publish");
         }
         deliver(&self.channels, event);
     }
@@ -214,10 +222,11 @@ fn deliver(channels: &Channels, event: Arc<LiveEvent>) {
 async fn publish_loop(
     link: RedisLink,
     instance: String,
-    mut queue: mpsc::UnboundedReceiver<Arc<LiveEvent>>,
+    mut queue: mpsc::Receiver<Arc<LiveEvent>>,
 ) {
     let mut batch = Vec::new();
     while queue.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        crate::stats::queue_depth("redis_publish", queue.len());
         let Some(mut conn) = link.connection().await else {
             batch.clear();
             continue; // not connected yet: this instance's streams already have them

@@ -16,7 +16,7 @@ use lantern_shared::{
     routes,
 };
 use serde::Deserialize;
-use tokio_stream::wrappers::UnboundedReceiverStream;
+use tokio_stream::wrappers::ReceiverStream;
 
 use super::{
     AppState,
@@ -115,7 +115,7 @@ pub async fn post(
     }
     // The stored message, the answer's deltas and the stored reply, as the
     // chat produces them; then `done`.
-    let (watcher, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (watcher, mut events) = crate::watcher::Watcher::channel();
     let task = state.chat.spawn_post(post, Some(watcher));
     // No status before the message is committed: the first event is its
     // `message.created`. A post that fails before that is an ordinary error.
@@ -145,7 +145,7 @@ pub async fn post(
         futures::stream::iter(last)
     };
     let stream = futures::stream::once(async move { first })
-        .chain(UnboundedReceiverStream::new(events))
+        .chain(ReceiverStream::new(events))
         .map(|e: Arc<LiveEvent>| e.sse())
         .chain(futures::stream::once(finished).flatten());
     let mut response = sse(stream.map(Ok::<_, Infallible>));
