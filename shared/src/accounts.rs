@@ -33,7 +33,7 @@ impl MemberRole {
 }
 
 /// `POST /api/v1/session`: `{email, password}` or `{link_token}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
@@ -45,6 +45,7 @@ pub struct SignIn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_token: Option<String>,
 }
+crate::redacted_debug!(SignIn { email } hides { password, link_token });
 
 /// A person, as the API shows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,7 +81,7 @@ pub struct SessionInfo {
 
 /// `PATCH /api/v1/me`: only the fields given change. A new password needs
 /// `current_password` once a password is set.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
@@ -93,6 +94,7 @@ pub struct UpdateMe {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_password: Option<String>,
 }
+crate::redacted_debug!(UpdateMe { name, email } hides { password, current_password });
 
 /// A member of a site (`GET /api/v1/sites/{site_id}/members`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,7 +158,7 @@ pub struct PendingInviteList {
 
 /// `POST /api/v1/invites/accept`. For an email that already has an account,
 /// `password` must be that account's password (it is not changed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvite {
@@ -164,6 +166,7 @@ pub struct AcceptInvite {
     pub name: String,
     pub password: String,
 }
+crate::redacted_debug!(AcceptInvite { name } hides { token, password });
 
 /// An admin key as listed (the key itself is shown only when created).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,7 +193,7 @@ pub struct CreateApiKey {
 }
 
 /// A new admin key: `key` is shown only this once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CreatedApiKey {
     pub id: String,
@@ -199,6 +202,7 @@ pub struct CreatedApiKey {
     pub last_used_at: Option<String>,
     pub key: String,
 }
+crate::redacted_debug!(CreatedApiKey { id, label, created_at, last_used_at } hides { key });
 
 /// `POST /api/v1/sites`: a signed-in person creates a site and becomes its
 /// owner.
@@ -213,10 +217,11 @@ pub struct CreateSite {
 }
 
 /// The new site; `admin_key` is its first admin key, shown only this once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CreatedSite {
     pub site_id: String,
     pub name: String,
     pub admin_key: String,
 }
+crate::redacted_debug!(CreatedSite { site_id, name } hides { admin_key });

@@ -32,7 +32,7 @@ pub struct Theme {
 }
 
 /// `POST /api/v1/sites/{site_id}/visitors`
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateVisitor {
@@ -45,9 +45,10 @@ pub struct CreateVisitor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
 }
+crate::redacted_debug!(CreateVisitor { user_id } hides { user_hash });
 
 /// A visitor and the bearer token the widget uses from now on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct VisitorToken {
     pub visitor_id: String,
@@ -55,6 +56,7 @@ pub struct VisitorToken {
     /// RFC 3339; a new token must be requested after this.
     pub expires_at: String,
 }
+crate::redacted_debug!(VisitorToken { visitor_id, expires_at } hides { token });
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -373,7 +375,7 @@ pub struct UpdateSite {
 }
 
 /// A newly issued secret, shown once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct IssuedSecret {
     pub site_id: String,
@@ -381,6 +383,7 @@ pub struct IssuedSecret {
     pub kind: String,
     pub secret: String,
 }
+crate::redacted_debug!(IssuedSecret { site_id, kind } hides { secret });
 
 /// `POST /api/v1/sites/{site_id}/webhooks`: an endpoint to register.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -396,7 +399,7 @@ pub struct CreateWebhook {
 
 /// A registered webhook endpoint. `secret` is present only in the response
 /// that created it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Webhook {
     pub id: String,
@@ -406,6 +409,7 @@ pub struct Webhook {
     pub secret: Option<String>,
     pub created_at: String,
 }
+crate::redacted_debug!(Webhook { id, url, events, created_at } hides { secret });
 
 /// `GET /api/v1/sites/{site_id}/webhooks`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

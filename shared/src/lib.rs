@@ -10,6 +10,7 @@ pub mod event;
 pub mod health;
 pub mod inbox;
 pub mod knowledge;
+pub mod redact;
 pub mod routes;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -72,7 +72,7 @@ fn endpoint(db: &Db, r: EndpointRow) -> Result<Endpoint> {
 }
 
 /// A claimed delivery, ready to send.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Claimed {
     pub id: String,
     pub event_id: String,
@@ -81,6 +81,7 @@ pub struct Claimed {
     pub url: String,
     pub secret: String,
 }
+lantern_shared::redacted_debug!(Claimed { id, event_id, body, attempts, url } hides { secret });
 
 #[derive(sqlx::FromRow)]
 struct DeliveryRow {

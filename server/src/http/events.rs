@@ -32,7 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route(routes::CONVERSATION_EVENTS, get(events))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Resume after this event id (same as `Last-Event-ID`).
@@ -41,6 +41,7 @@ pub struct EventsQuery {
     #[allow(dead_code)]
     access_token: Option<String>,
 }
+lantern_shared::redacted_debug!(EventsQuery { after } hides { access_token });
 
 /// Live events: `message.created`, `conversation.status`, `answer.delta`.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/events", tag = "messages",
