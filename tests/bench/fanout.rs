@@ -15,7 +15,7 @@ use std::{
 use futures::{StreamExt, future::join_all};
 use serde_json::json;
 
-use lantern_tests::process::rss_kib;
+use lantern_tests::process::{binary, create_site, rss_kib};
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -39,14 +39,13 @@ async fn run(n: usize) {
         .local_addr()
         .expect("addr")
         .port();
-    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/lantern");
-    let mut child = Command::new(bin)
+    let database_url = format!("sqlite://{}/lantern.db", dir.display());
+    // The server prints no admin key: make the site and its key first.
+    let (_site, key) = create_site(&database_url);
+    let mut child = Command::new(binary())
         .arg("serve")
         .env("LANTERN_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/lantern.db", dir.display()),
-        )
+        .env("DATABASE_URL", &database_url)
         .env("LANTERN_LOG", "warn")
         .env("LANTERN_DEMO", "1")
         .env("LANTERN_RATE_LIMIT_NEW_VISITORS_IP", "1000000")
@@ -55,7 +54,7 @@ async fn run(n: usize) {
         .env("LANTERN_MAX_STREAMS_PER_IP", "1000000")
         .env("LANTERN_MAX_STREAMS_PER_VISITOR", "1000000")
         .env_remove("REDIS_URL")
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("build it first: cargo build --release --bin lantern");
@@ -75,18 +74,6 @@ async fn run(n: usize) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // The demo site's admin key is printed once on first start.
-    let out = child.stdout.take().expect("stdout");
-    let key = tokio::task::spawn_blocking(move || {
-        use std::io::BufRead;
-        std::io::BufReader::new(out)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.split("(shown once): ").nth(1).map(str::to_string))
-    })
-    .await
-    .expect("join")
-    .expect("demo admin key");
     let conv: serde_json::Value = client
         .post(format!("{base}/api/v1/conversations"))
         .bearer_auth(&key)
