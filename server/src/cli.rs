@@ -52,6 +52,19 @@ enum Command {
     /// Keys for the secrets stored in the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// One visitor's data: export it, or erase it.
+    #[command(subcommand)]
+    Visitor(VisitorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum VisitorCommand {
+    /// Print everything held about the visitor as JSON.
+    Export { id: String },
+    /// Erase the visitor and everything about them (recorded in the site's
+    /// erasure log as done by `cli`). Streams open on a running server end
+    /// when erased through the API; from here, at their next reconnect.
+    Erase { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +196,7 @@ pub fn main() -> ExitCode {
             Command::Kb(KbCommand::Eval { file, site }) => {
                 crate::kb_cli::eval(settings, &file, site.as_deref()).await
             }
+            Command::Visitor(command) => visitor(settings, command).await,
         }
     });
     match result {
@@ -299,6 +313,34 @@ async fn secrets_rotate(settings: Settings) -> anyhow::Result<()> {
     let db = startup::open_db(&settings).await?;
     let changed = db.reseal_secrets().await?;
     println!("{changed} stored secrets re-sealed with the current key; the old keys can go");
+    Ok(())
+}
+
+async fn visitor(settings: Settings, command: VisitorCommand) -> anyhow::Result<()> {
+    let db = startup::open_db(&settings).await?;
+    let id = match &command {
+        VisitorCommand::Export { id } | VisitorCommand::Erase { id } => id,
+    };
+    let site_id = match db.visitor_site(id).await {
+        Err(crate::db::Error::NotFound) => {
+            return Err(UsageError(format!("no visitor {id}")).into());
+        }
+        other => other?,
+    };
+    match command {
+        VisitorCommand::Export { id } => {
+            let export = crate::privacy::export(&db, &site_id, &id).await?;
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        VisitorCommand::Erase { id } => {
+            let erased = crate::privacy::erase(&db, None, &site_id, &id, "cli").await?;
+            println!(
+                "erased visitor {id}: {} conversations, {} messages",
+                erased.conversation_ids.len(),
+                erased.messages
+            );
+        }
+    }
     Ok(())
 }
 

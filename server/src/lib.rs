@@ -35,6 +35,7 @@ native! {
     pub mod knowledge;
     pub mod kvcache;
     pub mod markdown;
+    pub mod privacy;
     pub mod prune;
     pub mod sealing;
     pub mod ratelimit;

@@ -1,12 +1,14 @@
 //! The housekeeping job: every `LANTERN_PRUNE_EVERY_SECS` it deletes expired
 //! visitor tokens and sessions, live events older than
 //! `LANTERN_EVENTS_KEEP_DAYS` and webhook deliveries delivered more than
-//! `LANTERN_DELIVERIES_KEEP_DAYS` ago, in bounded batches. Several instances
-//! may run it at once: every delete is idempotent.
+//! `LANTERN_DELIVERIES_KEEP_DAYS` ago, in bounded batches; and it applies
+//! each site's retention rule ([`crate::privacy::retention_round`]).
+//! Several instances may run it at once: every delete is idempotent, and
+//! retention batches take turns on Postgres.
 
 use std::{future::Future, time::Duration};
 
-use crate::{db::Db, settings::Settings};
+use crate::{db::Db, events::EventHub, settings::Settings};
 
 /// Rows per statement: small enough that other writers wait milliseconds.
 const BATCH: i64 = 500;
@@ -14,7 +16,14 @@ const BATCH: i64 = 500;
 /// coming; the rest waits for the next round.
 const MAX_BATCHES: usize = 200;
 
-pub const KINDS: [&str; 4] = ["visitor_tokens", "sessions", "events", "webhook_deliveries"];
+pub const KINDS: [&str; 6] = [
+    "visitor_tokens",
+    "sessions",
+    "events",
+    "webhook_deliveries",
+    "closed_conversations",
+    "anonymised_visitors",
+];
 
 #[derive(Clone, Copy)]
 struct Keep {
@@ -24,7 +33,12 @@ struct Keep {
 }
 
 /// Starts the job on the current runtime; it stops when `closing` turns true.
-pub fn spawn(db: Db, settings: &Settings, mut closing: tokio::sync::watch::Receiver<bool>) {
+pub fn spawn(
+    db: Db,
+    hub: EventHub,
+    settings: &Settings,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) {
     let keep = Keep {
         events: chrono::Duration::days(i64::from(settings.events_keep_days)),
         deliveries: chrono::Duration::days(i64::from(settings.deliveries_keep_days)),
@@ -36,7 +50,10 @@ pub fn spawn(db: Db, settings: &Settings, mut closing: tokio::sync::watch::Recei
         let mut ticks = tokio::time::interval(every);
         loop {
             tokio::select! {
-                _ = ticks.tick() => round(&db, keep).await,
+                _ = ticks.tick() => {
+                    round(&db, keep).await;
+                    crate::privacy::retention_round(&db, &hub, chrono::Utc::now()).await;
+                }
                 _ = closing.changed() => return,
             }
         }

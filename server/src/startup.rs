@@ -79,7 +79,6 @@ pub async fn build_with_shutdown(
         println!("Sign in to the console as the demo site's owner (one-time link, valid 24 h): {url}");
     }
     accounts::password::warm_up();
-    crate::prune::spawn(db.clone(), &settings, closing.clone());
     let llm = match settings.llm.clone() {
         Some(llm) => Some(LlmClient::new(llm).context("cannot set up the LLM client")?),
         None => None,
@@ -102,6 +101,7 @@ pub async fn build_with_shutdown(
         Some(link) => EventHub::with_redis(link.clone()),
         None => EventHub::default(),
     };
+    crate::prune::spawn(db.clone(), hub.clone(), &settings, closing.clone());
     let chat = Chat {
         db: db.clone(),
         hub,

@@ -345,3 +345,80 @@ async fn the_demo_site_exists_only_when_asked_for_and_no_admin_key_is_printed() 
         assert_eq!(out.contains("/console/#link="), demo == "1", "{out}");
     }
 }
+
+/// `lantern visitor export ID` prints everything held about the visitor;
+/// `lantern visitor erase ID` removes it (beside a running server on the
+/// same SQLite file), and an unknown id is a usage error.
+#[tokio::test]
+async fn the_visitor_command_exports_and_erases() {
+    let dir = support::tempdir::Dir::new();
+    let url = format!("sqlite://{}/lantern.db", dir.0.display());
+    let server = support::start_on(&url, &[]);
+    let client = reqwest::Client::new();
+    let visitor: serde_json::Value = client
+        .post(format!("{}/api/v1/sites/demo/visitors", server.base))
+        .header("origin", &server.base)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let (id, token) = (
+        visitor["visitor_id"].as_str().expect("id"),
+        visitor["token"].as_str().expect("token"),
+    );
+    let conv: serde_json::Value = client
+        .post(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"initial_message": "remember the blue lantern"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(conv["id"].is_string(), "{conv}");
+    let cli = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("LANTERN_LOG", "warn")
+            .output()
+            .expect("run")
+    };
+    let out = cli(&["visitor", "export", id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(export["visitor"]["id"], id);
+    assert!(
+        export.to_string().contains("remember the blue lantern"),
+        "{export}"
+    );
+
+    let out = cli(&["visitor", "erase", id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 conversations"));
+    let out = cli(&["visitor", "export", id]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown visitor is a usage error"
+    );
+    let res = client
+        .get(format!("{}/api/v1/conversations", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 401, "the erased visitor's token is dead");
+}

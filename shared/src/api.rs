@@ -173,6 +173,13 @@ pub struct Conversation {
     pub page_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
+    /// Kept at hand by its members or visitor.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When it was archived: hidden from the default lists, still found by
+    /// a search.
+    #[serde(default)]
+    pub archived_at: Option<String>,
     /// Present on create (the welcome and first exchange) and on get.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,

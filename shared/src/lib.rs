@@ -10,6 +10,7 @@ pub mod event;
 pub mod health;
 pub mod inbox;
 pub mod knowledge;
+pub mod privacy;
 pub mod redact;
 pub mod routes;
 

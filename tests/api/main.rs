@@ -14,6 +14,7 @@ mod inbox;
 mod knowledge;
 mod llm;
 mod messages;
+mod privacy;
 mod prune;
 mod ratelimits;
 mod retrieval;

@@ -123,3 +123,84 @@ pub async fn raw_count(url: &str, table: &str) -> i64 {
             .expect("count")
     }
 }
+
+/// Every `table.column` of the database at `url` with a value whose text
+/// contains `marker`: a scan of the whole database, whatever tables later
+/// changes add (SQLite's internal and full-text shadow tables included).
+pub async fn raw_mentions(url: &str, marker: &str) -> Vec<String> {
+    use sqlx::{Connection, Row};
+    let pattern = format!("%{marker}%");
+    let mut found = Vec::new();
+    if url.starts_with("postgres") {
+        let mut c = PgConnection::connect(url).await.expect("connect");
+        let columns: Vec<(String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public'",
+        )
+        .fetch_all(&mut c)
+        .await
+        .expect("columns");
+        for (table, column) in columns {
+            let sql = format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1"
+            );
+            let n: i64 = sqlx::query_scalar(&sql)
+                .bind(&pattern)
+                .fetch_one(&mut c)
+                .await
+                .expect("scan");
+            if n > 0 {
+                found.push(format!("{table}.{column}"));
+            }
+        }
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .fetch_all(&mut c)
+                .await
+                .expect("tables");
+        for table in tables {
+            let columns = sqlx::query(&format!("PRAGMA table_info(\"{table}\")"))
+                .fetch_all(&mut c)
+                .await
+                .expect("columns");
+            for column in columns {
+                let column: String = column.get("name");
+                let sql = format!(
+                    "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1"
+                );
+                let n: i64 = sqlx::query_scalar(&sql)
+                    .bind(&pattern)
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("scan");
+                if n > 0 {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Runs one statement with `$1` bound to `arg` straight on the database at
+/// `url` (tests that move stored times into the past).
+pub async fn raw_exec(url: &str, sql: &str, arg: &str) {
+    use sqlx::Connection;
+    if url.starts_with("postgres") {
+        let mut c = PgConnection::connect(url).await.expect("connect");
+        sqlx::query(sql)
+            .bind(arg)
+            .execute(&mut c)
+            .await
+            .expect("exec");
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+        sqlx::query(sql)
+            .bind(arg)
+            .execute(&mut c)
+            .await
+            .expect("exec");
+    }
+}

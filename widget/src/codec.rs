@@ -138,6 +138,8 @@ impl FromJson for Conversation {
             // The inbox's fields are not the widget's to read.
             assignee_id: None,
             waiting_since: None,
+            pinned: false,
+            archived_at: None,
             snoozed_until: None,
             unread: 0,
             page_url: None,

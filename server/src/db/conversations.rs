@@ -29,6 +29,8 @@ pub struct ConversationRecord {
     /// The page the visitor started on and where they came from (widget).
     pub page_url: Option<String>,
     pub referrer: Option<String>,
+    pub pinned: bool,
+    pub archived_at: Option<DateTime<Utc>>,
     /// Visitor messages the reading member has not read (lists only).
     pub unread: i64,
     pub created_at: DateTime<Utc>,
@@ -52,6 +54,8 @@ impl ConversationRecord {
             unread: self.unread,
             page_url: self.page_url.clone(),
             referrer: self.referrer.clone(),
+            pinned: self.pinned,
+            archived_at: self.archived_at.map(rfc3339),
             messages,
         }
     }
@@ -84,6 +88,11 @@ pub struct ConversationFilter<'a> {
     pub assignee: Option<&'a str>,
     /// Words to find in the messages (case-insensitive substring).
     pub text: Option<&'a str>,
+    /// Archived ones only (true), or none of them (false); a search
+    /// (`text`) finds both whatever this says.
+    pub archived: bool,
+    /// Pinned ones only.
+    pub pinned_only: bool,
 }
 
 /// The outcome of a status change: the conversation as it is now, and the
@@ -110,6 +119,8 @@ pub(super) struct ConversationRow {
     snoozed_until: Option<DateTime<Utc>>,
     page_url: Option<String>,
     referrer: Option<String>,
+    pinned: bool,
+    archived_at: Option<DateTime<Utc>>,
     /// Computed by the inbox list only.
     #[sqlx(default)]
     unread: i64,
@@ -133,6 +144,8 @@ impl From<ConversationRow> for ConversationRecord {
             snoozed_until: r.snoozed_until,
             page_url: r.page_url,
             referrer: r.referrer,
+            pinned: r.pinned,
+            archived_at: r.archived_at,
             unread: r.unread,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -142,7 +155,7 @@ impl From<ConversationRow> for ConversationRecord {
 
 pub(super) const CONVERSATION_COLUMNS: &str = "id, site_id, visitor_id, status, language, \
      metadata, last_event_id, assignee_id, waiting_since, snoozed_until, page_url, referrer, \
-     created_at, updated_at";
+     pinned, archived_at, created_at, updated_at";
 
 /// A conversation as webhook payload (the API shape, without messages).
 pub(super) fn webhook_data(c: &ConversationRecord) -> Value {
@@ -222,6 +235,8 @@ impl Db {
              AND (CAST($8 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM messages q \
                WHERE q.conversation_id = conversations.id AND LOWER(q.content) LIKE $8 ESCAPE '\\' \
                AND (CAST($2 AS TEXT) IS NULL OR q.internal = FALSE))) \
+             AND (CAST($8 AS TEXT) IS NOT NULL OR (archived_at IS NOT NULL) = $9) \
+             AND ($10 = FALSE OR pinned = TRUE) \
              ORDER BY id DESC LIMIT $5"
         );
         let pattern = f.text.map(|t| {
@@ -241,6 +256,8 @@ impl Db {
             .bind(f.reader)
             .bind(f.assignee)
             .bind(&pattern)
+            .bind(f.archived)
+            .bind(f.pinned_only)
             .fetch_all(p)
             .await)?;
         Ok(rows.into_iter().map(Into::into).collect())

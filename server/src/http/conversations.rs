@@ -26,7 +26,10 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(routes::CONVERSATIONS, post(create).get(list))
-        .route(routes::CONVERSATION, get(fetch))
+        .route(
+            routes::CONVERSATION,
+            get(fetch).delete(super::privacy::delete_conversation),
+        )
         .route(routes::CONVERSATION_HANDOFF, post(handoff))
         .route(routes::CONVERSATION_CLOSE, post(close))
 }
@@ -63,8 +66,13 @@ pub struct ListQuery {
     /// Members and admin keys: `me` (the signed-in member), `none`, or a member's id.
     assignee: Option<String>,
     /// Members and admin keys: only conversations with a message containing
-    /// this text (case-insensitive; 1–200 characters).
+    /// this text (case-insensitive; 1–200 characters). A search finds
+    /// archived conversations too.
     q: Option<String>,
+    /// `true`: archived conversations only; default: none of them.
+    archived: Option<bool>,
+    /// `true`: pinned conversations only.
+    pinned: Option<bool>,
 }
 
 /// Lists conversations, newest first: all of the site's for an admin key, a
@@ -129,6 +137,8 @@ pub async fn list(
             reader,
             assignee,
             text,
+            archived: q.archived.unwrap_or(false),
+            pinned_only: q.pinned.unwrap_or(false),
         })
         .await?;
     let more = rows.len() as i64 > limit;

@@ -13,7 +13,7 @@ use utoipa::{
 
 use super::{
     AppState, canned, conversations, curated, events, feedback, inbox, keys, knowledge, messages,
-    new_site, session, site_admin, site_events, sites, team, webhooks,
+    new_site, privacy, session, site_admin, site_events, sites, team, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -37,12 +37,14 @@ use super::{
         inbox::assign, inbox::release, inbox::snooze, inbox::typing, inbox::read,
         inbox::contact, inbox::presence,
         canned::list, canned::create, canned::update, canned::remove, site_events::events,
+        privacy::pin, privacy::archive, privacy::delete_conversation, privacy::export,
+        privacy::erase, privacy::erasures, privacy::retention, privacy::set_retention,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged,
         lantern_shared::inbox::Typing, lantern_shared::inbox::Presence)),
     modifiers(&BearerAuth, &CommonResponses),
-    tags((name = "sites"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
+    tags((name = "sites"), (name = "privacy"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
         (name = "webhooks"), (name = "inbox", description = "The operator inbox: assigning, \
         snoozing, typing, read marks, canned responses and the members' site event stream."),
         (name = "people", description = "Members who sign in: sessions, \

@@ -160,6 +160,8 @@ impl Feed {
             };
             match event.id {
                 None if event.kind == crate::events::RESYNC => self.needs_refill = true,
+                // The conversation was deleted or its visitor erased.
+                None if event.kind == crate::events::REVOKED => return None,
                 None => return Some((event.sse(), self)),
                 Some(id) if id <= self.last => {}
                 Some(id) if id == self.last + 1 => {

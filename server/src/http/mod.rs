@@ -20,6 +20,7 @@ mod curated;
 pub mod limits;
 mod messages;
 mod new_site;
+mod privacy;
 pub mod security;
 mod member;
 pub mod session;
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(team::router())
         .merge(keys::router())
         .merge(curated::router())
+        .merge(privacy::router())
         .merge(new_site::router())
         .merge(console::router(&state.settings.console_dir))
         .nest_service(

@@ -1,0 +1,140 @@
+//! A visitor's export and erasure, a conversation's deletion, and the
+//! retention rules, above the storage layer: what the API, the command line
+//! and the housekeeping job share. Deleting ends the live streams of the
+//! conversations that went (on every instance, through the hub).
+
+use chrono::{DateTime, Utc};
+use lantern_shared::privacy::{ExportedFeedback, ExportedVisitor, VisitorExport};
+
+use crate::{
+    db::{self, Db, Erased, rfc3339},
+    events::{EventHub, LiveEvent, REVOKED},
+};
+
+/// Rows per retention batch, and batches per site per round.
+const BATCH: i64 = 200;
+const MAX_BATCHES: usize = 50;
+
+/// Everything held about `visitor_id` of `site_id`.
+pub async fn export(db: &Db, site_id: &str, visitor_id: &str) -> db::Result<VisitorExport> {
+    let v = db.visitor_record(site_id, visitor_id).await?;
+    let mut conversations = Vec::new();
+    let mut feedback = Vec::new();
+    for c in db.visitor_conversations(&v.id).await? {
+        let messages = db.messages(&c.id, 0, i64::MAX, true).await?;
+        feedback.extend(db.feedback_of(&c.id).await?.into_iter().map(|f| ExportedFeedback {
+            message_id: f.message_id,
+            rating: f.rating,
+            comment: f.comment,
+            created_at: rfc3339(f.created_at),
+        }));
+        conversations.push(c.to_api(Some(messages)));
+    }
+    Ok(VisitorExport {
+        exported_at: rfc3339(Utc::now()),
+        visitor: ExportedVisitor {
+            id: v.id,
+            site_id: v.site_id,
+            user_id: v.external_user_id,
+            contact_email: v.contact_email,
+            created_at: rfc3339(v.created_at),
+            anonymised_at: v.anonymised_at.map(rfc3339),
+        },
+        conversations,
+        feedback,
+        attachments: Vec::new(),
+    })
+}
+
+/// Erases the visitor and everything about them, logs it under `actor`,
+/// and ends their open streams.
+pub async fn erase(
+    db: &Db,
+    hub: Option<&EventHub>,
+    site_id: &str,
+    visitor_id: &str,
+    actor: &str,
+) -> db::Result<Erased> {
+    let erased = db.erase_visitor(site_id, visitor_id, actor).await?;
+    if let Some(hub) = hub {
+        end_streams(hub, &erased.conversation_ids);
+    }
+    tracing::info!(
+        site_id,
+        actor,
+        conversations = erased.conversation_ids.len(),
+        messages = erased.messages,
+        "visitor erased"
+    );
+    Ok(erased)
+}
+
+/// Deletes one conversation and ends its streams.
+pub async fn delete_conversation(db: &Db, hub: &EventHub, id: &str) -> db::Result<i64> {
+    let messages = db.delete_conversation(id).await?;
+    end_streams(hub, &[id.to_string()]);
+    Ok(messages)
+}
+
+/// Tells every stream of these conversations (here and on other
+/// instances) that they are gone.
+fn end_streams(hub: &EventHub, conversation_ids: &[String]) {
+    for id in conversation_ids {
+        hub.publish(LiveEvent::new(
+            id.clone(),
+            None,
+            REVOKED,
+            serde_json::json!({"conversation_id": id}),
+        ));
+    }
+}
+
+/// One round of every site's retention rule as of `now`: closed
+/// conversations past their days deleted, inactive visitors anonymised, in
+/// bounded batches.
+pub async fn retention_round(db: &Db, hub: &EventHub, now: DateTime<Utc>) {
+    let rules = match db.retention_rules().await {
+        Ok(rules) => rules,
+        Err(e) => {
+            tracing::warn!(error = %e, "retention: could not read the rules; retried next round");
+            return;
+        }
+    };
+    for (site_id, rule) in rules {
+        if let Some(days) = rule.closed_days {
+            let before = now - chrono::Duration::days(i64::from(days));
+            for _ in 0..MAX_BATCHES {
+                match db.delete_closed_before(&site_id, before, BATCH).await {
+                    Ok(ids) => {
+                        crate::stats::pruned("closed_conversations", ids.len() as u64);
+                        end_streams(hub, &ids);
+                        if (ids.len() as i64) < BATCH {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, site_id, "retention: deleting failed");
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(days) = rule.inactive_days {
+            let before = now - chrono::Duration::days(i64::from(days));
+            for _ in 0..MAX_BATCHES {
+                match db.anonymise_inactive(&site_id, before, BATCH).await {
+                    Ok(n) => {
+                        crate::stats::pruned("anonymised_visitors", n);
+                        if (n as i64) < BATCH {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, site_id, "retention: anonymising failed");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
