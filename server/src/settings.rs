@@ -102,6 +102,17 @@ pub struct Settings {
     /// ones stay until their endpoint is deleted).
     #[arg(long, env = "LANTERN_DELIVERIES_KEEP_DAYS", default_value = "30", value_parser = parse::whole::<u32>(0..=3650))]
     pub deliveries_keep_days: u32,
+    /// Write a backup into `LANTERN_BACKUP_DIR` this often while serving
+    /// (`24h`, `30m`, `7d` …); unset: no scheduled backups.
+    #[arg(long, env = "LANTERN_BACKUP_EVERY", requires = "backup_dir", value_parser = parse::interval)]
+    pub backup_every: Option<Duration>,
+    /// Where scheduled backups go (timestamped files, written atomically,
+    /// owner-only).
+    #[arg(long, env = "LANTERN_BACKUP_DIR", value_parser = parse::path)]
+    pub backup_dir: Option<PathBuf>,
+    /// Scheduled backups kept; older ones in the folder are removed.
+    #[arg(long, env = "LANTERN_BACKUP_KEEP", default_value = "7", value_parser = parse::whole::<usize>(1..=10_000))]
+    pub backup_keep: usize,
     /// Event streams one visitor may hold open on one instance.
     #[arg(long, env = "LANTERN_MAX_STREAMS_PER_VISITOR", default_value = "10", value_parser = parse::whole::<u32>(1..=1_000_000))]
     pub max_streams_per_visitor: u32,

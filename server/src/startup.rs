@@ -102,6 +102,7 @@ pub async fn build_with_shutdown(
         None => EventHub::default(),
     };
     crate::prune::spawn(db.clone(), hub.clone(), &settings, closing.clone());
+    crate::backup::schedule::spawn(&settings, closing.clone());
     let chat = Chat {
         db: db.clone(),
         hub,

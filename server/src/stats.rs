@@ -93,6 +93,9 @@ fn register_known_series() {
     for kind in ["input", "output"] {
         metrics::counter!("lantern_llm_tokens_total", "kind" => kind).absolute(0);
     }
+    for outcome in ["written", "failed"] {
+        metrics::counter!("lantern_backups_total", "outcome" => outcome).absolute(0);
+    }
     for queue in ["streamed_reply", "redis_publish"] {
         metrics::counter!("lantern_queue_dropped_total", "queue" => queue).absolute(0);
     }
@@ -155,6 +158,11 @@ pub fn llm_error(kind: &'static str) {
 
 pub fn llm_budget_spent() {
     metrics::counter!("lantern_llm_budget_refusals_total").increment(1);
+}
+
+/// A scheduled backup's outcome: `written` or `failed`.
+pub fn backup(outcome: &'static str) {
+    metrics::counter!("lantern_backups_total", "outcome" => outcome).increment(1);
 }
 
 /// An event an in-memory queue had no room for.

@@ -422,3 +422,72 @@ async fn the_visitor_command_exports_and_erases() {
         .expect("sent");
     assert_eq!(res.status(), 401, "the erased visitor's token is dead");
 }
+
+/// `LANTERN_BACKUP_EVERY`: backups appear in the folder while serving, only
+/// the newest `LANTERN_BACKUP_KEEP` stay, and the newest restores into a
+/// database a new server answers from.
+#[tokio::test]
+async fn scheduled_backups_rotate_and_restore() {
+    let backups = support::tempdir::Dir::new();
+    let mut server = start(&[
+        ("LANTERN_BACKUP_EVERY", "1s".into()),
+        ("LANTERN_BACKUP_DIR", backups.0.display().to_string()),
+        ("LANTERN_BACKUP_KEEP", "2".into()),
+    ]);
+    let client = reqwest::Client::new();
+    let (token, conv) = demo_conversation(&client, &server.base).await;
+    let id = conv["id"].as_str().expect("id").to_string();
+    let files = || {
+        let mut f: Vec<std::path::PathBuf> = std::fs::read_dir(&backups.0)
+            .expect("dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "backup"))
+            .collect();
+        f.sort();
+        f
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // Three rounds at least: the rotation has had to remove one.
+    let written = || {
+        server
+            .lines
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|l| l.contains("backup written"))
+            .count()
+    };
+    while written() < 3 {
+        assert!(Instant::now() < deadline, "no backups: {:?}", files());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.sigterm();
+    assert_eq!(server.wait_exit(Duration::from_secs(10)), 0);
+    assert_eq!(files().len(), 2, "only the newest two stay: {:?}", files());
+
+    let restored = support::tempdir::Dir::new();
+    let url = format!("sqlite://{}/lantern.db", restored.0.display());
+    let newest = files().pop().expect("a backup");
+    let out = Command::new(BIN)
+        .args(["restore", &newest.display().to_string()])
+        .env("DATABASE_URL", &url)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = support::start_on(&url, &[]);
+    let res = client
+        .get(format!("{}/api/v1/conversations/{id}", again.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        res.status(),
+        200,
+        "the restored server has the conversation"
+    );
+}

@@ -12,6 +12,7 @@
 //! and a database a server is using.
 
 mod format;
+pub mod schedule;
 
 use std::{
     io::{self, BufWriter},

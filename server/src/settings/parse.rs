@@ -119,6 +119,14 @@ pub fn seconds(range: RangeInclusive<u64>) -> impl Fn(&str) -> Parsed<Duration> 
 }
 
 /// A duration written as whole milliseconds within `range`.
+/// A human interval such as `24h`, `30m` or `7d`, from 1 s to 365 days.
+pub fn interval(v: &str) -> Parsed<Duration> {
+    humantime::parse_duration(v.trim())
+        .ok()
+        .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(365 * 86_400)).contains(d))
+        .ok_or_else(|| format!("must be an interval such as 24h, 30m or 7d (1s to 365d), not {v:?}"))
+}
+
 pub fn millis(range: RangeInclusive<u64>) -> impl Fn(&str) -> Parsed<Duration> + Clone + Send + Sync {
     move |v| {
         v.trim()
