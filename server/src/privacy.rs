@@ -76,6 +76,20 @@ pub async fn delete_conversation(db: &Db, hub: &EventHub, id: &str) -> db::Resul
     Ok(messages)
 }
 
+/// Ends the streams `visitor_id` holds open on their conversations, here
+/// and on other instances (their tokens were revoked).
+pub async fn end_visitor_streams(db: &Db, hub: &EventHub, visitor_id: &str) -> db::Result<()> {
+    for c in db.visitor_conversations(visitor_id).await? {
+        hub.publish(LiveEvent::new(
+            c.id,
+            None,
+            REVOKED,
+            serde_json::json!({"visitor_id": visitor_id}),
+        ));
+    }
+    Ok(())
+}
+
 /// Tells every stream of these conversations (here and on other
 /// instances) that they are gone.
 fn end_streams(hub: &EventHub, conversation_ids: &[String]) {

@@ -57,6 +57,20 @@ async fn grace(backend: Backend) {
 }
 on_both_backends!(a_refreshed_token_has_a_grace, super::grace);
 
+/// Opens `conv`'s event stream as `key`; the task ends when the stream does
+/// (true when it ended cleanly).
+async fn open_stream(app: &TestApp, conv: &str, key: &str) -> tokio::task::JoinHandle<bool> {
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/conversations/{conv}/events")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(res.status(), 200);
+    tokio::spawn(async move { res.text().await.is_ok() })
+}
+
 /// An admin (or owner) revokes every token of one visitor of their site.
 async fn revoke(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -78,7 +92,20 @@ async fn revoke(backend: Backend) {
         200,
         "refused calls changed nothing"
     );
+    // The visitor's open stream ends with the revocation; the admin's
+    // stream of the same conversation stays.
+    let conv = app.conversation_id(&token).await;
+    let visitors_stream = open_stream(&app, &conv, &token).await;
+    let admins_stream = open_stream(&app, &conv, &site.admin_key).await;
     assert_eq!(delete(site.admin_key.clone()).await.status(), 204);
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), visitors_stream).await;
+    assert!(
+        matches!(ended, Ok(Ok(true))),
+        "the visitor's stream did not end: {ended:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!admins_stream.is_finished(), "the admin's stream ended too");
+    admins_stream.abort();
     assert_eq!(status_of(&app, &token).await, 401);
     assert_eq!(
         status_of(&app, second["token"].as_str().expect("token")).await,

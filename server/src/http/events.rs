@@ -76,8 +76,13 @@ pub async fn events(
         .max(0);
     // Subscribe before reading the backlog so nothing falls between the two.
     let live = state.chat.hub.subscribe(&conv.id);
+    let visitor = match &caller {
+        Caller::Visitor { visitor_id, .. } => Some(visitor_id.clone()),
+        _ => None,
+    };
     let feed = Feed {
         chat: state.chat.clone(),
+        visitor,
         conversation_id: conv.id,
         last: start,
         live,
@@ -97,6 +102,9 @@ pub async fn events(
 /// One client's position in a conversation's events.
 struct Feed {
     chat: Chat,
+    /// The visitor reading, when it is one (a revocation of their tokens
+    /// ends their streams).
+    visitor: Option<String>,
     conversation_id: String,
     /// The newest durable event id sent.
     last: i64,
@@ -160,8 +168,14 @@ impl Feed {
             };
             match event.id {
                 None if event.kind == crate::events::RESYNC => self.needs_refill = true,
-                // The conversation was deleted or its visitor erased.
-                None if event.kind == crate::events::REVOKED => return None,
+                // The conversation was deleted (every stream ends), or its
+                // visitor's tokens were revoked (that visitor's streams end).
+                None if event.kind == crate::events::REVOKED => {
+                    let whose = event.data.get("visitor_id").and_then(|v| v.as_str());
+                    if whose.is_none() || whose == self.visitor.as_deref() {
+                        return None;
+                    }
+                }
                 None => return Some((event.sse(), self)),
                 Some(id) if id <= self.last => {}
                 Some(id) if id == self.last + 1 => {

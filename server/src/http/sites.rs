@@ -209,7 +209,8 @@ pub async fn refresh_visitor(
 }
 
 /// Ends every token of one visitor at once (a leaked token, a device
-/// reported lost): the widget then starts over as a new visitor.
+/// reported lost), and the streams they hold open: the widget then starts
+/// over as a new visitor.
 #[utoipa::path(delete, path = "/api/v1/visitors/{visitor_id}/tokens", tag = "sites",
     params(("visitor_id" = String, Path)), security(("bearer" = [])),
     responses((status = 204, description = "the visitor's tokens are revoked"),
@@ -228,6 +229,7 @@ pub async fn revoke_visitor_tokens(
         Err(crate::db::Error::NotFound) => return Err(ApiError::not_found("visitor")),
         other => other?,
     };
+    crate::privacy::end_visitor_streams(&state.db, &state.chat.hub, &visitor_id).await?;
     tracing::info!(site_id, visitor_id, revoked, "visitor tokens revoked");
     Ok(StatusCode::NO_CONTENT)
 }
