@@ -52,6 +52,11 @@ impl LlmBudget {
     /// Charges a finished (or failed) call to `site_id`: the tokens the
     /// provider reported, and an estimate for what it left out.
     pub async fn charge(&self, site_id: &str, used: &Usage, prompt_chars: usize, answer_chars: usize) {
+        if !used.is_reported() && answer_chars == 0 {
+            // No answer and no report: the call never ran (no free slot) or
+            // failed before writing, which providers do not bill.
+            return;
+        }
         if !used.is_reported() {
             tracing::debug!("the provider reported no usage; charging an estimate");
         }
