@@ -355,16 +355,7 @@ async fn the_visitor_command_exports_and_erases() {
     let url = format!("sqlite://{}/lantern.db", dir.0.display());
     let server = support::start_on(&url, &[]);
     let client = reqwest::Client::new();
-    let visitor: serde_json::Value = client
-        .post(format!("{}/api/v1/sites/demo/visitors", server.base))
-        .header("origin", &server.base)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let visitor = support::demo_visitor(&client, &server.base).await;
     let (id, token) = (
         visitor["visitor_id"].as_str().expect("id"),
         visitor["token"].as_str().expect("token"),

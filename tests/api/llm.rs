@@ -494,15 +494,7 @@ async fn a_sites_daily_token_budget_counts_the_providers_usage() {
     let seen = llm.requests();
     assert_eq!(seen.len(), 2, "no provider call past the token budget");
     assert_eq!(seen[0].body["stream_options"]["include_usage"], true);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     let counted = |kind: &str| {
         metrics
             .lines()

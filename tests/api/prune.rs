@@ -55,15 +55,7 @@ async fn pruning(backend: Backend) {
         page["items"].as_array().is_some_and(|m| m.len() >= 2),
         "{page}"
     );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.lines().any(
             |l| l.starts_with("lantern_pruned_rows_total{kind=\"events\"}") && !l.ends_with(" 0")

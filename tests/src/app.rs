@@ -170,6 +170,15 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

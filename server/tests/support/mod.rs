@@ -138,13 +138,10 @@ impl Drop for Running {
     }
 }
 
-/// A visitor of the demo site (asked for from the server's own origin) and a
-/// new conversation of theirs.
-pub async fn demo_conversation(
-    client: &reqwest::Client,
-    base: &str,
-) -> (String, serde_json::Value) {
-    let visitor: serde_json::Value = client
+/// A visitor of the demo site, asked for from the server's own origin:
+/// `{visitor_id, token, expires_at}`.
+pub async fn demo_visitor(client: &reqwest::Client, base: &str) -> serde_json::Value {
+    client
         .post(format!("{base}/api/v1/sites/demo/visitors"))
         .header("origin", base)
         .json(&serde_json::json!({}))
@@ -153,7 +150,15 @@ pub async fn demo_conversation(
         .expect("sent")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+/// A visitor of the demo site and a new conversation of theirs.
+pub async fn demo_conversation(
+    client: &reqwest::Client,
+    base: &str,
+) -> (String, serde_json::Value) {
+    let visitor = demo_visitor(client, base).await;
     let token = visitor["token"].as_str().expect("token").to_string();
     let conv = client
         .post(format!("{base}/api/v1/conversations"))
