@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod health;
 pub mod inbox;
+pub mod insights;
 pub mod knowledge;
 pub mod privacy;
 pub mod redact;

@@ -11,6 +11,7 @@ mod drills;
 mod events;
 mod health;
 mod inbox;
+mod insights;
 mod knowledge;
 mod llm;
 mod messages;

@@ -2,7 +2,7 @@
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
 //! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
-//! `inbox`, `canned`, `privacy`) adds its queries to it as plain
+//! `inbox`, `canned`, `privacy`, `insights`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
@@ -14,6 +14,7 @@ mod connect;
 mod conversations;
 mod curated;
 mod inbox;
+mod insights;
 mod keys;
 mod knowledge;
 mod messages;
@@ -29,6 +30,7 @@ mod writer;
 
 pub use conversations::{ConversationFilter, ConversationRecord, NewConversation, StatusChange};
 pub use inbox::{InboxChange, SiteEvent};
+pub use insights::{Figure, Miss};
 pub use curated::{CuratedRow, MAX_CURATED};
 pub use keys::KeyRow;
 pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit, PassageIndex, StalePassage};

@@ -12,7 +12,7 @@ use utoipa::{
 };
 
 use super::{
-    AppState, canned, conversations, curated, events, feedback, inbox, keys, knowledge, messages,
+    AppState, canned, conversations, curated, events, feedback, inbox, insights, keys, knowledge, messages,
     new_site, privacy, session, site_admin, site_events, sites, team, webhooks,
 };
 
@@ -39,12 +39,13 @@ use super::{
         canned::list, canned::create, canned::update, canned::remove, site_events::events,
         privacy::pin, privacy::archive, privacy::delete_conversation, privacy::export,
         privacy::erase, privacy::erasures, privacy::retention, privacy::set_retention,
+        insights::try_it, insights::insights, insights::unanswered,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged,
         lantern_shared::inbox::Typing, lantern_shared::inbox::Presence)),
     modifiers(&BearerAuth, &CommonResponses),
-    tags((name = "sites"), (name = "privacy"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
+    tags((name = "sites"), (name = "privacy"), (name = "insights"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
         (name = "webhooks"), (name = "inbox", description = "The operator inbox: assigning, \
         snoozing, typing, read marks, canned responses and the members' site event stream."),
         (name = "people", description = "Members who sign in: sessions, \

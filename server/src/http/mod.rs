@@ -14,6 +14,7 @@ pub mod extract;
 mod feedback;
 mod health;
 mod inbox;
+mod insights;
 mod keys;
 mod knowledge;
 mod curated;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(keys::router())
         .merge(curated::router())
         .merge(privacy::router())
+        .merge(insights::router())
         .merge(new_site::router())
         .merge(console::router(&state.settings.console_dir))
         .nest_service(

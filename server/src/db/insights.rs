@@ -1,0 +1,164 @@
+//! The owner's figures: counts per UTC day over a range, and the questions
+//! the bot could not answer. Each count is one grouped query; the day and
+//! JSON field expressions differ per backend and are spelled out below.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, PoolRef, Result};
+
+/// One figure of one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Figure {
+    Conversations,
+    Messages,
+    Answered,
+    Unanswered,
+    Handoffs,
+    ThumbsUp,
+    ThumbsDown,
+}
+
+/// A reply that did not help, and the question before it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Miss {
+    pub question: String,
+    pub language: String,
+    pub conversation_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How the backends spell "the UTC day of `col`" and "the text field `f` of
+/// the JSON in `col`".
+struct Dialect {
+    day: fn(&str) -> String,
+    field: fn(&str, &str) -> String,
+}
+
+const SQLITE: Dialect = Dialect {
+    // Timestamps are stored as RFC 3339 text in UTC.
+    day: |col| format!("substr({col}, 1, 10)"),
+    field: |col, f| format!("json_extract({col}, '$.{f}')"),
+};
+const POSTGRES: Dialect = Dialect {
+    day: |col| format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+    field: |col, f| format!("({col}->>'{f}')"),
+};
+
+impl Db {
+    fn dialect(&self) -> &'static Dialect {
+        match self.pool() {
+            PoolRef::Sqlite { .. } => &SQLITE,
+            PoolRef::Postgres(_) => &POSTGRES,
+        }
+    }
+
+    /// Every figure of `site_id` per day in `[from, to)`: day → figure → count.
+    pub async fn insights(
+        &self,
+        site_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<BTreeMap<String, BTreeMap<Figure, i64>>> {
+        let d = self.dialect();
+        let decision = (d.field)("m.retrieval", "decision");
+        let queries = [
+            (
+                Figure::Conversations,
+                format!(
+                    "SELECT {day} AS day, COUNT(*) FROM conversations c \
+                     WHERE c.site_id = $1 AND c.created_at >= $2 AND c.created_at < $3 GROUP BY day",
+                    day = (d.day)("c.created_at")
+                ),
+            ),
+            (Figure::Messages, messages(d, "m.role = 'user'")),
+            (
+                Figure::Answered,
+                messages(d, &format!("m.role = 'assistant' AND {decision} IN ('answered', 'curated')")),
+            ),
+            (
+                Figure::Unanswered,
+                messages(d, &format!("m.role = 'assistant' AND {decision} = 'not_found'")),
+            ),
+            (
+                Figure::Handoffs,
+                format!(
+                    "SELECT {day} AS day, COUNT(*) FROM events e \
+                     JOIN conversations c ON c.id = e.conversation_id \
+                     WHERE c.site_id = $1 AND e.created_at >= $2 AND e.created_at < $3 \
+                     AND e.kind = 'conversation.status' AND {status} = 'handoff' GROUP BY day",
+                    day = (d.day)("e.created_at"),
+                    status = (d.field)("e.data", "status")
+                ),
+            ),
+            (Figure::ThumbsUp, feedback(d, "up")),
+            (Figure::ThumbsDown, feedback(d, "down")),
+        ];
+        let mut days: BTreeMap<String, BTreeMap<Figure, i64>> = BTreeMap::new();
+        for (figure, sql) in queries {
+            let rows: Vec<(String, i64)> = super::read!(self, p => sqlx::query_as(&sql)
+                .bind(site_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(p)
+                .await)?;
+            for (day, n) in rows {
+                days.entry(day).or_default().insert(figure, n);
+            }
+        }
+        Ok(days)
+    }
+
+    /// Up to `limit` replies of `site_id` in `[from, to)` that did not help
+    /// (nothing found, handed over, or thumbs down), newest first, with
+    /// the question each answered.
+    pub async fn misses(
+        &self,
+        site_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<Miss>> {
+        let d = self.dialect();
+        let decision = (d.field)("a.retrieval", "decision");
+        let sql = format!(
+            "SELECT q.content AS question, c.language, c.id AS conversation_id, a.created_at AS at \
+             FROM messages a \
+             JOIN conversations c ON c.id = a.conversation_id \
+             JOIN messages q ON q.conversation_id = a.conversation_id AND q.seq = a.seq - 1 \
+             LEFT JOIN feedback f ON f.message_id = a.id \
+             WHERE c.site_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
+             AND a.role = 'assistant' AND q.role = 'user' \
+             AND ({decision} IN ('not_found', 'handoff') OR f.rating = 'down') \
+             ORDER BY a.created_at DESC LIMIT $4"
+        );
+        Ok(super::read!(self, p => sqlx::query_as(&sql)
+            .bind(site_id)
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+}
+
+/// Messages of the site per day that match `filter` (on `m`).
+fn messages(d: &Dialect, filter: &str) -> String {
+    format!(
+        "SELECT {day} AS day, COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE c.site_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND {filter} GROUP BY day",
+        day = (d.day)("m.created_at")
+    )
+}
+
+/// Votes of `rating` per day (of the vote).
+fn feedback(d: &Dialect, rating: &str) -> String {
+    format!(
+        "SELECT {day} AS day, COUNT(*) FROM feedback f JOIN messages m ON m.id = f.message_id \
+         JOIN conversations c ON c.id = m.conversation_id \
+         WHERE c.site_id = $1 AND f.created_at >= $2 AND f.created_at < $3 AND f.rating = '{rating}' \
+         GROUP BY day",
+        day = (d.day)("f.created_at")
+    )
+}
