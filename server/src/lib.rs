@@ -45,6 +45,7 @@ native! {
     pub mod startup;
     pub mod stats;
     pub mod telemetry;
+    pub mod useragent;
     pub mod validate;
     pub mod webhooks;
 }

@@ -11,5 +11,6 @@ pub mod health;
 pub mod inbox;
 pub mod knowledge;
 pub mod routes;
+pub mod visitors;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -28,6 +28,7 @@ mod site_admin;
 mod site_events;
 mod sites;
 mod team;
+mod visitors;
 mod webhooks;
 mod widget;
 
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::router())
         .merge(inbox::router())
         .merge(canned::router())
+        .merge(visitors::router())
         .merge(site_events::router())
         .merge(feedback::router())
         .merge(site_admin::router())
