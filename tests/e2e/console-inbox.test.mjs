@@ -53,6 +53,8 @@ async function agentInbox(base, email) {
   await agent.page.getByLabel('Email', { exact: true }).fill(email);
   await agent.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await agent.page.getByRole('button', { name: 'Sign in' }).click();
+  // Owners land on Settings, agents on the inbox: both have the tab.
+  await agent.page.locator('nav.tabs button', { hasText: 'Inbox' }).click();
   await agent.page.getByRole('heading', { name: 'Inbox' }).waitFor();
   return agent;
 }

@@ -44,6 +44,7 @@ pub fn public_config(site: &Site) -> SiteConfig {
             color: site.theme_color.clone(),
         },
         allowed_origins: site.allowed_origins.clone(),
+        typing_preview: site.typing_preview,
     }
 }
 
