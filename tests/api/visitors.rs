@@ -187,8 +187,8 @@ async fn profiles(backend: Backend) {
     assert_eq!(
         ids,
         vec![
-            second["id"].as_str().unwrap(),
-            first["id"].as_str().unwrap()
+            second["id"].as_str().expect("id"),
+            first["id"].as_str().expect("id")
         ]
     );
     assert_envelope(

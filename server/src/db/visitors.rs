@@ -54,7 +54,7 @@ impl Db {
                 .bind(now)
                 .bind(&profile.name)
                 .bind(&profile.email)
-                .bind(&attributes)
+                .bind(attributes)
                 .execute(c)
                 .await
                 .map(|r| r.rows_affected()))?;
@@ -74,7 +74,7 @@ impl Db {
                 .bind(user_agent)
                 .bind(&profile.name)
                 .bind(&profile.email)
-                .bind(&attributes)
+                .bind(attributes)
                 .execute(c)
                 .await
                 .map(|r| r.rows_affected()))?;
