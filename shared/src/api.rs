@@ -173,7 +173,8 @@ pub struct CreateConversation {
 pub struct Conversation {
     pub id: String,
     pub site_id: String,
-    /// The visitor who started it (members and admin keys only).
+    /// The visitor who started it (none when a member or an admin key did):
+    /// the inbox reads the visitor's profile and earlier conversations by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor_id: Option<String>,
     pub status: ConversationStatus,
