@@ -47,6 +47,7 @@ pub fn Settings() -> impl IntoView {
     let origins = RwSignal::new(String::new());
     let identity = RwSignal::new(false);
     let secret_set = RwSignal::new(false);
+    let draft_preview = RwSignal::new(false);
     let note = RwSignal::new(Note::None);
     let version = RwSignal::new(0u32);
     let fill = move |s: SiteSettings| {
@@ -66,6 +67,7 @@ pub fn Settings() -> impl IntoView {
         origins.set(s.allowed_origins.join("\n"));
         identity.set(s.identity_required);
         secret_set.set(s.identity_secret_set);
+        draft_preview.set(s.typing_preview);
     };
     let path = api::site_path(&site, "");
     {
@@ -92,6 +94,7 @@ pub fn Settings() -> impl IntoView {
                 allowed_origins: Some(lines(&origins.get_untracked(), '\n')),
                 identity_required: Some(identity.get_untracked()),
                 answer_threshold: None,
+                typing_preview: Some(draft_preview.get_untracked()),
             };
             let (path, site) = (path.clone(), site.clone());
             spawn_local(async move {
@@ -155,6 +158,11 @@ pub fn Settings() -> impl IntoView {
                     <Show when=move || !secret_set.get()>
                         <p class="hint">"Create an identity secret on the Install page first."</p>
                     </Show>
+                    <label class="check">
+                        <input type="checkbox" name="typing_preview" bind:checked=draft_preview aria-describedby="draft-hint"/>
+                        "Show agents what the visitor is typing"
+                    </label>
+                    <p class="hint" id="draft-hint">"Agents see the visitor's unsent text (up to 200 characters) under the typing indicator. Tell your visitors if you turn this on."</p>
                     <button type="submit">"Save"</button>
                 </form>
                 <Status note=note/>

@@ -117,11 +117,27 @@ impl Chat {
     /// Tells the other side someone is typing: a visitor's typing goes to
     /// the members' stream, a member's to the visitor's stream (and to the
     /// other members). Nothing is stored.
-    pub async fn typing(&self, caller: &Caller, id: &str, typing: bool) -> Result<(), ApiError> {
+    pub async fn typing(
+        &self,
+        caller: &Caller,
+        id: &str,
+        typing: bool,
+        draft: Option<&str>,
+    ) -> Result<(), ApiError> {
         let conv = self.visible_conversation(caller, id).await?;
         if conv.status == ConversationStatus::Closed {
             return Ok(());
         }
+        // A visitor's draft reaches agents only when the owner allows it;
+        // otherwise it is dropped here, unread and unlogged.
+        let wanted = typing && draft.is_some() && matches!(caller, Caller::Visitor { .. });
+        let shown = wanted && self.site(&conv.site_id).await?.typing_preview;
+        let draft = draft.filter(|_| shown).map(|d| {
+            d.chars()
+                .filter(|c| !c.is_control() || *c == '\n')
+                .take(lantern_shared::inbox::MAX_DRAFT)
+                .collect::<String>()
+        });
         let (from, name) = match caller {
             Caller::Visitor { .. } => ("visitor", None),
             Caller::Member { site_id, user_id, .. } => {
@@ -134,6 +150,7 @@ impl Chat {
             from: from.into(),
             typing,
             name,
+            draft,
         })
         .unwrap_or_default();
         if from == "agent" && self.hub.may_be_watched(&conv.id) {

@@ -4,7 +4,11 @@
 //! conversations that went (on every instance, through the hub).
 
 use chrono::{DateTime, Utc};
-use lantern_shared::privacy::{ExportedFeedback, ExportedVisitor, VisitorExport};
+use lantern_shared::{
+    api::Author,
+    privacy::{ExportedFeedback, ExportedVisitor, VisitorExport},
+    visitors::Memory,
+};
 
 use crate::{
     db::{self, Db, Erased, rfc3339},
@@ -18,6 +22,7 @@ const MAX_BATCHES: usize = 50;
 /// Everything held about `visitor_id` of `site_id`.
 pub async fn export(db: &Db, site_id: &str, visitor_id: &str) -> db::Result<VisitorExport> {
     let v = db.visitor_record(site_id, visitor_id).await?;
+    let profile = db.visitor_profile(site_id, visitor_id).await?.ok_or(db::Error::NotFound)?;
     let mut conversations = Vec::new();
     let mut feedback = Vec::new();
     for c in db.visitor_conversations(&v.id).await? {
@@ -30,18 +35,40 @@ pub async fn export(db: &Db, site_id: &str, visitor_id: &str) -> db::Result<Visi
         }));
         conversations.push(c.to_api(Some(messages)));
     }
+    let memories = db
+        .memories(&v.id, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|m| Memory {
+            id: m.id,
+            content: m.content,
+            source: m.source,
+            author: m.author_id.map(|id| Author {
+                id,
+                name: m.author_name.unwrap_or_default(),
+            }),
+            created_at: rfc3339(m.created_at),
+        })
+        .collect();
     Ok(VisitorExport {
         exported_at: rfc3339(Utc::now()),
         visitor: ExportedVisitor {
             id: v.id,
             site_id: v.site_id,
             user_id: v.external_user_id,
+            name: profile.name,
+            email: profile.email,
             contact_email: v.contact_email,
+            attributes: profile.attributes.0,
+            user_agent: profile.user_agent,
+            time_zone: profile.time_zone,
             created_at: rfc3339(v.created_at),
+            last_seen_at: profile.last_seen_at.map(rfc3339),
             anonymised_at: v.anonymised_at.map(rfc3339),
         },
         conversations,
         feedback,
+        memories,
         attachments: Vec::new(),
     })
 }

@@ -62,6 +62,7 @@ pub async fn create_site(
         identity_secret: None,
         identity_required: false,
         answer_threshold: None,
+        typing_preview: false,
     };
     let key = auth::new_secret(auth::ADMIN_KEY_PREFIX);
     db.create_site(&site, &auth::hash_secret(&key)).await?;

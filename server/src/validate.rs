@@ -2,6 +2,7 @@
 //! the documented contract (README, "Limits").
 
 mod nul;
+pub mod profile;
 
 use serde_json::Value;
 

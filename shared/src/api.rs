@@ -22,6 +22,10 @@ pub struct SiteConfig {
     /// worker can refuse other origins before they reach the origin server.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// True when the owner lets agents see the visitor's draft as they
+    /// type: the widget then sends it with its typing calls.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub typing_preview: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,8 +48,22 @@ pub struct CreateVisitor {
     /// "user_id.UNIX_SECONDS")` in hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_hash: Option<String>,
+    /// The user's name (≤ 100 characters); kept only when `user_hash` verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(max_length = 100))]
+    pub name: Option<String>,
+    /// The user's email (≤ 254 characters); kept only when `user_hash` verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(max_length = 254))]
+    pub email: Option<String>,
+    /// Custom attributes (≤ 20 keys of `[A-Za-z0-9_.-]{1,40}`; values:
+    /// strings ≤ 200 characters, numbers, booleans); kept only when
+    /// `user_hash` verifies, replacing the earlier ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(value_type = Option<Object>))]
+    pub attributes: Option<Value>,
 }
-crate::redacted_debug!(CreateVisitor { user_id } hides { user_hash });
+crate::redacted_debug!(CreateVisitor { user_id, name, email, attributes } hides { user_hash });
 
 /// A visitor and the bearer token the widget uses from now on.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +160,14 @@ pub struct CreateConversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "server", schema(max_length = 2048))]
     pub referrer: Option<String>,
+    /// The visitor's IANA time zone, e.g. `Europe/Paris` (≤ 64 characters
+    /// of `A-Za-z0-9/_+-`): the inbox shows their local time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "server",
+        schema(max_length = 64, pattern = "^[A-Za-z0-9/_+-]{1,64}$")
+    )]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +175,10 @@ pub struct CreateConversation {
 pub struct Conversation {
     pub id: String,
     pub site_id: String,
+    /// The visitor who started it (none when a member or an admin key did):
+    /// the inbox reads the visitor's profile and earlier conversations by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_id: Option<String>,
     pub status: ConversationStatus,
     pub language: String,
     #[cfg_attr(feature = "server", schema(value_type = Object))]
@@ -347,6 +377,10 @@ pub struct SiteSettings {
     /// offers a person. The server's default unless set.
     #[serde(default)]
     pub answer_threshold: f64,
+    /// When true, agents see the visitor's draft (≤ 200 characters) under
+    /// the typing indicator; when false the server drops any draft sent.
+    #[serde(default)]
+    pub typing_preview: bool,
 }
 
 /// `PATCH /api/v1/sites/{site_id}`: only the fields given change.
@@ -379,6 +413,8 @@ pub struct UpdateSite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "server", schema(minimum = 0.0, maximum = 1.0))]
     pub answer_threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typing_preview: Option<bool>,
 }
 
 /// A newly issued secret, shown once.

@@ -28,7 +28,16 @@ pub struct Snooze {
 #[serde(deny_unknown_fields)]
 pub struct SetTyping {
     pub typing: bool,
+    /// The visitor's unsent text (≤ 200 characters; longer is cut), shown
+    /// to agents only when the site's `typing_preview` is on; otherwise
+    /// dropped unread. Ignored from members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(max_length = 200))]
+    pub draft: Option<String>,
 }
+
+/// Longest draft shown to agents, in characters.
+pub const MAX_DRAFT: usize = 200;
 
 /// `POST …/read`: the member has read up to `seq` (default: everything).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -50,6 +59,10 @@ pub struct Typing {
     /// The agent's name (agents only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The visitor's draft (members' stream only, when the site's
+    /// `typing_preview` is on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
 }
 
 /// Data of a `presence` event, and of `GET …/presence`.

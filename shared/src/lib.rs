@@ -14,5 +14,6 @@ pub mod knowledge;
 pub mod privacy;
 pub mod redact;
 pub mod routes;
+pub mod visitors;
 
 pub use error::{ErrorBody, ErrorCode};

@@ -33,6 +33,8 @@ pub struct VisitorExport {
     /// (members' private notes included: they are held about the person).
     pub conversations: Vec<Conversation>,
     pub feedback: Vec<ExportedFeedback>,
+    /// Facts kept about the visitor (members' notes included).
+    pub memories: Vec<crate::visitors::Memory>,
     /// Files the visitor or members shared (none until attachments exist).
     pub attachments: Vec<serde_json::Value>,
 }
@@ -44,9 +46,17 @@ pub struct ExportedVisitor {
     pub site_id: String,
     /// The site's own id for the signed-in user, when verified.
     pub user_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
     /// Left in the widget for a reply.
     pub contact_email: Option<String>,
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
+    pub attributes: serde_json::Value,
+    /// The browser's User-Agent, as it was sent.
+    pub user_agent: Option<String>,
+    pub time_zone: Option<String>,
     pub created_at: String,
+    pub last_seen_at: Option<String>,
     pub anonymised_at: Option<String>,
 }
 
@@ -89,8 +99,8 @@ pub struct RetentionRule {
     #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 3650))]
     pub closed_days: Option<u32>,
     /// Visitors with no activity for this many days are anonymised: their
-    /// verified user id, contact email, tokens, pages and metadata go
-    /// (1–3650).
+    /// verified user id, profile, contact email, memories, tokens, pages and
+    /// metadata go (1–3650).
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 3650))]
     pub inactive_days: Option<u32>,

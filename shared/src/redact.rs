@@ -81,7 +81,10 @@ mod tests {
                 "{:?}",
                 CreateVisitor {
                     user_id: Some("u".into()),
-                    user_hash: Some(m())
+                    user_hash: Some(m()),
+                    name: None,
+                    email: None,
+                    attributes: None,
                 }
             ),
             format!(

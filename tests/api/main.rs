@@ -23,7 +23,10 @@ mod scaleout;
 mod secrets;
 mod security;
 mod site_settings;
+mod site_stream_order;
 mod tokens;
+mod typing_preview;
+mod visitors;
 mod webhooks;
 
 use serde_json::Value;

@@ -43,6 +43,8 @@ async fn matrix(backend: Backend) {
             None,
             &auth::hash_secret(&expired),
             chrono::Utc::now() - chrono::Duration::hours(1),
+            None,
+            None,
         )
         .await
         .expect("expired token");

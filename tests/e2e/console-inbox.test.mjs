@@ -5,10 +5,13 @@
 // sees the reply and answers → the agent sees it → the agent closes. Then
 // the same with the visitor and the agent on two instances sharing Postgres
 // and Redis (when TEST_DATABASE_URL and TEST_REDIS_URL are set).
+// Also: the visitor panel (who the visitor is, browser and OS, local time,
+// an earlier conversation, notes), the draft preview and snoozing.
 // Screenshots: test-artifacts/screenshots/console-inbox*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +32,8 @@ after(async () => {
 });
 
 /** `lantern user create` on the database of `dbEnv`. */
-function createAgent(dbEnv, email, name) {
-  execFileSync(BIN, ['user', 'create', '--email', email, '--site', 'demo', '--role', 'agent',
+function createAgent(dbEnv, email, name, role = 'agent') {
+  execFileSync(BIN, ['user', 'create', '--email', email, '--site', 'demo', '--role', role,
     '--name', name, '--password-stdin'],
   { input: `${PASSWORD}\n`, env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } });
 }
@@ -50,6 +53,8 @@ async function agentInbox(base, email) {
   await agent.page.getByLabel('Email', { exact: true }).fill(email);
   await agent.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await agent.page.getByRole('button', { name: 'Sign in' }).click();
+  // Owners land on Settings, agents on the inbox: both have the tab.
+  await agent.page.locator('nav.tabs button', { hasText: 'Inbox' }).click();
   await agent.page.getByRole('heading', { name: 'Inbox' }).waitFor();
   return agent;
 }
@@ -207,5 +212,104 @@ test('two instances sharing Postgres and Redis: visitor on one, agent on the oth
     await a.stop();
     await b.stop();
     try { execFileSync('psql', [pg, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch { /* left for the next run's sweep */ }
+  }
+});
+
+/** A console call from the signed-in member's page (cookie, CSRF header). */
+function consoleCall(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const res = await fetch(path, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-lantern-request': '1', 'x-lantern-site': 'demo' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.text() };
+  }, { method, path, body });
+}
+
+test('visitor panel: who the visitor is, browser, local time, an earlier conversation, notes; draft preview; snooze', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lantern-inbox-'));
+  const dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'inbox.db')}`, LANTERN_DEMO: '1' };
+  const server = await startLantern(dbEnv);
+  try {
+    createAgent(dbEnv, 'olive@example.com', 'Olive Owner', 'owner');
+    const agent = await agentInbox(server.base, 'olive@example.com');
+    const { page: a } = agent;
+    // The owner sets up identity verification and turns the draft preview on.
+    const issued = await consoleCall(a, 'POST', '/api/v1/sites/demo/identity-secret', {});
+    assert.equal(issued.status, 201, issued.body);
+    const hash = createHmac('sha256', JSON.parse(issued.body).secret).update('user-7').digest('hex');
+    const patched = await consoleCall(a, 'PATCH', '/api/v1/sites/demo', { typing_preview: true });
+    assert.equal(patched.status, 200, patched.body);
+
+    // The visitor, in Tokyo: an earlier conversation as the signed-in user
+    // (the site's page identifies them with name and email), then a new
+    // one through the widget after Lantern.identify.
+    const visitor = await open({ timezoneId: 'Asia/Tokyo' });
+    const { page: v } = visitor;
+    await v.goto(`${server.base}/`);
+    const earlier = await v.evaluate(async (h) => {
+      const who = await fetch('/api/v1/sites/demo/visitors', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_id: 'user-7', user_hash: h, name: 'Grace Hopper', email: 'grace@example.com' }),
+      });
+      const { token } = await who.json();
+      const conv = await fetch('/api/v1/conversations', {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ initial_message: 'An earlier question about invoices' }),
+      });
+      return conv.status;
+    }, hash);
+    assert.equal(earlier, 201);
+    await v.evaluate((h) => window.Lantern.identify({ user_id: 'user-7', user_hash: h }), hash);
+    await v.locator(`${W} .lantern-launcher`).click();
+    await v.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 20_000 });
+    await v.waitForFunction(() => !!localStorage.getItem('lantern:demo:conv'), null, { timeout: 15_000 });
+    await v.locator(`${W} textarea`).fill('Where is my parcel?');
+    await v.locator(`${W} textarea`).press('Enter');
+    await v.locator(`${W} .log .msg.user`, { hasText: 'Where is my parcel?' }).waitFor();
+    await v.locator(`${W} button[aria-label="Talk to a human"]`).click();
+    await v.locator(`${W} .note`).waitFor({ timeout: 10_000 });
+
+    // The agent opens it: the panel tells who, with what, when, and before.
+    await a.locator('.rows li', { hasText: 'handoff' }).first().click();
+    await a.locator('.transcript .bubble.user', { hasText: 'Where is my parcel?' }).waitFor({ timeout: 10_000 });
+    const panel = a.locator('aside.visitor');
+    await panel.getByRole('heading', { name: 'Grace Hopper' }).waitFor({ timeout: 10_000 });
+    assert.equal(await panel.locator('.v-email').innerText(), 'grace@example.com');
+    assert.equal(await panel.locator('.v-user').innerText(), 'user-7');
+    assert.match(await panel.locator('.v-browser').innerText(), /Chrome \d+ on Linux/);
+    assert.match(await panel.locator('.v-time').innerText(), /\d\d:\d\d.*Asia\/Tokyo/);
+    const before = panel.locator('ul.earlier li');
+    await before.first().waitFor({ timeout: 10_000 });
+    assert.equal(await before.count(), 1);
+
+    // A note on the visitor, kept with the visitor.
+    await panel.getByLabel('Note on this visitor').fill('Ships to the Osaka office');
+    await panel.getByRole('button', { name: 'Add note' }).click();
+    await panel.locator('ul.notes li', { hasText: 'Ships to the Osaka office' }).waitFor({ timeout: 10_000 });
+
+    // Draft preview: the visitor types, the agent reads the draft.
+    await v.locator(`${W} textarea`).pressSequentially('Is anyone there', { delay: 20 });
+    await a.locator('.typing .draft').waitFor({ timeout: 10_000 });
+    assert.match(await a.locator('.typing .draft').innerText(), /^I/);
+    await a.screenshot({ path: join(SHOTS, 'console-inbox-visitor-panel.png'), fullPage: true });
+
+    // Snooze for an hour: the conversation says until when; wake it again.
+    await a.locator('select[name=snooze]').selectOption('1h');
+    await a.locator('.snoozed').waitFor({ timeout: 10_000 });
+    await a.getByRole('button', { name: 'Wake now' }).click();
+    await a.locator('.snoozed').waitFor({ state: 'detached', timeout: 10_000 });
+
+    // The earlier conversation opens from the panel.
+    await before.first().getByRole('button').click();
+    await a.locator('.transcript .bubble.user', { hasText: 'An earlier question about invoices' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(agent.errors, []);
+    assert.deepEqual(visitor.errors, []);
+    await visitor.context.close();
+    await agent.context.close();
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -74,6 +74,7 @@ impl FromJson for SiteConfig {
                 color: string(v.get("theme"), "color")?,
             },
             allowed_origins: list(v, "allowed_origins")?,
+            typing_preview: *v.get("typing_preview") == Json::Bool(true),
         })
     }
 }
@@ -129,6 +130,7 @@ impl FromJson for Conversation {
         Some(Conversation {
             id: string(v, "id")?,
             site_id: string(v, "site_id")?,
+            visitor_id: None,
             status: ConversationStatus::parse(v.get("status").str()?)?,
             language: string(v, "language")?,
             // The integrator's metadata is not the widget's to read.
@@ -223,6 +225,7 @@ impl ToJson for CreateConversation {
             .opt("language", self.language.as_deref())
             .opt("page_url", self.page_url.as_deref())
             .opt("referrer", self.referrer.as_deref())
+            .opt("time_zone", self.time_zone.as_deref())
             .finish()
     }
 }
@@ -239,14 +242,14 @@ impl ToJson for PostMessage {
 }
 
 /// The widget only says "typing" (the server learns of a stop from the
-/// message that follows, or the agent's side times it out).
+/// message that follows, or the agent's side times it out), with the
+/// draft when the site shows it to agents.
 impl ToJson for SetTyping {
     fn to_json(&self) -> String {
-        String::from(if self.typing {
-            r#"{"typing":true}"#
-        } else {
-            r#"{"typing":false}"#
-        })
+        // `{"draft":…}` or `{}`, behind `{"typing":…`.
+        let draft = Writer::new().opt("draft", self.draft.as_deref()).finish();
+        let sep = if draft.len() > 2 { "," } else { "" };
+        format!("{{\"typing\":{}{sep}{}", self.typing, &draft[1..])
     }
 }
 
@@ -327,6 +330,7 @@ mod tests {
                 color: "#2563eb".into(),
             },
             allowed_origins: vec!["*".into()],
+            typing_preview: true,
         });
         round_trip(&VisitorToken {
             visitor_id: "v".into(),
@@ -340,6 +344,7 @@ mod tests {
         round_trip(&Conversation {
             id: "c1".into(),
             site_id: "demo".into(),
+            visitor_id: None,
             status: ConversationStatus::Handoff,
             language: "en".into(),
             metadata: serde_json::Value::Null,
@@ -418,6 +423,7 @@ mod tests {
         accepted(&CreateVisitor {
             user_id: Some("u-1".into()),
             user_hash: Some("ab12".into()),
+            ..Default::default()
         });
         accepted(&CreateConversation {
             language: Some("ar".into()),
@@ -433,8 +439,18 @@ mod tests {
         accepted(&LeaveContact {
             email: "vi@example.com".into(),
         });
-        accepted(&SetTyping { typing: true });
-        accepted(&SetTyping { typing: false });
+        accepted(&SetTyping {
+            typing: true,
+            draft: None,
+        });
+        accepted(&SetTyping {
+            typing: false,
+            draft: None,
+        });
+        accepted(&SetTyping {
+            typing: true,
+            draft: Some("Where is \"my\" order,}".into()),
+        });
         for rating in [Rating::Up, Rating::Down] {
             accepted(&PostFeedback {
                 rating,

@@ -25,7 +25,7 @@ pub fn Composer(chat: Chat, input: NodeRef<Textarea>) -> impl IntoView {
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send() }>
             <textarea node_ref=input rows="1" aria-label=chat.t().input placeholder=chat.t().placeholder
                 prop:value=move || text.get()
-                on:input=move |ev| { text.set(event_target_value(&ev)); chat.typed(); }
+                on:input=move |ev| { text.set(event_target_value(&ev)); chat.typed(event_target_value(&ev)); }
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();

@@ -72,3 +72,12 @@ pub fn page(object: &str, field: &str) -> Option<String> {
         .ok()?
         .as_string()
 }
+
+/// The browser's IANA time zone (the inbox shows the visitor's local time).
+pub fn time_zone() -> Option<String> {
+    let o = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    js_sys::Reflect::get(&o.resolved_options(), &JsValue::from_str("timeZone"))
+        .ok()?
+        .as_string()
+        .filter(|z| z.len() <= 64)
+}

@@ -30,7 +30,7 @@ const TYPING_EVERY_MS: f64 = 4000.0;
 impl Chat {
     /// The visitor typed: tells a human who has the conversation, at most
     /// once every few seconds (nobody watches while the bot answers).
-    pub fn typed(self) {
+    pub fn typed(self, text: String) {
         if self.status.get_untracked() != Some(lantern_shared::api::ConversationStatus::Handoff) {
             return;
         }
@@ -45,7 +45,19 @@ impl Chat {
                 return;
             };
             let url = self.url(&routes::fill(routes::CONVERSATION_TYPING, &conv));
-            let body = lantern_shared::inbox::SetTyping { typing: true };
+            // The draft only goes out when the owner shows it to agents.
+            let preview = self
+                .site
+                .with_untracked(|s| s.as_ref().is_some_and(|s| s.typing_preview));
+            let draft = preview.then(|| {
+                text.chars()
+                    .take(lantern_shared::inbox::MAX_DRAFT)
+                    .collect()
+            });
+            let body = lantern_shared::inbox::SetTyping {
+                typing: true,
+                draft,
+            };
             let _ = Call::new("POST", url, Some(&token))
                 .json(&body)
                 .send()

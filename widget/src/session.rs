@@ -168,6 +168,7 @@ impl Chat {
         let body = config(|c| CreateVisitor {
             user_id: c.user_id.clone(),
             user_hash: c.user_hash.clone(),
+            ..Default::default()
         });
         let path = routes::fill(routes::SITE_VISITORS, &site);
         let v: VisitorToken = Call::new("POST", self.url(&path), None)
@@ -215,6 +216,7 @@ impl Chat {
             // a `file:` page, an address past the server's bound).
             page_url: page_url.filter(|u| u.starts_with("http") && u.len() <= 2048),
             referrer: referrer.filter(|u| u.starts_with("http") && u.len() <= 2048),
+            time_zone: hooks::time_zone(),
             ..Default::default()
         };
         let c: Conversation = Call::new("POST", self.url(routes::CONVERSATIONS), Some(&token))

@@ -68,6 +68,7 @@ pub fn follow(inbox: Inbox) {
                 && t.from == "visitor"
             {
                 let id = t.conversation_id.clone();
+                inbox.typing_draft.set(t.draft.filter(|_| t.typing));
                 inbox.typing.set(t.typing.then_some(t.conversation_id));
                 // The widget says only "typing": it stops showing after a pause.
                 set_timeout(

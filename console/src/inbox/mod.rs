@@ -7,7 +7,9 @@
 mod compose;
 mod list;
 mod live;
+mod snooze;
 mod thread;
+mod visitor;
 
 use gloo_net::http::Method;
 use lantern_shared::{
@@ -74,6 +76,8 @@ pub struct Inbox {
     pub messages: RwSignal<Vec<Message>>,
     /// The conversation whose visitor is typing.
     pub typing: RwSignal<Option<String>>,
+    /// What that visitor has typed so far (sites with `typing_preview` on).
+    pub typing_draft: RwSignal<Option<String>>,
     pub mode: RwSignal<Mode>,
     pub draft: RwSignal<String>,
     pub help: RwSignal<bool>,
@@ -293,6 +297,7 @@ pub fn InboxPage() -> impl IntoView {
         open: RwSignal::new(None),
         messages: RwSignal::new(Vec::new()),
         typing: RwSignal::new(None),
+        typing_draft: RwSignal::new(None),
         mode: RwSignal::new(Mode::Reply),
         draft: RwSignal::new(String::new()),
         help: RwSignal::new(false),

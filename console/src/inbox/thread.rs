@@ -7,7 +7,7 @@ use lantern_shared::api::{ConversationStatus, Message, Page as ListPage, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{Inbox, compose::Composer, list::ago, time_ms};
+use super::{Inbox, compose::Composer};
 use crate::api;
 
 /// Opens conversation `id`: loads its transcript and marks it read.
@@ -108,13 +108,6 @@ fn Open(id: String) -> impl IntoView {
         inbox.act(id.get_value(), action, body)
     };
     let me2 = me.clone();
-    let snooze = move |_| {
-        let until = js_sys::Date::new(&(js_sys::Date::now() + 3_600_000.0).into());
-        act(
-            "snooze",
-            serde_json::json!({"until": String::from(until.to_iso_string())}),
-        );
-    };
     let status = move || conv().map(|c| c.status);
     let assignee = move || conv().and_then(|c| c.assignee_id);
     view! {
@@ -130,7 +123,7 @@ fn Open(id: String) -> impl IntoView {
                     <button type="button" on:click=move |_| act("assign", serde_json::json!({"user_id": me2.clone()}))
                         disabled=move || assignee().as_deref() == Some(inbox.me.get_value().as_str())>"Assign to me"</button>
                     <AssignTo id=id/>
-                    <button type="button" class="secondary" on:click=snooze>"Snooze 1 h"</button>
+                    <super::snooze::Snooze id=id/>
                     <button type="button" class="secondary"
                         disabled=move || status() != Some(ConversationStatus::Handoff)
                         on:click=move |_| act("release", serde_json::json!({}))>"Hand back to bot"</button>
@@ -143,9 +136,13 @@ fn Open(id: String) -> impl IntoView {
                 <div class="transcript" role="log" aria-label="Transcript" tabindex="0">
                     {move || inbox.messages.get().into_iter().map(|m| view! { <Bubble m=m/> }).collect_view()}
                     {move || (inbox.typing.get() == Some(id.get_value()))
-                        .then(|| view! { <p class="hint typing" role="status">"The visitor is typing…"</p> })}
+                        .then(|| view! {
+                            <p class="hint typing" role="status">"The visitor is typing…"
+                                {move || inbox.typing_draft.get().map(|d| view! { <q class="draft">{d}</q> })}
+                            </p>
+                        })}
                 </div>
-                <Visitor id=id/>
+                <super::visitor::VisitorPanel id=id/>
             </div>
             <Composer id=id/>
         </div>
@@ -227,28 +224,5 @@ fn Bubble(m: Message) -> impl IntoView {
             <div class="html" inner_html=m.html.clone()></div>
             {cites}
         </div>
-    }
-}
-
-/// What is known of the visitor: where they are and came from.
-#[component]
-fn Visitor(id: StoredValue<String>) -> impl IntoView {
-    let inbox = expect_context::<Inbox>();
-    let conv = move || inbox.conv(&id.get_value());
-    view! {
-        <aside class="visitor" aria-label="Visitor">
-            <h3>"Visitor"</h3>
-            {move || conv().map(|c| {
-                let started = ago(inbox.now.get(), time_ms(&c.created_at));
-                view! {
-                    <dl>
-                        <dt>"Language"</dt><dd>{c.language.clone()}</dd>
-                        <dt>"Started"</dt><dd>{format!("{started} ago")}</dd>
-                        <dt>"Page"</dt><dd class="url">{c.page_url.clone().unwrap_or_else(|| "—".into())}</dd>
-                        <dt>"Came from"</dt><dd class="url">{c.referrer.clone().unwrap_or_else(|| "—".into())}</dd>
-                    </dl>
-                }
-            })}
-        </aside>
     }
 }

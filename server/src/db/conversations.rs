@@ -43,6 +43,7 @@ impl ConversationRecord {
         Conversation {
             id: self.id.clone(),
             site_id: self.site_id.clone(),
+            visitor_id: self.visitor_id.clone(),
             status: self.status,
             language: self.language.clone(),
             metadata: self.metadata.clone(),

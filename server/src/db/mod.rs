@@ -2,7 +2,7 @@
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
 //! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
-//! `inbox`, `canned`, `privacy`, `insights`) adds its queries to it as plain
+//! `inbox`, `canned`, `privacy`, `insights`, `profiles`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
@@ -19,6 +19,7 @@ mod keys;
 mod knowledge;
 mod messages;
 mod privacy;
+mod profiles;
 mod prune;
 mod sealed;
 mod sessions;
@@ -36,6 +37,7 @@ pub use keys::KeyRow;
 pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit, PassageIndex, StalePassage};
 pub use messages::{Appended, Exchange, NewMessage, StoredEvent};
 pub use privacy::{Erased, ErasureRow, FeedbackRecord, Retention, VisitorRecord};
+pub use profiles::{MemoryRow, ProfileRow, VerifiedProfile};
 pub use sites::Site;
 pub use users::{InviteGrant, MemberRow, MembershipRow, User, email_key};
 pub use visitors::Visitor;

@@ -283,8 +283,9 @@ impl Db {
 
     /// Anonymises up to `batch` visitors of `site_id` with no conversation
     /// changed since `before` (and created before it): their verified user
-    /// id, contact email and tokens go, and their conversations lose the
-    /// page, referrer and integrator metadata. Messages stay, unattributed.
+    /// id, profile (name, email, attributes, browser, time zone), contact
+    /// email, memories and tokens go, and their conversations lose the page,
+    /// referrer and integrator metadata. Messages stay, unattributed.
     pub async fn anonymise_inactive(
         &self,
         site_id: &str,
@@ -308,7 +309,8 @@ impl Db {
         let now = Utc::now();
         for (id,) in &ids {
             tx!(&mut tx, c => sqlx::query(
-                "UPDATE visitors SET external_user_id = NULL, contact_email = NULL, \
+                "UPDATE visitors SET external_user_id = NULL, contact_email = NULL, name = NULL, \
+                 email = NULL, attributes = '{}', user_agent = NULL, time_zone = NULL, \
                  anonymised_at = $2 WHERE id = $1",
             )
             .bind(id)
@@ -316,11 +318,16 @@ impl Db {
             .execute(c)
             .await
             .map(|r| r.rows_affected()))?;
-            tx!(&mut tx, c => sqlx::query("DELETE FROM visitor_tokens WHERE visitor_id = $1")
-                .bind(id)
-                .execute(c)
-                .await
-                .map(|r| r.rows_affected()))?;
+            for sql in [
+                "DELETE FROM visitor_tokens WHERE visitor_id = $1",
+                "DELETE FROM visitor_memories WHERE visitor_id = $1",
+            ] {
+                tx!(&mut tx, c => sqlx::query(sql)
+                    .bind(id)
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected()))?;
+            }
             tx!(&mut tx, c => sqlx::query(
                 "UPDATE conversations SET page_url = NULL, referrer = NULL, metadata = $2 \
                  WHERE visitor_id = $1",

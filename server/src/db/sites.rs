@@ -27,6 +27,8 @@ pub struct Site {
     /// Confidence below which the bot says it does not know; `None`: the
     /// engine's default.
     pub answer_threshold: Option<f64>,
+    /// Agents see the visitor's draft under the typing indicator.
+    pub typing_preview: bool,
 }
 
 impl Site {
@@ -70,6 +72,7 @@ struct SiteRow {
     identity_secret: Option<String>,
     identity_required: bool,
     answer_threshold: Option<f64>,
+    typing_preview: bool,
 }
 
 impl From<SiteRow> for Site {
@@ -87,6 +90,7 @@ impl From<SiteRow> for Site {
             identity_secret: r.identity_secret,
             identity_required: r.identity_required,
             answer_threshold: r.answer_threshold,
+            typing_preview: r.typing_preview,
         }
     }
 }
@@ -105,7 +109,7 @@ impl Db {
 
 const SITE_COLUMNS: &str = "s.id, s.name, s.bot_name, s.welcome_message, s.welcome_messages, \
      s.languages, s.theme_color, s.position, s.allowed_origins, s.identity_secret, \
-     s.identity_required, s.answer_threshold";
+     s.identity_required, s.answer_threshold, s.typing_preview";
 
 impl Db {
     /// Creates a site and its first admin key (by hash) together.
@@ -167,7 +171,8 @@ impl Db {
         let done = write!(self, p => sqlx::query(
             "UPDATE sites SET name = $2, bot_name = $3, welcome_message = $4, languages = $5, \
              theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9, \
-             welcome_messages = $10, position = $11, answer_threshold = $12 WHERE id = $1",
+             welcome_messages = $10, position = $11, answer_threshold = $12, \
+             typing_preview = $13 WHERE id = $1",
         )
         .bind(&site.id)
         .bind(&site.name)
@@ -181,6 +186,7 @@ impl Db {
         .bind(Json(&site.welcome_messages))
         .bind(&site.position)
         .bind(site.answer_threshold)
+        .bind(site.typing_preview)
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;

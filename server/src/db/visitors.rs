@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, Result, Tx, new_id, read, tx, write};
+use sqlx::types::Json;
+
+use super::{Db, Result, Tx, VerifiedProfile, new_id, read, tx, write};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Visitor {
@@ -13,15 +15,21 @@ pub struct Visitor {
 
 impl Db {
     /// Creates a visitor (or finds the one with this verified user id) and
-    /// stores a token for it.
+    /// stores a token for it, with the browser's User-Agent and, from a
+    /// verified identify, what it tells about the user.
     pub async fn issue_visitor(
         &self,
         site_id: &str,
         external_user_id: Option<&str>,
         token_hash: &str,
         expires_at: DateTime<Utc>,
+        user_agent: Option<&str>,
+        profile: Option<&VerifiedProfile>,
     ) -> Result<Visitor> {
         let now = Utc::now();
+        let none = VerifiedProfile::default();
+        let profile = profile.unwrap_or(&none);
+        let attributes = profile.attributes.as_ref().map(Json);
         let mut tx = self.begin().await?;
         // A verified user keeps one visitor across devices.
         let existing: Option<(String,)> = match external_user_id {
@@ -35,17 +43,38 @@ impl Db {
             None => None,
         };
         let id = match existing {
-            Some((id,)) => id,
+            Some((id,)) => {
+                tx!(&mut tx, c => sqlx::query(
+                    "UPDATE visitors SET user_agent = COALESCE($2, user_agent), last_seen_at = $3, \
+                     name = COALESCE($4, name), email = COALESCE($5, email), \
+                     attributes = COALESCE($6, attributes) WHERE id = $1",
+                )
+                .bind(&id)
+                .bind(user_agent)
+                .bind(now)
+                .bind(&profile.name)
+                .bind(&profile.email)
+                .bind(attributes)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+                id
+            }
             None => {
                 let id = new_id();
                 tx!(&mut tx, c => sqlx::query(
-                    "INSERT INTO visitors (id, site_id, external_user_id, created_at) \
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO visitors (id, site_id, external_user_id, created_at, user_agent, \
+                     last_seen_at, name, email, attributes) \
+                     VALUES ($1, $2, $3, $4, $5, $4, $6, $7, COALESCE($8, '{}'))",
                 )
                 .bind(&id)
                 .bind(site_id)
                 .bind(external_user_id)
                 .bind(now)
+                .bind(user_agent)
+                .bind(&profile.name)
+                .bind(&profile.email)
+                .bind(attributes)
                 .execute(c)
                 .await
                 .map(|r| r.rows_affected()))?;

@@ -43,10 +43,20 @@ pub fn router() -> Router<AppState> {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    headers: http::HeaderMap,
     ApiJson(req): ApiJson<CreateConversation>,
 ) -> Result<impl IntoResponse, ApiError> {
     super::limits::per_visitor(&state, &caller).await?;
+    let time_zone = validate::profile::time_zone(req.time_zone.as_deref())?;
     let conversation = state.chat.create_conversation(&caller, req).await?;
+    // The visitor panel's browser, OS and local time come from here.
+    if let Caller::Visitor { visitor_id, .. } = &caller {
+        let ua = validate::profile::user_agent(&headers);
+        state
+            .db
+            .visitor_seen(visitor_id, ua.as_deref(), time_zone.as_deref())
+            .await?;
+    }
     Ok((StatusCode::CREATED, Json(conversation)))
 }
 
@@ -65,6 +75,8 @@ pub struct ListQuery {
     limit: Option<i64>,
     /// Members and admin keys: `me` (the signed-in member), `none`, or a member's id.
     assignee: Option<String>,
+    /// Members and admin keys: only this visitor's conversations.
+    visitor_id: Option<String>,
     /// Members and admin keys: only conversations with a message containing
     /// this text (case-insensitive; 1–200 characters). A search finds
     /// archived conversations too.
@@ -105,6 +117,12 @@ pub async fn list(
         Caller::Visitor { visitor_id, .. } => (Some(visitor_id.as_str()), None),
         Caller::Member { user_id, .. } => (None, Some(user_id.as_str())),
         Caller::Admin { .. } => (None, None),
+    };
+    let visitor = match (visitor, q.visitor_id.as_deref()) {
+        (Some(own), _) => Some(own),
+        (None, None) => None,
+        (None, Some(v)) if uuid::Uuid::parse_str(v).is_ok() => Some(v),
+        (None, Some(_)) => return Err(E::field("visitor_id", "must be a visitor's id")),
     };
     let assignee = match q.assignee.as_deref() {
         None => None,

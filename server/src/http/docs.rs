@@ -13,7 +13,7 @@ use utoipa::{
 
 use super::{
     AppState, canned, conversations, curated, events, feedback, inbox, insights, keys, knowledge, messages,
-    new_site, privacy, session, site_admin, site_events, sites, team, webhooks,
+    new_site, privacy, session, site_admin, site_events, sites, team, visitors, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -40,6 +40,8 @@ use super::{
         privacy::pin, privacy::archive, privacy::delete_conversation, privacy::export,
         privacy::erase, privacy::erasures, privacy::retention, privacy::set_retention,
         insights::try_it, insights::insights, insights::unanswered,
+        visitors::list, visitors::show, visitors::update, visitors::memories,
+        visitors::add_memory, visitors::delete_memory,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged,
@@ -48,6 +50,8 @@ use super::{
     tags((name = "sites"), (name = "privacy"), (name = "insights"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
         (name = "webhooks"), (name = "inbox", description = "The operator inbox: assigning, \
         snoozing, typing, read marks, canned responses and the members' site event stream."),
+        (name = "visitors", description = "Visitors as members see them: profiles, \
+        search, and members' notes on a visitor."),
         (name = "people", description = "Members who sign in: sessions, \
         the team, invites. Cookie-authenticated writes need `X-Lantern-Request: 1` from the \
         server's own origin, else 403."))

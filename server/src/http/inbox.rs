@@ -91,7 +91,9 @@ pub async fn snooze(
 }
 
 /// Someone is typing: the visitor's typing reaches the members' stream, a
-/// member's the visitor's stream. Nothing is stored.
+/// member's the visitor's stream. Nothing is stored. A visitor's `draft`
+/// (cut to 200 characters) goes along only when the site's
+/// `typing_preview` is on, and is dropped otherwise.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/typing", tag = "inbox",
     params(("id" = String, Path)), request_body = SetTyping,
     security(("bearer" = []), ("session" = [])),
@@ -102,7 +104,7 @@ pub async fn typing(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SetTyping>,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.chat.typing(&caller, &id, req.typing).await?;
+    state.chat.typing(&caller, &id, req.typing, req.draft.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

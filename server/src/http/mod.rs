@@ -30,6 +30,7 @@ mod site_admin;
 mod site_events;
 mod sites;
 mod team;
+mod visitors;
 mod webhooks;
 mod widget;
 
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(events::router())
         .merge(inbox::router())
         .merge(canned::router())
+        .merge(visitors::router())
         .merge(site_events::router())
         .merge(feedback::router())
         .merge(site_admin::router())

@@ -5,7 +5,7 @@
 use axum::{
     Json, Router,
     extract::{Path, State},
-    routing::{delete, get, post},
+    routing::{get, post},
 };
 use http::StatusCode;
 use lantern_shared::{
@@ -30,7 +30,6 @@ pub fn router() -> Router<AppState> {
         .route(routes::CONVERSATION_PIN, post(pin))
         .route(routes::CONVERSATION_ARCHIVE, post(archive))
         .route(routes::VISITOR_EXPORT, get(export))
-        .route(routes::VISITOR, delete(erase))
         .route(routes::SITE_ERASURES, get(erasures))
         .route(routes::SITE_RETENTION, get(retention).put(set_retention))
 }

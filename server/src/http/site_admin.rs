@@ -57,6 +57,7 @@ fn settings(site: Site) -> SiteSettings {
         answer_threshold: site
             .answer_threshold
             .unwrap_or(crate::engine::extractive::CONFIDENCE),
+        typing_preview: site.typing_preview,
     }
 }
 
@@ -141,6 +142,9 @@ pub async fn update(
             return Err(ApiError::field("answer_threshold", "must be between 0 and 1"));
         }
         site.answer_threshold = Some(v);
+    }
+    if let Some(v) = req.typing_preview {
+        site.typing_preview = v;
     }
     let now_required = !was_required && site.identity_required;
     state.db.update_site(&site).await?;

@@ -5,9 +5,12 @@
 //!
 //! Durable events carry the site event id; `Last-Event-ID: N` (or
 //! `?after=N`) replays the site's events after N from the database, then
-//! continues live. Ids come from one global sequence: on Postgres two
-//! writers may commit out of id order, so a live event below the newest
-//! id sent is still sent (unless it was sent already), never dropped. A
+//! continues live. Ids come from one global sequence; on Postgres a site's
+//! writers draw them under a per-site transaction lock (migration 0008), so
+//! within a site ids commit in order and a resume (`id > N`) skips none.
+//! Live events may still be published out of order (two tasks after their
+//! commits), so a live event below the newest id sent is still sent
+//! (unless it was sent already), never dropped. A
 //! member removed from the site loses the stream at once (a `revoked`
 //! nudge through the hub, and a membership check every minute as a net).
 

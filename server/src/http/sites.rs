@@ -44,6 +44,7 @@ pub fn public_config(site: &Site) -> SiteConfig {
             color: site.theme_color.clone(),
         },
         allowed_origins: site.allowed_origins.clone(),
+        typing_preview: site.typing_preview,
     }
 }
 
@@ -149,6 +150,8 @@ pub async fn create_visitor(
         super::limits::new_visitor(&state, &site.id, ip).await?;
     }
     let user_id = verified_user(&site, &req)?;
+    // Checked whether kept or not, so a bad profile is a 400 either way.
+    let profile = verified_profile(&req)?;
     let token = auth::new_secret(auth::VISITOR_TOKEN_PREFIX);
     let expires_at = chrono::Utc::now() + auth::VISITOR_TOKEN_TTL;
     let visitor = state.db.issue_visitor(
@@ -156,6 +159,9 @@ pub async fn create_visitor(
             user_id.as_deref(),
             &auth::hash_secret(&token),
             expires_at,
+            crate::validate::profile::user_agent(&headers).as_deref(),
+            // Only a verified identity may tell who the visitor is.
+            user_id.is_some().then_some(&profile),
         )
         .await?;
     Ok((
@@ -248,6 +254,18 @@ fn check_origin(site: &Site, headers: &HeaderMap) -> Result<(), ApiError> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The name, email and attributes of a create-visitor request, bounded
+/// (empty strings count as absent).
+fn verified_profile(req: &CreateVisitor) -> Result<crate::db::VerifiedProfile, ApiError> {
+    use crate::validate::profile;
+    let non_empty = |s: String| (!s.is_empty()).then_some(s);
+    Ok(crate::db::VerifiedProfile {
+        name: req.name.as_deref().map(|n| profile::name("name", n)).transpose()?.and_then(non_empty),
+        email: req.email.as_deref().map(|e| profile::email("email", e)).transpose()?.and_then(non_empty),
+        attributes: req.attributes.as_ref().map(profile::attributes).transpose()?,
+    })
 }
 
 /// The verified user id, if the request carries a valid identity.

@@ -1,0 +1,207 @@
+//! What members see of a visitor: the profile (verified identify or a
+//! member's edit, browser, time zone, last seen), the site's visitor list
+//! and search, and members' notes on a visitor (memories, source `member`).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+
+use super::{Db, Result, new_id, read, write};
+
+/// A visitor's stored profile, as read for members.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProfileRow {
+    pub id: String,
+    pub external_user_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub contact_email: Option<String>,
+    pub attributes: Json<Value>,
+    pub user_agent: Option<String>,
+    pub time_zone: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+const PROFILE_COLUMNS: &str = "id, external_user_id, name, email, contact_email, attributes, \
+     user_agent, time_zone, created_at, last_seen_at";
+
+/// What a verified identify tells about the user (only given fields change).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VerifiedProfile {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub attributes: Option<Value>,
+}
+
+/// A stored memory (a member's note, for now).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MemoryRow {
+    pub id: String,
+    pub content: String,
+    pub source: String,
+    pub author_id: Option<String>,
+    pub author_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Db {
+    /// The profile of `site_id`'s visitor `visitor_id`, if the site has one.
+    pub async fn visitor_profile(&self, site_id: &str, visitor_id: &str) -> Result<Option<ProfileRow>> {
+        let sql = format!("SELECT {PROFILE_COLUMNS} FROM visitors WHERE id = $1 AND site_id = $2");
+        Ok(read!(self, p => sqlx::query_as(&sql)
+            .bind(visitor_id)
+            .bind(site_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// A site's visitors, newest first, after the cursor `before` (an id);
+    /// `q` (lower case) matches name, email, left email or user id.
+    pub async fn list_visitors(
+        &self,
+        site_id: &str,
+        q: Option<&str>,
+        before: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ProfileRow>> {
+        let sql = format!(
+            "SELECT {PROFILE_COLUMNS} FROM visitors WHERE site_id = $1 \
+             AND (CAST($2 AS TEXT) IS NULL OR LOWER(COALESCE(name, '')) LIKE $2 ESCAPE '\\' \
+               OR LOWER(COALESCE(email, '')) LIKE $2 ESCAPE '\\' \
+               OR LOWER(COALESCE(contact_email, '')) LIKE $2 ESCAPE '\\' \
+               OR LOWER(COALESCE(external_user_id, '')) LIKE $2 ESCAPE '\\') \
+             AND (CAST($3 AS TEXT) IS NULL OR id < $3) \
+             ORDER BY id DESC LIMIT $4"
+        );
+        let pattern = q.map(|t| {
+            let escaped = t
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        Ok(read!(self, p => sqlx::query_as(&sql)
+            .bind(site_id)
+            .bind(&pattern)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    /// A member's edit: `Some("")` clears a field, `None` keeps it.
+    pub async fn update_visitor(
+        &self,
+        site_id: &str,
+        visitor_id: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<Option<ProfileRow>> {
+        let sql = format!(
+            "UPDATE visitors SET \
+             name = CASE WHEN CAST($3 AS TEXT) IS NULL THEN name WHEN $3 = '' THEN NULL ELSE $3 END, \
+             email = CASE WHEN CAST($4 AS TEXT) IS NULL THEN email WHEN $4 = '' THEN NULL ELSE $4 END \
+             WHERE id = $1 AND site_id = $2 RETURNING {PROFILE_COLUMNS}"
+        );
+        Ok(write!(self, p => sqlx::query_as(&sql)
+            .bind(visitor_id)
+            .bind(site_id)
+            .bind(name)
+            .bind(email)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    /// What the visitor's browser told when it started a conversation: its
+    /// User-Agent and time zone (each kept when absent), and that it was
+    /// seen now.
+    pub async fn visitor_seen(
+        &self,
+        visitor_id: &str,
+        user_agent: Option<&str>,
+        time_zone: Option<&str>,
+    ) -> Result<()> {
+        write!(self, p => sqlx::query(
+            "UPDATE visitors SET user_agent = COALESCE($2, user_agent), \
+             time_zone = COALESCE($3, time_zone), last_seen_at = $4 WHERE id = $1",
+        )
+        .bind(visitor_id)
+        .bind(user_agent)
+        .bind(time_zone)
+        .bind(Utc::now())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// A visitor's memories, newest first (bounded by `limit`).
+    pub async fn memories(&self, visitor_id: &str, limit: i64) -> Result<Vec<MemoryRow>> {
+        Ok(read!(self, p => sqlx::query_as(
+            "SELECT id, content, source, author_id, author_name, created_at \
+             FROM visitor_memories WHERE visitor_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(visitor_id)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    pub async fn memory_count(&self, visitor_id: &str) -> Result<i64> {
+        let (n,): (i64,) = read!(self, p => sqlx::query_as(
+            "SELECT COUNT(*) FROM visitor_memories WHERE visitor_id = $1",
+        )
+        .bind(visitor_id)
+        .fetch_one(p)
+        .await)?;
+        Ok(n)
+    }
+
+    /// Stores a member's note on a visitor (the caller checked the site).
+    pub async fn add_member_memory(
+        &self,
+        visitor_id: &str,
+        content: &str,
+        author_id: Option<&str>,
+        author_name: Option<&str>,
+    ) -> Result<MemoryRow> {
+        let row = MemoryRow {
+            id: new_id(),
+            content: content.to_string(),
+            source: "member".into(),
+            author_id: author_id.map(str::to_string),
+            author_name: author_name.map(str::to_string),
+            created_at: Utc::now(),
+        };
+        write!(self, p => sqlx::query(
+            "INSERT INTO visitor_memories (id, visitor_id, content, source, author_id, author_name, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&row.id)
+        .bind(visitor_id)
+        .bind(&row.content)
+        .bind(&row.source)
+        .bind(&row.author_id)
+        .bind(&row.author_name)
+        .bind(row.created_at)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(row)
+    }
+
+    /// Deletes one memory of the visitor; false when there was none.
+    pub async fn delete_memory(&self, visitor_id: &str, memory_id: &str) -> Result<bool> {
+        let n = write!(self, p => sqlx::query(
+            "DELETE FROM visitor_memories WHERE id = $1 AND visitor_id = $2",
+        )
+        .bind(memory_id)
+        .bind(visitor_id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n > 0)
+    }
+}
