@@ -21,7 +21,9 @@ command -v esbuild >/dev/null || die "esbuild not found (it comes with npm wrang
 # Leptos links wasm-streams (through server_fn) whose exported JS classes
 # the widget never uses; being exports, no optimiser may drop them. Drop the
 # exports, optimise again (the code only they reached goes: about 1.2 KB
-# gzip), then drop the JS glue's shims for imports the wasm no longer has.
+# gzip), then slim the wasm and its JS glue together (scripts/wasm-glue.py:
+# unused import shims and wasm-streams' JS classes go, short import and
+# export names, no custom sections).
 # `--low-memory-unused`: Rust's wasm keeps its stack below 1 MiB growing
 # down, so the first KiB is never addressed and load/store offsets may fold
 # (0.6 KB gzip). Not `--traps-never-happen`: a panic here is a trap, and

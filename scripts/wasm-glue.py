@@ -11,7 +11,9 @@ Every visitor downloads both files, so:
 2. wasm-streams' JS classes go (`IntoUnderlying*`, their finalizers and
    enum): their wasm exports were dropped before wasm-opt, and being
    exported the classes survive esbuild's tree shaking.
-3. Imports and exports get short names. wasm-bindgen names each import
+3. Custom sections go (`producers`, `target_features`, an empty marker):
+   browsers do not read them.
+4. Imports and exports get short names. wasm-bindgen names each import
    `__wbg_<name>_<16 hex digits>` and each closure export after its Rust
    type path (up to 400 characters); the names sit in the wasm and again
    in the glue, and the hex digits do not compress: about 3 KB of gzip.
@@ -190,6 +192,8 @@ def main(wasm_path, js_path):
     # The wasm: the same names in its import and export sections.
     result = bytearray(b[:8])
     for sid, body in sections:
+        if sid == 0:  # custom sections (producers, target features): unread by browsers
+            continue
         if sid == 2:
             body = enc(len(imports)) + b''.join(
                 name_bytes('a') + name_bytes(import_names[n]) + d for _, n, d in imports)
