@@ -92,7 +92,14 @@ printf '{"loader":"/widget/%s","integrity":"%s","app":"/widget/%s","wasm":"/widg
 
 # `lantern serve` sends these to browsers that accept brotli or gzip
 # (ServeDir's precompressed files): the widget's weight on the wire.
-gzip -9kf "$dist"/*.js "$dist"/*.wasm
+# Zopfli writes plain gzip that any client reads, about 5% smaller than
+# `gzip -9` on the wasm (4.5 KB); gzip -9 when it is not installed.
+if command -v zopfli >/dev/null; then
+  zopfli --i15 "$dist"/*.js "$dist"/*.wasm
+else
+  warn "zopfli not found (scripts/setup.sh installs it): the .gz files are gzip -9, about 4.5 KB heavier"
+  gzip -9kf "$dist"/*.js "$dist"/*.wasm
+fi
 node -e '
   const z = require("zlib"), fs = require("fs"), P = z.constants;
   for (const f of process.argv.slice(1)) {
