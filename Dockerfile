@@ -6,7 +6,7 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 RUN rustup target add wasm32-unknown-unknown \
- && apt-get update && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get update && apt-get install -y --no-install-recommends nodejs npm zopfli \
  && rm -rf /var/lib/apt/lists/*
 # Tools at the versions the project pins (see scripts/setup.sh).
 RUN cargo install --locked trunk --version 0.21.14 \

@@ -60,6 +60,12 @@ cargo_tool wasm-bindgen "$(wasm_bindgen_version)" wasm-bindgen-cli
 cargo_tool trunk "$TRUNK_VERSION" trunk --locked
 [ $for_tests = 1 ] && cargo_tool worker-build "$WORKER_BUILD_VERSION" worker-build
 
+# Zopfli: the widget's precompressed .gz files (smaller than gzip -9).
+if ! command -v zopfli >/dev/null; then
+  if command -v apt-get >/dev/null; then apt_install zopfli
+  else warn "zopfli not found: the widget's .gz files will be gzip -9"; fi
+fi
+
 # --- npm packages: wasm-opt (binaryen), wrangler, playwright-core ----------
 if ! command -v npm >/dev/null; then
   apt_install nodejs npm

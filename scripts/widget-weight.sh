@@ -35,6 +35,12 @@ for f in loader.js "$app" "$wasm"; do
 done
 row "  (style.css, in $app)" "$(wc -c <widget/src/style.css)" "$(gz widget/src/style.css)" "$(br widget/src/style.css)"
 row "total on open" "$total_raw" "$total_gz" "$total_br"
+# What `lantern serve` actually sends gzip clients: the build's .gz files
+# (zopfli when it was installed). The budget is checked on gzip -9 above.
+if [ -f "$dist/$wasm.gz" ] && [ -f "$dist/$app.gz" ] && [ -f "$dist/loader.js.gz" ]; then
+  row "  as served (.gz files of the build)" "" \
+    "$(( $(wc -c <"$dist/loader.js.gz") + $(wc -c <"$dist/$app.gz") + $(wc -c <"$dist/$wasm.gz") ))" ""
+fi
 [ -f "$dist/embed.json" ] && echo "pinned loader: $(cat "$dist/embed.json")"
 
 if [ "${1:-}" = --crates ]; then
