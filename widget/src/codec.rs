@@ -356,6 +356,8 @@ mod tests {
             unread: 0,
             page_url: None,
             referrer: None,
+            pinned: false,
+            archived_at: None,
             messages: Some(vec![message(1, Role::Assistant)]),
         });
         round_trip(&Page {
