@@ -19,6 +19,19 @@ pub struct Question {
     pub text: String,
     /// Earlier messages, oldest first.
     pub history: Vec<Message>,
+    /// What is known about the visitor asking (loaded only for answerers
+    /// that read the history).
+    pub known: Known,
+}
+
+/// What Lantern knows about a returning visitor: the name they gave (through
+/// a verified identify, or a member), the memories kept about them, and the
+/// questions of their earlier conversations, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Known {
+    pub name: Option<String>,
+    pub memories: Vec<String>,
+    pub earlier: Vec<String>,
 }
 
 /// The finished reply.

@@ -13,7 +13,7 @@ use lantern_shared::{
 };
 
 use crate::{
-    answer::{Answer, Answerer, DeltaSink, Question},
+    answer::{Answer, Answerer, DeltaSink, Known, Question},
     auth::Caller,
     error::ApiError,
     events::{EventHub, LiveEvent},
@@ -36,6 +36,11 @@ pub struct Chat {
 
 /// The outcome of a post: the stored message and its reply, if any.
 pub type Posted = Result<(Message, Option<Message>), ApiError>;
+
+/// Memories and earlier questions of a returning visitor given to the
+/// answerer at most.
+const KNOWN_MEMORIES: i64 = 20;
+const KNOWN_EARLIER: i64 = 5;
 
 /// Where a streamed post's events go, in order (a streamed response).
 pub use crate::watcher::Watcher;
@@ -129,12 +134,23 @@ impl Chat {
             .await?;
         self.publish_site(Some(created));
         let mut messages = Vec::new();
-        let welcome_text = site.welcome_for(&language);
+        let mut welcome_text = site.welcome_for(&language).to_string();
+        // A returning visitor whose name is known is greeted by it.
+        if let Caller::Visitor { visitor_id, .. } = caller
+            && let Some(name) = self
+                .db
+                .visitor_profile(&site.id, visitor_id)
+                .await?
+                .and_then(|p| p.name)
+            && let Some(greeting) = crate::engine::replies::welcome_back(&language, &name)
+        {
+            welcome_text = format!("{greeting} {welcome_text}");
+        }
         if !welcome_text.trim().is_empty() {
             let welcome = self
                 .append(
                     &conv.id,
-                    &assistant_message(Answer::plain(welcome_text)),
+                    &assistant_message(Answer::plain(&welcome_text)),
                 )
                 .await?;
             messages.push(welcome.message);
@@ -363,6 +379,12 @@ impl Chat {
         } else {
             Vec::new()
         };
+        let known = match &post.conversation.visitor_id {
+            Some(visitor) if self.answerer.wants_history() => {
+                self.known(&site.id, visitor, &post.conversation.id).await?
+            }
+            _ => Known::default(),
+        };
         let started = std::time::Instant::now();
         let answer = self
             .answerer
@@ -373,12 +395,39 @@ impl Chat {
                     language: post.language.clone(),
                     text: text.to_string(),
                     history,
+                    known,
                 },
                 sink,
             )
             .await;
         crate::stats::answer_finished(started);
         Ok(answer)
+    }
+
+    /// What is known about `visitor_id`, for the answerer's context: their
+    /// name, the newest memories, and their latest earlier questions.
+    async fn known(&self, site_id: &str, visitor_id: &str, conversation_id: &str) -> Result<Known, ApiError> {
+        let name = self
+            .db
+            .visitor_profile(site_id, visitor_id)
+            .await?
+            .and_then(|p| p.name);
+        let memories = self
+            .db
+            .memories(visitor_id, KNOWN_MEMORIES)
+            .await?
+            .into_iter()
+            .map(|m| m.content)
+            .collect();
+        let earlier = self
+            .db
+            .earlier_questions(visitor_id, conversation_id, KNOWN_EARLIER)
+            .await?;
+        Ok(Known {
+            name,
+            memories,
+            earlier,
+        })
     }
 
     /// Where an answer's pieces go: the hub (when someone may watch the

@@ -508,3 +508,69 @@ async fn a_sites_daily_token_budget_counts_the_providers_usage() {
         "{metrics}"
     );
 }
+
+/// A returning visitor: greeted by the name their site verified, and the
+/// LLM is told that name, what the team noted about them, and what they
+/// asked in earlier conversations (it had none of it the first time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_visitor_is_known_to_the_llm_and_greeted_by_name() {
+    let script = || {
+        let mut parts = vec![openai_delta("Returns are accepted within 30 days [1].")];
+        parts.extend(openai_done());
+        Script::stream(parts)
+    };
+    let llm = StandIn::start(vec![script(), script()]).await;
+    let app = app_with(LlmProvider::OpenAi, &llm).await;
+    let site = app.site().await;
+    crate::knowledge::load(&app, &site.admin_key).await;
+    let secret = lantern_tests::identity::new_secret(&app, &site.id, &site.admin_key).await;
+    let visitor: Value = lantern_tests::identity::identify(
+        &app,
+        &site.id,
+        json!({"user_id": "u-7", "user_hash": lantern_tests::identity::sign(&secret, "u-7"), "name": "Ann Example"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let token = visitor["token"].as_str().expect("token").to_string();
+    let visitor_id = visitor["visitor_id"].as_str().expect("id").to_string();
+
+    let first = app.conversation_id(&token).await;
+    ask(&app, &token, &first, QUESTION).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/visitors/{visitor_id}/memories"),
+            &site.admin_key,
+            &json!({"content": "Uses the Pro plan"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let second = app.conversation(&token).await;
+    let welcome = second["messages"][0]["content"].as_str().expect("welcome");
+    assert!(
+        welcome.starts_with("Welcome back, Ann Example!"),
+        "{welcome}"
+    );
+    let id = second["id"].as_str().expect("id");
+    ask(&app, &token, id, QUESTION).await;
+
+    let seen = llm.requests();
+    assert_eq!(seen.len(), 2);
+    let system = |i: usize| {
+        seen[i].body["messages"][0]["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (before, after) = (system(0), system(1));
+    assert!(before.contains("Their name: Ann Example"), "{before}");
+    assert!(
+        !before.contains("Pro plan") && !before.contains("earlier conversations"),
+        "{before}"
+    );
+    assert!(after.contains("Their name: Ann Example"), "{after}");
+    assert!(after.contains("- Uses the Pro plan"), "{after}");
+    assert!(after.contains(&format!("- {QUESTION}")), "{after}");
+}

@@ -138,6 +138,26 @@ impl Db {
     }
 
     /// A visitor's memories, newest first (bounded by `limit`).
+    /// The visitor's latest `limit` questions in their other conversations,
+    /// newest first (what "last time" was about).
+    pub async fn earlier_questions(
+        &self,
+        visitor_id: &str,
+        except_conversation: &str,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        Ok(read!(self, p => sqlx::query_scalar(
+            "SELECT m.content FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+             WHERE c.visitor_id = $1 AND c.id <> $2 AND m.role = 'user' \
+             ORDER BY m.created_at DESC LIMIT $3",
+        )
+        .bind(visitor_id)
+        .bind(except_conversation)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
     pub async fn memories(&self, visitor_id: &str, limit: i64) -> Result<Vec<MemoryRow>> {
         Ok(read!(self, p => sqlx::query_as(
             "SELECT id, content, source, author_id, author_name, created_at \

@@ -134,6 +134,7 @@ impl Engine {
             &sources,
             &q.history,
             &q.text,
+            &q.known,
         );
         let mut used = llm::Usage::default();
         let outcome = llm.stream(&prompt, deltas, &mut used).await;

@@ -130,3 +130,25 @@ pub fn uncited(language: &str) -> &'static str {
         _ => "\n\n_(This answer is not based on a source in the knowledge base.)_",
     }
 }
+
+/// The greeting of a returning visitor whose name is known, before the
+/// site's welcome. The name keeps only letters, digits, spaces and `.-'`
+/// (it lands in markdown).
+pub fn welcome_back(language: &str, name: &str) -> Option<String> {
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '\''))
+        .take(60)
+        .collect();
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    Some(match lang(language) {
+        "ar" => format!("مرحبًا بعودتك، {name}!"),
+        "fr" => format!("Bon retour, {name} !"),
+        "es" => format!("¡Hola de nuevo, {name}!"),
+        "de" => format!("Willkommen zurück, {name}!"),
+        _ => format!("Welcome back, {name}!"),
+    })
+}

@@ -78,6 +78,7 @@ pub async fn try_it(
                 language,
                 text,
                 history: Vec::new(),
+                known: Default::default(),
             },
             DeltaSink::discard(),
         )

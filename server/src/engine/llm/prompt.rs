@@ -5,10 +5,12 @@
 use lantern_shared::api::{Message, Role as ApiRole};
 
 use super::Role;
-use crate::knowledge::PassageHit;
+use crate::{answer::Known, knowledge::PassageHit};
 
 /// Tokens of history sent at most (a token is taken as four characters).
 pub const HISTORY_TOKENS: usize = 1500;
+/// Characters of one memory or earlier question given at most.
+const KNOWN_CHARS: usize = 300;
 
 pub struct Prompt {
     pub system: String,
@@ -35,6 +37,7 @@ pub fn build(
     passages: &[PassageHit],
     history: &[Message],
     question: &str,
+    known: &Known,
 ) -> Prompt {
     let mut system = format!(
         "You are {bot}, the assistant on the website of {site}. Answer the visitor using only the \
@@ -46,6 +49,7 @@ pub fn build(
     for (i, p) in passages.iter().enumerate() {
         system.push_str(&format!("\n[{}] {}\n{}\n", i + 1, p.heading, p.body));
     }
+    remembered(&mut system, known);
     // Newest history first until the budget is spent, then back in order.
     let mut budget = HISTORY_TOKENS;
     let mut kept: Vec<(Role, String)> = Vec::new();
@@ -67,6 +71,30 @@ pub fn build(
     Prompt {
         system,
         messages: kept,
+    }
+}
+
+/// What is known about a returning visitor, after the sources: facts to
+/// use when they matter, never a source to cite.
+fn remembered(system: &mut String, known: &Known) {
+    if known.name.is_none() && known.memories.is_empty() && known.earlier.is_empty() {
+        return;
+    }
+    let cut = |t: &str| t.chars().take(KNOWN_CHARS).collect::<String>();
+    system.push_str(
+        "\nWhat you know about this visitor from before (use it when it helps; it is not a source to cite):\n",
+    );
+    if let Some(name) = &known.name {
+        system.push_str(&format!("- Their name: {}\n", cut(name)));
+    }
+    for m in &known.memories {
+        system.push_str(&format!("- {}\n", cut(m)));
+    }
+    if !known.earlier.is_empty() {
+        system.push_str("Their latest questions in earlier conversations:\n");
+        for q in &known.earlier {
+            system.push_str(&format!("- {}\n", cut(q)));
+        }
     }
 }
 
