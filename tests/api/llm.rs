@@ -421,27 +421,39 @@ async fn unmarked_answers_are_cited_by_overlap() {
     assert!(content.contains("not based on a source"), "{content}");
 }
 
-/// A site's daily LLM budget: past it, no provider call is made and the
-/// visitor gets the knowledge base's own answer; other sites are untouched.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sites_daily_llm_budget_stops_provider_calls() {
-    let script = || {
-        let mut parts = vec![openai_delta("Returns are accepted within 30 days [1].")];
-        parts.extend(openai_done());
-        Script::stream(parts)
-    };
-    let llm = StandIn::start(vec![script(), script(), script(), script()]).await;
-    let base = llm.base_url.clone();
-    let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
+/// The stand-in's answer citing source 1, with a usage report when given
+/// (prompt and completion tokens).
+fn cited(usage: Option<(u64, u64)>) -> Script {
+    let mut parts = vec![openai_delta("Returns are accepted within 30 days [1].")];
+    parts.extend(usage.map(|(p, c)| openai_usage(p, c)));
+    parts.extend(openai_done());
+    Script::stream(parts)
+}
+
+/// An app (SQLite) whose LLM is the OpenAI stand-in, with `adjust` applied.
+async fn openai_app(
+    stand_in: &StandIn,
+    adjust: impl FnOnce(&mut lantern_server::settings::Settings) + Send + 'static,
+) -> TestApp {
+    let base = stand_in.base_url.clone();
+    TestApp::spawn_with(Backend::Sqlite, move |s| {
         s.llm = Some(LlmSettings::new(
             LlmProvider::OpenAi,
             &base,
             Some("sk-test-key"),
             "test-model",
         ));
-        s.llm_daily_requests_per_site = 2;
+        adjust(s);
     })
-    .await;
+    .await
+}
+
+/// A site's daily LLM budget: past it, no provider call is made and the
+/// visitor gets the knowledge base's own answer; other sites are untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sites_daily_llm_budget_stops_provider_calls() {
+    let llm = StandIn::start(vec![cited(None), cited(None), cited(None), cited(None)]).await;
+    let app = openai_app(&llm, |s| s.llm_daily_requests_per_site = 2).await;
     let (visitor, id) = conversation_with_docs(&app).await;
     for _ in 0..2 {
         let reply = ask(&app, &visitor, &id, QUESTION).await;
@@ -462,26 +474,9 @@ async fn a_sites_daily_llm_budget_stops_provider_calls() {
 /// Tokens show in `/metrics`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sites_daily_token_budget_counts_the_providers_usage() {
-    let script = || {
-        let mut parts = vec![
-            openai_delta("Returns are accepted within 30 days [1]."),
-            openai_usage(50, 20),
-        ];
-        parts.extend(openai_done());
-        Script::stream(parts)
-    };
-    let llm = StandIn::start(vec![script(), script(), script()]).await;
-    let base = llm.base_url.clone();
-    let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
-        s.llm = Some(LlmSettings::new(
-            LlmProvider::OpenAi,
-            &base,
-            Some("sk-test-key"),
-            "test-model",
-        ));
-        s.llm_daily_tokens_per_site = 100;
-    })
-    .await;
+    let usage = Some((50, 20));
+    let llm = StandIn::start(vec![cited(usage), cited(usage), cited(usage)]).await;
+    let app = openai_app(&llm, |s| s.llm_daily_tokens_per_site = 100).await;
     let (visitor, id) = conversation_with_docs(&app).await;
     // 0, then 70 tokens spent: both under 100, so both calls are made.
     for _ in 0..2 {
@@ -514,12 +509,7 @@ async fn a_sites_daily_token_budget_counts_the_providers_usage() {
 /// asked in earlier conversations (it had none of it the first time).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_returning_visitor_is_known_to_the_llm_and_greeted_by_name() {
-    let script = || {
-        let mut parts = vec![openai_delta("Returns are accepted within 30 days [1].")];
-        parts.extend(openai_done());
-        Script::stream(parts)
-    };
-    let llm = StandIn::start(vec![script(), script()]).await;
+    let llm = StandIn::start(vec![cited(None), cited(None)]).await;
     let app = app_with(LlmProvider::OpenAi, &llm).await;
     let site = app.site().await;
     crate::knowledge::load(&app, &site.admin_key).await;
