@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use support::{demo_conversation, slow_provider, start_on, tempdir};
+use support::{demo_conversation, slow_provider_counted, start_on, tempdir};
 
 const VISITORS: usize = 50;
 /// The slow provider's whole answer.
@@ -19,9 +19,10 @@ const ANSWER: &str = "Lantern answers from its sources.";
 async fn sigterm_with_50_streams_and_50_answers_in_flight() {
     let dir = tempdir::Dir::new();
     let url = format!("sqlite://{}/lantern.db", dir.0.display());
+    let (provider, calls) = slow_provider_counted().await;
     let env = [
         ("LANTERN_LLM_PROVIDER", "openai".to_string()),
-        ("LANTERN_LLM_BASE_URL", slow_provider().await),
+        ("LANTERN_LLM_BASE_URL", provider),
         ("LANTERN_LLM_MODEL", "stand-in".into()),
         // Every answer gets its provider call at once: none falls back.
         ("LANTERN_LLM_CONCURRENCY", "64".into()),
@@ -79,8 +80,17 @@ async fn sigterm_with_50_streams_and_50_answers_in_flight() {
             )
         }));
     }
-    // The provider writes for 1.5 s: the answers are half written.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Every answer is being written (the provider has all 50 calls; it
+    // writes each for 1.5 s), then a little of each is out.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while calls.load(std::sync::atomic::Ordering::SeqCst) < VISITORS {
+        assert!(
+            Instant::now() < deadline,
+            "the provider got {calls:?} calls"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let signalled = Instant::now();
     server.sigterm();
 

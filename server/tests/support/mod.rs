@@ -7,7 +7,10 @@
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -176,13 +179,21 @@ pub async fn demo_conversation(
 /// A stand-in for an OpenAI-compatible server that writes its answer slowly:
 /// five words, 300 ms apart, in the real streaming wire format.
 pub async fn slow_provider() -> String {
+    slow_provider_counted().await.0
+}
+
+/// [`slow_provider`], and how many calls it has taken so far.
+pub async fn slow_provider_counted() -> (String, Arc<AtomicUsize>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
     tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 65536];
                 let _ = sock.read(&mut buf).await;
@@ -202,5 +213,5 @@ pub async fn slow_provider() -> String {
             });
         }
     });
-    format!("http://{addr}/v1")
+    (format!("http://{addr}/v1"), calls)
 }
