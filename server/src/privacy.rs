@@ -106,7 +106,13 @@ pub async fn delete_conversation(db: &Db, hub: &EventHub, id: &str) -> db::Resul
 /// Ends the streams `visitor_id` holds open on their conversations, here
 /// and on other instances (their tokens were revoked).
 pub async fn end_visitor_streams(db: &Db, hub: &EventHub, visitor_id: &str) -> db::Result<()> {
-    for c in db.visitor_conversations(visitor_id).await? {
+    end_streams_of(db, hub, visitor_id, visitor_id).await
+}
+
+/// Ends the streams `visitor_id` holds on the conversations `owner_id` has
+/// now (itself, or the visitor its conversations moved to).
+pub async fn end_streams_of(db: &Db, hub: &EventHub, visitor_id: &str, owner_id: &str) -> db::Result<()> {
+    for c in db.visitor_conversations(owner_id).await? {
         hub.publish(LiveEvent::new(
             c.id,
             None,

@@ -505,3 +505,59 @@ on_both_backends!(
     retention_deletes_and_anonymises_on_schedule,
     super::retention
 );
+
+/// Identifying with the anonymous visitor's token brings their
+/// conversations to the signed-in user (and to the user's other devices);
+/// a signed-in user's token never hands theirs to another user.
+async fn merge_on_identify(backend: Backend) {
+    use lantern_tests::{app::ALLOWED_ORIGIN, identity};
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    let secret = identity::new_secret(&app, &site.id, &site.admin_key).await;
+    let identify = |user: &str, bearer: Option<&str>| {
+        let mut req = app
+            .client
+            .post(app.url(&format!("/api/v1/sites/{}/visitors", site.id)))
+            .header("origin", ALLOWED_ORIGIN)
+            .json(&json!({"user_id": user, "user_hash": identity::sign(&secret, user)}));
+        if let Some(token) = bearer {
+            req = req.bearer_auth(token);
+        }
+        async move { body(req.send().await.expect("sent")).await }
+    };
+    let anonymous = app.visitor(&site.id).await;
+    let conv = app.conversation_id(&anonymous).await;
+    say(&app, &anonymous, &conv, "where is my parcel?").await;
+
+    let ann = identify("ann", Some(&anonymous)).await;
+    let ann_token = ann["token"].as_str().expect("token").to_string();
+    assert_eq!(
+        list(&app, &ann_token, "").await,
+        vec![conv.clone()],
+        "the conversation followed"
+    );
+    assert_envelope(
+        app.get_auth("/api/v1/conversations", &anonymous).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    // Ann on another device sees it too.
+    let elsewhere = identify("ann", None).await;
+    assert_eq!(elsewhere["visitor_id"], ann["visitor_id"]);
+    let other_device = elsewhere["token"].as_str().expect("token");
+    assert_eq!(list(&app, other_device, "").await, vec![conv.clone()]);
+
+    // Bob signs in on Ann's device: Ann's conversations stay hers.
+    let bob = identify("bob", Some(&ann_token)).await;
+    let bob_token = bob["token"].as_str().expect("token");
+    assert!(
+        list(&app, bob_token, "").await.is_empty(),
+        "nothing of Ann's moved to Bob"
+    );
+    assert_eq!(list(&app, other_device, "").await, vec![conv]);
+}
+on_both_backends!(
+    identifying_brings_an_anonymous_visitors_conversations,
+    super::merge_on_identify
+);

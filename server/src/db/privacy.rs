@@ -201,6 +201,52 @@ impl Db {
         Ok(erased)
     }
 
+    /// An anonymous visitor of `site_id` who has just identified as the
+    /// (verified) visitor `known`: their conversations and memories move
+    /// to `known`, an email they left is kept when `known` has none, and the
+    /// anonymous visitor goes with its tokens. Nothing happens (0) when
+    /// `anonymous` is not an anonymous visitor of the site, so one signed-in
+    /// user's conversations never follow another. The conversations moved.
+    pub async fn merge_into(&self, site_id: &str, anonymous: &str, known: &str) -> Result<u64> {
+        if anonymous == known {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let found: Option<(String,)> = tx!(&mut tx, c => sqlx::query_as(
+            "SELECT id FROM visitors WHERE id = $1 AND site_id = $2 AND external_user_id IS NULL",
+        )
+        .bind(anonymous)
+        .bind(site_id)
+        .fetch_optional(c)
+        .await)?;
+        if found.is_none() {
+            return Ok(0);
+        }
+        let moved = tx!(&mut tx, c => sqlx::query(
+            "UPDATE conversations SET visitor_id = $2 WHERE visitor_id = $1",
+        )
+        .bind(anonymous)
+        .bind(known)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        for sql in [
+            "UPDATE visitor_memories SET visitor_id = $2 WHERE visitor_id = $1",
+            "UPDATE visitors SET contact_email = COALESCE(contact_email, \
+             (SELECT a.contact_email FROM visitors a WHERE a.id = $1)) WHERE id = $2",
+            "DELETE FROM visitors WHERE id = $1 AND CAST($2 AS TEXT) IS NOT NULL",
+        ] {
+            tx!(&mut tx, c => sqlx::query(sql)
+                .bind(anonymous)
+                .bind(known)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
     /// The site's erasure log, newest first.
     pub async fn erasures(&self, site_id: &str, limit: i64) -> Result<Vec<ErasureRow>> {
         Ok(read!(self, p => sqlx::query_as(

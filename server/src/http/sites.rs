@@ -128,7 +128,11 @@ pub async fn config(
 
 /// Issues a visitor token. Browsers must come from one of the site's allowed
 /// origins (or the Lantern server's own pages); callers without an `Origin`
-/// (servers) must hold the site's admin key.
+/// (servers) must hold the site's admin key. An anonymous visitor who
+/// identifies (verified `user_id`) while sending their current token as
+/// `Authorization: Bearer` brings their conversations and memories to the
+/// signed-in user's visitor; their old token dies. A signed-in user's token
+/// never hands their conversations to another user.
 #[utoipa::path(post, path = "/api/v1/sites/{site_id}/visitors", tag = "sites",
     params(("site_id" = String, Path)), request_body = CreateVisitor,
     responses((status = 201, body = VisitorToken), (status = 403, body = lantern_shared::ErrorBody),
@@ -164,6 +168,15 @@ pub async fn create_visitor(
             user_id.is_some().then_some(&profile),
         )
         .await?;
+    // An anonymous visitor of this site who identifies (their token sent
+    // with the call) brings their conversations along.
+    if let (Some(Caller::Visitor { site_id, visitor_id }), Some(_)) = (&caller, &user_id)
+        && *site_id == site.id
+        && state.db.merge_into(&site.id, visitor_id, &visitor.id).await? > 0
+    {
+        // Their streams end; the widget comes back with the new token.
+        crate::privacy::end_streams_of(&state.db, &state.chat.hub, visitor_id, &visitor.id).await?;
+    }
     Ok((
         StatusCode::CREATED,
         Json(VisitorToken {
