@@ -1,7 +1,7 @@
 // Helpers shared by the widget's browser tests: host pages on the server's
 // own origin (so its same-origin rule admits the visitor), the panel's
 // controls, and a server with a site of the test's own.
-import { before, after } from 'node:test';
+import { before, after, afterEach } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,12 +14,21 @@ export const W = '#lantern-widget';
 /** The server and browser of the current test file, set by `useWidgetEnv`. */
 export const env = { server: null, browser: null };
 
+/** Contexts `newHost` opened: closed after each test, passed or failed, so a
+ * page left by a failed test cannot keep working against the shared server
+ * while the next tests run. */
+const contexts = new Set();
+
 /** Registers the file's set-up: one `lantern serve` and one Chromium. */
 export function useWidgetEnv() {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     env.server = await startLantern();
     env.browser = await launchBrowser();
+  });
+  afterEach(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    contexts.clear();
   });
   after(async () => {
     await env.browser?.close();
@@ -37,6 +46,7 @@ export function hostHtml({ lang = 'en', dir = '', attrs = '', css = '', body = '
 /** A fresh context (own localStorage) with a host page at `path`. */
 export async function newHost(opts = {}, ctxOpts = {}, srv = env.server) {
   const context = await env.browser.newContext(ctxOpts);
+  contexts.add(context);
   const page = await context.newPage();
   const problems = { errors: [], dialogs: [] };
   page.on('pageerror', (e) => problems.errors.push(String(e)));
