@@ -15,14 +15,9 @@ use crate::{
     events::{EventHub, LiveEvent, REVOKED},
 };
 
-/// Rows per retention batch, and batches per site per round.
-const BATCH: i64 = 200;
-const MAX_BATCHES: usize = 50;
-
 /// Everything held about `visitor_id` of `site_id`.
 pub async fn export(db: &Db, site_id: &str, visitor_id: &str) -> db::Result<VisitorExport> {
-    let v = db.visitor_record(site_id, visitor_id).await?;
-    let profile = db.visitor_profile(site_id, visitor_id).await?.ok_or(db::Error::NotFound)?;
+    let v = db.visitor_profile(site_id, visitor_id).await?.ok_or(db::Error::NotFound)?;
     let mut conversations = Vec::new();
     let mut feedback = Vec::new();
     for c in db.visitor_conversations(&v.id).await? {
@@ -54,16 +49,16 @@ pub async fn export(db: &Db, site_id: &str, visitor_id: &str) -> db::Result<Visi
         exported_at: rfc3339(Utc::now()),
         visitor: ExportedVisitor {
             id: v.id,
-            site_id: v.site_id,
+            site_id: site_id.to_string(),
             user_id: v.external_user_id,
-            name: profile.name,
-            email: profile.email,
+            name: v.name,
+            email: v.email,
             contact_email: v.contact_email,
-            attributes: profile.attributes.0,
-            user_agent: profile.user_agent,
-            time_zone: profile.time_zone,
+            attributes: v.attributes.0,
+            user_agent: v.user_agent,
+            time_zone: v.time_zone,
             created_at: rfc3339(v.created_at),
-            last_seen_at: profile.last_seen_at.map(rfc3339),
+            last_seen_at: v.last_seen_at.map(rfc3339),
             anonymised_at: v.anonymised_at.map(rfc3339),
         },
         conversations,
@@ -137,9 +132,10 @@ fn end_streams(hub: &EventHub, conversation_ids: &[String]) {
 }
 
 /// One round of every site's retention rule as of `now`: closed
-/// conversations past their days deleted, inactive visitors anonymised, in
-/// bounded batches.
+/// conversations past their days deleted (their streams ended), inactive
+/// visitors anonymised, in the housekeeping job's bounded batches.
 pub async fn retention_round(db: &Db, hub: &EventHub, now: DateTime<Utc>) {
+    use crate::prune::{BATCH, drain};
     let rules = match db.retention_rules().await {
         Ok(rules) => rules,
         Err(e) => {
@@ -147,41 +143,21 @@ pub async fn retention_round(db: &Db, hub: &EventHub, now: DateTime<Utc>) {
             return;
         }
     };
+    let before = |days: i32| now - chrono::Duration::days(i64::from(days));
     for (site_id, rule) in rules {
         if let Some(days) = rule.closed_days {
-            let before = now - chrono::Duration::days(i64::from(days));
-            for _ in 0..MAX_BATCHES {
-                match db.delete_closed_before(&site_id, before, BATCH).await {
-                    Ok(ids) => {
-                        crate::stats::pruned("closed_conversations", ids.len() as u64);
-                        end_streams(hub, &ids);
-                        if (ids.len() as i64) < BATCH {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, site_id, "retention: deleting failed");
-                        break;
-                    }
-                }
-            }
+            drain("closed_conversations", || async {
+                let ids = db.delete_closed_before(&site_id, before(days), BATCH).await?;
+                end_streams(hub, &ids);
+                Ok(ids.len() as u64)
+            })
+            .await;
         }
         if let Some(days) = rule.inactive_days {
-            let before = now - chrono::Duration::days(i64::from(days));
-            for _ in 0..MAX_BATCHES {
-                match db.anonymise_inactive(&site_id, before, BATCH).await {
-                    Ok(n) => {
-                        crate::stats::pruned("anonymised_visitors", n);
-                        if (n as i64) < BATCH {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, site_id, "retention: anonymising failed");
-                        break;
-                    }
-                }
-            }
+            drain("anonymised_visitors", || {
+                db.anonymise_inactive(&site_id, before(days), BATCH)
+            })
+            .await;
         }
     }
 }

@@ -11,7 +11,7 @@ use std::{future::Future, time::Duration};
 use crate::{db::Db, events::EventHub, settings::Settings};
 
 /// Rows per statement: small enough that other writers wait milliseconds.
-const BATCH: i64 = 500;
+pub(crate) const BATCH: i64 = 500;
 /// Statements per kind per round, so one round ends even while rows keep
 /// coming; the rest waits for the next round.
 const MAX_BATCHES: usize = 200;
@@ -76,7 +76,7 @@ async fn round(db: &Db, keep: Keep) {
 
 /// Calls `step` until it deletes less than a batch (or the round's share
 /// is spent), counting what it deleted.
-async fn drain<F, Fut>(kind: &'static str, mut step: F)
+pub(crate) async fn drain<F, Fut>(kind: &'static str, mut step: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = crate::db::Result<u64>>,

@@ -36,7 +36,7 @@ pub use curated::{CuratedRow, MAX_CURATED};
 pub use keys::KeyRow;
 pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit, PassageIndex, StalePassage};
 pub use messages::{Appended, Exchange, NewMessage, StoredEvent};
-pub use privacy::{Erased, ErasureRow, FeedbackRecord, Retention, VisitorRecord};
+pub use privacy::{Erased, ErasureRow, FeedbackRecord, Retention};
 pub use profiles::{MemoryRow, ProfileRow, VerifiedProfile};
 pub use sites::Site;
 pub use users::{InviteGrant, MemberRow, MembershipRow, User, email_key};

@@ -16,17 +16,6 @@ use super::{
     new_id, read, tx, write,
 };
 
-/// What a visitor row holds (the profile fields other issues add go here).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct VisitorRecord {
-    pub id: String,
-    pub site_id: String,
-    pub external_user_id: Option<String>,
-    pub contact_email: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub anonymised_at: Option<DateTime<Utc>>,
-}
-
 /// One feedback verdict, with its comment.
 #[derive(Debug, Clone)]
 pub struct FeedbackRecord {
@@ -108,18 +97,6 @@ impl Db {
         .fetch_optional(p)
         .await)?;
         Ok(row.ok_or(Error::NotFound)?.0)
-    }
-
-    pub async fn visitor_record(&self, site_id: &str, id: &str) -> Result<VisitorRecord> {
-        let row: Option<VisitorRecord> = read!(self, p => sqlx::query_as(
-                "SELECT id, site_id, external_user_id, contact_email, created_at, anonymised_at \
-                 FROM visitors WHERE id = $1 AND site_id = $2",
-            )
-            .bind(id)
-            .bind(site_id)
-            .fetch_optional(p)
-            .await)?;
-        row.ok_or(Error::NotFound)
     }
 
     /// Every conversation of a visitor, archived ones too, oldest first.

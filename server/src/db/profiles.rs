@@ -21,10 +21,12 @@ pub struct ProfileRow {
     pub time_zone: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// When the retention rule anonymised the visitor, if it did.
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 const PROFILE_COLUMNS: &str = "id, external_user_id, name, email, contact_email, attributes, \
-     user_agent, time_zone, created_at, last_seen_at";
+     user_agent, time_zone, created_at, last_seen_at, anonymised_at";
 
 /// What a verified identify tells about the user (only given fields change).
 #[derive(Debug, Clone, Default, PartialEq)]
