@@ -100,6 +100,12 @@ pub trait Answerer: Send + Sync + 'static {
     fn wants_history(&self) -> bool {
         true
     }
+
+    /// Whether [`Question::known`] is read (an LLM's context); when not,
+    /// the three reads behind it are skipped on every message.
+    fn wants_known(&self) -> bool {
+        false
+    }
 }
 
 /// Replies with a fixed acknowledgement in the conversation's language.

@@ -380,7 +380,7 @@ impl Chat {
             Vec::new()
         };
         let known = match &post.conversation.visitor_id {
-            Some(visitor) if self.answerer.wants_history() => {
+            Some(visitor) if self.answerer.wants_known() => {
                 self.known(&site.id, visitor, &post.conversation.id).await?
             }
             _ => Known::default(),

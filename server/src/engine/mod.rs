@@ -94,6 +94,11 @@ impl Answerer for Engine {
     fn wants_history(&self) -> bool {
         true
     }
+
+    /// What is known about a returning visitor goes to the LLM only.
+    fn wants_known(&self) -> bool {
+        self.llm.is_some()
+    }
 }
 
 impl Engine {
