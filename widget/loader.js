@@ -155,7 +155,7 @@
           return m.start(app + '_bg.wasm', mountPoint, {
             // Missing keys read as none (widget/src/codec.rs).
             site: site, api: base, lang: lang, color: data.color, open: isOpen,
-            user_id: identity.user_id, user_hash: identity.user_hash
+            who: identity
           }, ui).then(function (w) {
             failed = false;
             return widget = w;
@@ -210,7 +210,7 @@
       close: function () { close(); },
       identify: function (who) {
         identity = who || {};
-        if (widget) widget.identify(identity.user_id || '', identity.user_hash || '');
+        if (widget) widget.identify(JSON.stringify(identity));
       },
       // `message` (a stored message, the visitor's or a reply, as it
       // arrives), `open`, `close`.

@@ -1,6 +1,7 @@
 // Who the visitor is, across time and sign-ins: a token close to expiry is
 // renewed without losing the conversation, and `Lantern.identify` switches
-// to a verified user's own visitor (refusing a wrong hash). Real server,
+// to a verified user's own visitor (refusing a wrong hash), bringing the
+// anonymous conversation along and greeting the user by name. Real server,
 // real Chromium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,7 +48,7 @@ test('a token close to expiry is renewed: same visitor, same conversation', asyn
   await context.close();
 });
 
-test('Lantern.identify: a wrong hash is refused, the right one gets the user\'s own visitor on every device', async () => {
+test('Lantern.identify: a wrong hash changes nothing; the right one brings the anonymous conversation to the user, on every device, greeted by name', async () => {
   const own = await ownSite('Identity');
   const { srv, site, key } = own;
   try {
@@ -62,37 +63,52 @@ test('Lantern.identify: a wrong hash is refused, the right one gets the user\'s 
     const { context, page, problems } = await newHost({ site }, {}, srv);
     await openPanel(page);
     await waitForConversation(page, site);
+    await ask(page, 'Asked before signing in');
     const anonymous = await stored(page, site, 'conv');
+    const anonymousToken = await stored(page, site, 'token');
 
     await page.evaluate(() => window.Lantern.identify({ user_id: 'user-42', user_hash: 'ab'.repeat(32) }));
     await page.locator(`${W} .notice[role="alert"]`).waitFor({ timeout: 10_000 });
-    assert.equal(await stored(page, site, 'conv'), null, 'the anonymous conversation is not the user\'s');
-    assert.equal(await stored(page, site, 'token'), null, 'a refused identity gets no token');
+    assert.equal(await stored(page, site, 'conv'), anonymous, 'a refused identity keeps the conversation');
+    assert.equal(await stored(page, site, 'token'), anonymousToken, 'and the token');
 
-    await page.evaluate((h) => window.Lantern.identify({ user_id: 'user-42', user_hash: h }), hash);
-    await page.waitForFunction((s) => !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
+    await page.evaluate((h) => window.Lantern.identify({
+      user_id: 'user-42', user_hash: h, name: 'Ann Example', email: 'ann@example.com', attributes: { plan: 'pro' },
+    }), hash);
+    await page.waitForFunction((s) => localStorage.getItem(`lantern:${s}:user`) === 'user-42', site, { timeout: 15_000 });
     await page.locator(`${W} .notice`).waitFor({ state: 'detached', timeout: 10_000 });
-    const mine = await stored(page, site, 'conv');
-    assert.notEqual(mine, anonymous);
-    assert.equal(await stored(page, site, 'user'), 'user-42');
+    assert.equal(await stored(page, site, 'conv'), anonymous, 'the conversation follows the user');
+    await page.locator(`${W} .log .msg.user`, { hasText: 'Asked before signing in' }).waitFor({ timeout: 10_000 });
     await ask(page, 'Signed in now');
+    const gone = await fetch(`${srv.base}/api/v1/conversations/${anonymous}`, {
+      headers: { authorization: `Bearer ${anonymousToken}`, origin: srv.base },
+    });
+    assert.equal(gone.status, 401, 'the anonymous token is dead');
 
-    // Another device, the same signed-in user: the same visitor, so the
-    // token it gets can read the first device's conversation.
+    // The profile the page gave, verified, is on the visitor.
+    const token = await stored(page, site, 'token');
+    const conv = await (await fetch(`${srv.base}/api/v1/conversations/${anonymous}`, {
+      headers: { authorization: `Bearer ${token}`, origin: srv.base },
+    })).json();
+    const profile = await (await fetch(`${srv.base}/api/v1/visitors/${conv.visitor_id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    })).json();
+    assert.equal(profile.name, 'Ann Example');
+    assert.equal(profile.email, 'ann@example.com');
+    assert.deepEqual(profile.attributes, { plan: 'pro' });
+
+    // Another device, the same signed-in user: the same visitor, greeted by
+    // name, whose token reads the conversation begun anonymously.
     const other = await newHost({ site }, {}, srv);
     await other.page.evaluate((h) => window.Lantern.identify({ user_id: 'user-42', user_hash: h }), hash);
     await openPanel(other.page);
-    await waitForConversation(other.page, site);
-    const token = await stored(other.page, site, 'token');
-    const res = await fetch(`${srv.base}/api/v1/conversations/${mine}`, {
-      headers: { authorization: `Bearer ${token}`, origin: srv.base },
+    await other.page.locator(`${W} .log .msg.assistant`, { hasText: 'Ann Example' }).first()
+      .waitFor({ timeout: 15_000 });
+    const otherToken = await stored(other.page, site, 'token');
+    const res = await fetch(`${srv.base}/api/v1/conversations/${anonymous}`, {
+      headers: { authorization: `Bearer ${otherToken}`, origin: srv.base },
     });
     assert.equal(res.status, 200, await res.text());
-    // While the anonymous visitor's conversation stays out of reach.
-    const foreign = await fetch(`${srv.base}/api/v1/conversations/${anonymous}`, {
-      headers: { authorization: `Bearer ${token}`, origin: srv.base },
-    });
-    assert.equal(foreign.status, 404);
     assert.deepEqual([...problems.errors, ...other.problems.errors], []);
     await other.context.close();
     await context.close();

@@ -4,13 +4,13 @@
 //! missing, unknown fields are ignored.
 
 use lantern_shared::api::{
-    Author, Citation, Conversation, ConversationStatus, CreateConversation, CreateVisitor, Message,
-    Page, PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
+    Author, Citation, Conversation, ConversationStatus, CreateConversation, Message, Page,
+    PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
 use lantern_shared::inbox::{LeaveContact, SetTyping};
 
-use crate::config::MountConfig;
+use crate::config::{Identity, MountConfig};
 use crate::json::{Json, Writer};
 
 /// A type the widget decodes from the API's JSON.
@@ -198,8 +198,27 @@ impl FromJson for MountConfig {
             lang: string(v, "lang").unwrap_or_default(),
             color: opt_string(v, "color")?,
             open: matches!(v.get("open"), Json::Bool(true)),
-            user_id: opt_string(v, "user_id")?,
-            user_hash: opt_string(v, "user_hash")?,
+            who: Identity::from_json(v.get("who"))?,
+        })
+    }
+}
+
+/// Lenient: what the host page passes may hold anything; fields of the
+/// wrong type are left out (the server then says what it misses).
+impl FromJson for Identity {
+    fn from_json(v: &Json) -> Option<Self> {
+        let text = |k| v.get(k).str().filter(|s| !s.is_empty()).map(str::to_string);
+        let mut profile = Writer::new()
+            .opt("name", text("name").as_deref())
+            .opt("email", text("email").as_deref());
+        if let Json::Object(members) = v.get("attributes") {
+            profile = profile.flat("attributes", members);
+        }
+        let profile = profile.finish();
+        Some(Identity {
+            user_id: text("user_id"),
+            user_hash: text("user_hash"),
+            profile: profile[1..profile.len() - 1].to_string(),
         })
     }
 }
@@ -209,11 +228,13 @@ pub trait ToJson {
     fn to_json(&self) -> String;
 }
 
-impl ToJson for CreateVisitor {
+/// `POST /sites/{id}/visitors`: who the host page says the visitor is.
+impl ToJson for Identity {
     fn to_json(&self) -> String {
         Writer::new()
             .opt("user_id", self.user_id.as_deref())
             .opt("user_hash", self.user_hash.as_deref())
+            .members(&self.profile)
             .finish()
     }
 }
@@ -421,12 +442,22 @@ mod tests {
 
     #[test]
     fn request_bodies_are_what_the_server_expects() {
-        accepted(&CreateVisitor::default());
-        accepted(&CreateVisitor {
-            user_id: Some("u-1".into()),
-            user_hash: Some("ab12".into()),
-            ..Default::default()
-        });
+        use lantern_shared::api::CreateVisitor;
+        let sent = |who: &Identity| -> CreateVisitor {
+            serde_json::from_str(&who.to_json()).expect("the server accepts it")
+        };
+        assert_eq!(sent(&Identity::default()), CreateVisitor::default());
+        let who = decode::<Identity>(
+            r#"{"user_id":"u-1","user_hash":"ab12","name":"Ann \"A\"","email":"a@b.example","attributes":{"plan":"pro","seats":3}}"#,
+        )
+        .expect("identity");
+        let sent = sent(&who);
+        assert_eq!(sent.user_hash.as_deref(), Some("ab12"));
+        assert_eq!(sent.name.as_deref(), Some("Ann \"A\""));
+        assert_eq!(
+            sent.attributes,
+            Some(serde_json::json!({"plan": "pro", "seats": 3}))
+        );
         accepted(&CreateConversation {
             language: Some("ar".into()),
             page_url: Some("https://shop.example/p?a=1".into()),

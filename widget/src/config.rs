@@ -13,8 +13,19 @@ pub struct MountConfig {
     pub color: Option<String>,
     /// Whether the panel starts open.
     pub open: bool,
+    /// Who the host page says the visitor is (`Lantern.identify`).
+    pub who: Identity,
+}
+
+/// `Lantern.identify({user_id, user_hash, name?, email?, attributes?})`.
+/// The profile fields are kept as the JSON members the server reads
+/// (encoded once, here), since the widget never looks inside them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identity {
     pub user_id: Option<String>,
     pub user_hash: Option<String>,
+    /// `"name":…,"email":…,"attributes":{…}`, the members given; empty when none.
+    pub profile: String,
 }
 
 impl MountConfig {
@@ -42,11 +53,18 @@ mod tests {
     #[test]
     fn parses_the_loader_json() {
         let c = MountConfig::parse(
-            r##"{"site":"demo","api":"http://x","lang":"ar","color":null,"open":true,"user_id":null,"user_hash":null}"##,
+            r##"{"site":"demo","api":"http://x","lang":"ar","color":null,"open":true,"who":{"user_id":"u1","name":"Ann","attributes":{"plan":"pro","seats":3,"beta":true,"x":[1]}}}"##,
         );
         assert_eq!(c.site, "demo");
         assert!(c.open);
         assert_eq!(c.lang, "ar");
+        assert_eq!(c.who.user_id.as_deref(), Some("u1"));
+        assert_eq!(c.who.user_hash, None);
+        // Only flat values travel: the server refuses nested attributes.
+        assert_eq!(
+            c.who.profile,
+            r#""name":"Ann","attributes":{"plan":"pro","seats":3,"beta":true}"#
+        );
         // No site: the demo defaults, not a half-filled config.
         assert_eq!(
             MountConfig::parse(r#"{"api":"http://x"}"#),

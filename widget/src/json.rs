@@ -261,6 +261,39 @@ impl Writer {
         }
     }
 
+    /// Members already written as JSON (`"a":1,"b":2`), appended as they are.
+    pub fn members(mut self, text: &str) -> Self {
+        if !text.is_empty() {
+            if self.0.len() > 1 {
+                self.0.push(',');
+            }
+            self.0.push_str(text);
+        }
+        self
+    }
+
+    /// An object member of the flat values among `members` (strings,
+    /// integers, booleans); anything else is left out.
+    pub fn flat(mut self, key: &str, members: &[(String, Json)]) -> Self {
+        let mut inner = Writer::new();
+        for (k, v) in members {
+            let value = match v {
+                Json::String(s) => {
+                    inner = inner.str(k, s);
+                    continue;
+                }
+                Json::Number(Some(n)) => n.to_string(),
+                Json::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            inner.key(k);
+            inner.0.push_str(&value);
+        }
+        self.key(key);
+        self.0.push_str(&inner.finish());
+        self
+    }
+
     pub fn finish(mut self) -> String {
         self.0.push('}');
         self.0

@@ -53,9 +53,11 @@ impl Widget {
         self.chat.set_open(open);
     }
 
-    /// `Lantern.identify({user_id, user_hash})`.
-    pub fn identify(&self, user_id: String, user_hash: String) {
-        self.chat.identify(user_id, user_hash);
+    /// `Lantern.identify(who)`, given as the JSON of `who`.
+    pub fn identify(&self, who: String) {
+        if let Some(who) = codec::decode(&who) {
+            self.chat.identify(who);
+        }
     }
 
     /// `Lantern.setLanguage(tag)`: the panel is drawn again in the new

@@ -2,14 +2,14 @@
 //! then the stored conversation's history or a new conversation.
 
 use lantern_shared::api::{
-    Conversation, CreateConversation, CreateVisitor, Message, Page, SiteConfig, VisitorToken,
+    Conversation, CreateConversation, Message, Page, SiteConfig, VisitorToken,
 };
 use lantern_shared::routes;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::chat::{Chat, config, session};
-use crate::config::safe_color;
+use crate::config::{Identity, safe_color};
 use crate::http::{ApiError, Call, Fut, sleep};
 use crate::{hooks, store};
 
@@ -95,6 +95,9 @@ impl Chat {
             return Ok(());
         }
         if let Some(conv) = store::get(&self.site_id(), store::CONVERSATION) {
+            // Who the visitor is first: a refused sign-in must not cost
+            // them the conversation (a 403 below would drop it).
+            self.token().await?;
             session(|s| s.conv = Some(conv.clone()));
             match self.load_history(&conv).await {
                 Ok(()) => {
@@ -125,8 +128,9 @@ impl Chat {
 
     async fn token_inner(self) -> Result<String, ApiError> {
         let site = self.site_id();
-        let user = config(|c| c.user_id.clone()).unwrap_or_default();
-        let same_user = store::get(&site, store::USER).unwrap_or_default() == user;
+        let user = config(|c| c.who.user_id.clone()).unwrap_or_default();
+        let stored_user = store::get(&site, store::USER).unwrap_or_default();
+        let same_user = stored_user == user;
         // Storage first: another tab of this visitor may have renewed it.
         let stored = || same_user.then(|| store::get(&site, store::TOKEN)).flatten();
         let held = stored().or_else(|| session(|s| s.token.clone()));
@@ -165,16 +169,23 @@ impl Chat {
                 Err(_) => return Ok(t),
             }
         }
-        let body = config(|c| CreateVisitor {
-            user_id: c.user_id.clone(),
-            user_hash: c.user_hash.clone(),
-            ..Default::default()
-        });
+        let body = config(|c| c.who.clone());
         let path = routes::fill(routes::SITE_VISITORS, &site);
-        let v: VisitorToken = Call::new("POST", self.url(&path), None)
-            .json(&body)
-            .fetch_json()
-            .await?;
+        // An anonymous visitor who signs in brings their conversations
+        // along: the server merges the visitor whose token this is.
+        let merging = (stored_user.is_empty() && !user.is_empty())
+            .then(|| store::get(&site, store::TOKEN))
+            .flatten();
+        let ask = |bearer: Option<&str>| {
+            Call::new("POST", self.url(&path), bearer)
+                .json(&body)
+                .fetch_json::<VisitorToken>()
+        };
+        let v = match ask(merging.as_deref()).await {
+            // The old token ran out or was revoked: sign in without it.
+            Err(ApiError::Status(401)) if merging.is_some() => ask(None).await?,
+            other => other?,
+        };
         Ok(save(&site, &user, v))
     }
 
@@ -304,22 +315,20 @@ impl Chat {
     }
 
     /// `Lantern.identify`: another signed-in user gets their own visitor.
-    /// The same user with another hash counts as new too: the first hash
-    /// may have been refused.
-    pub fn identify(self, user_id: String, user_hash: String) {
-        let user_id = (!user_id.is_empty()).then_some(user_id);
-        let user_hash = (!user_hash.is_empty()).then_some(user_hash);
-        let same = config(|c| c.user_id == user_id && c.user_hash == user_hash);
-        if same {
+    /// The same user with another hash (or profile) counts as new too: the
+    /// first hash may have been refused. An anonymous visitor who signs in
+    /// keeps their token and conversation in storage: the next token is
+    /// asked for with it, and the server moves the conversation to the user.
+    pub fn identify(self, who: Identity) {
+        let before = config(|c| std::mem::replace(&mut c.who, who.clone()));
+        if before == who {
             return;
         }
-        config(|c| {
-            c.user_id = user_id;
-            c.user_hash = user_hash;
-        });
-        let site = self.site_id();
-        for k in [store::TOKEN, store::TOKEN_EXPIRES, store::CONVERSATION] {
-            store::remove(&site, k);
+        if before.user_id.is_some() || who.user_id.is_none() {
+            let site = self.site_id();
+            for k in [store::TOKEN, store::TOKEN_EXPIRES, store::CONVERSATION] {
+                store::remove(&site, k);
+            }
         }
         session(|s| s.token = None);
         self.clear();

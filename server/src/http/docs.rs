@@ -172,9 +172,11 @@ const EMBED: &str = "<section><h2>Embedding the widget</h2>\
 <p>JavaScript, once <code>window.Lantern</code> exists (the script is async: it has run by \
 the page's <code>load</code> event):</p><ul>\
 <li><code>Lantern.open()</code>, <code>Lantern.close()</code></li>\
-<li><code>Lantern.identify({user_id, user_hash})</code>: <code>user_hash</code> is \
+<li><code>Lantern.identify({user_id, user_hash, name, email, attributes})</code>: <code>user_hash</code> is \
 <code>HMAC-SHA256(identity secret, user_id)</code> in hex, computed on your server; a wrong hash is refused \
-and the visitor stays anonymous.</li>\
+and the visitor stays anonymous with their conversation. <code>name</code>, <code>email</code> and \
+<code>attributes</code> (flat: strings, integers, booleans) are optional and kept only with a right hash. \
+A visitor who chatted anonymously and then signs in keeps that conversation: it moves to the user.</li>\
 <li><code>Lantern.on(name, fn)</code> with <code>'message'</code> (<code>fn({id, conversation_id, seq, role, \
 content, html, created_at})</code> for each message stored while the page is open: the visitor's, the \
 assistant's, an agent's), <code>'open'</code> or <code>'close'</code>.</li>\
