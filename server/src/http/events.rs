@@ -23,6 +23,7 @@ use super::{
     AppState,
     extract::ApiQuery,
     messages::{sse, sse_event},
+    stream_caps::{resume_after, stream_keys},
 };
 use crate::{auth::Caller, chat::Chat, error::ApiError};
 
@@ -57,29 +58,17 @@ pub async fn events(
     parts: http::request::Parts,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Response, ApiError> {
-    let headers = &parts.headers;
     let conv = state.chat.visible_conversation(&caller, &id).await?;
-    let slot = state.streams.take(&stream_keys(&state, &caller, &parts))?;
-    let last_event_id = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| ApiError::field("Last-Event-ID", "must be an event id"))
-        })
-        .transpose()?;
-    // Without a position, start from now: history comes from `…/messages`.
-    let start = last_event_id
-        .or(q.after)
-        .unwrap_or(conv.last_event_id)
-        .max(0);
-    // Subscribe before reading the backlog so nothing falls between the two.
-    let live = state.chat.hub.subscribe(&conv.id);
     let visitor = match &caller {
         Caller::Visitor { visitor_id, .. } => Some(visitor_id.clone()),
         _ => None,
     };
+    let reader = visitor.as_ref().map(|v| format!("v:{v}"));
+    let slot = state.streams.take(&stream_keys(&state, reader, &parts))?;
+    // Without a position, start from now: history comes from `…/messages`.
+    let start = resume_after(&parts.headers, q.after)?.unwrap_or(conv.last_event_id.max(0));
+    // Subscribe before reading the backlog so nothing falls between the two.
+    let live = state.chat.hub.subscribe(&conv.id);
     let feed = Feed {
         chat: state.chat.clone(),
         visitor,
@@ -117,21 +106,6 @@ struct Feed {
     _open: crate::stats::StreamGuard,
     /// This stream's place under the per-visitor and per-address caps.
     _slot: super::stream_caps::Slot,
-}
-
-/// The caps a new stream counts against: its visitor's, and its address's.
-fn stream_keys(state: &AppState, caller: &Caller, parts: &http::request::Parts) -> Vec<(String, u32)> {
-    let mut keys = Vec::new();
-    if let Caller::Visitor { visitor_id, .. } = caller {
-        keys.push((format!("v:{visitor_id}"), state.settings.max_streams_per_visitor));
-    }
-    if let Some(ip) = state.client_ip(&parts.extensions, &parts.headers) {
-        keys.push((
-            format!("ip:{}", super::client_ip::rate_key(ip)),
-            state.settings.max_streams_per_ip,
-        ));
-    }
-    keys
 }
 
 impl Feed {

@@ -31,6 +31,7 @@ use super::{
     AppState,
     extract::ApiQuery,
     messages::{sse, sse_event},
+    stream_caps::{resume_after, stream_keys},
 };
 use crate::{
     auth::Caller,
@@ -74,35 +75,17 @@ pub async fn events(
             "this needs a member of the site or its admin key".into(),
         ));
     }
-    let mut keys = Vec::new();
     let user_id = match &caller {
-        Caller::Member { user_id, .. } => {
-            keys.push((format!("v:u:{user_id}"), state.settings.max_streams_per_visitor));
-            Some(user_id.clone())
-        }
+        Caller::Member { user_id, .. } => Some(user_id.clone()),
         Caller::Admin { .. } | Caller::Visitor { .. } => None,
     };
-    if let Some(ip) = state.client_ip(&parts.extensions, &parts.headers) {
-        keys.push((
-            format!("ip:{}", super::client_ip::rate_key(ip)),
-            state.settings.max_streams_per_ip,
-        ));
-    }
-    let slot = state.streams.take(&keys)?;
-    let last_event_id = parts
-        .headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.trim()
-                .parse::<i64>()
-                .map_err(|_| ApiError::field("Last-Event-ID", "must be an event id"))
-        })
-        .transpose()?;
+    let reader = user_id.as_ref().map(|u| format!("v:u:{u}"));
+    let slot = state.streams.take(&stream_keys(&state, reader, &parts))?;
+    let resume = resume_after(&parts.headers, q.after)?;
     // Subscribe before reading the position so nothing falls between.
     let live = state.chat.hub.subscribe(&site_channel(&site_id));
-    let start = match last_event_id.or(q.after) {
-        Some(n) => n.max(0),
+    let start = match resume {
+        Some(n) => n,
         None => state.db.last_site_event_id(&site_id).await?,
     };
     let presence = user_id

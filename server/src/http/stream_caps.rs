@@ -94,3 +94,38 @@ mod tests {
         assert!(caps.take(&want("a")).is_ok());
     }
 }
+
+/// The caps a new stream counts against: its reader's (`reader` is
+/// `v:{visitor}` or `v:u:{member}`), and its address's.
+pub fn stream_keys(
+    state: &super::AppState,
+    reader: Option<String>,
+    parts: &http::request::Parts,
+) -> Vec<(String, u32)> {
+    let mut keys: Vec<(String, u32)> = reader
+        .map(|r| (r, state.settings.max_streams_per_visitor))
+        .into_iter()
+        .collect();
+    if let Some(ip) = state.client_ip(&parts.extensions, &parts.headers) {
+        keys.push((
+            format!("ip:{}", super::client_ip::rate_key(ip)),
+            state.settings.max_streams_per_ip,
+        ));
+    }
+    keys
+}
+
+/// Where a resumed stream starts: after `Last-Event-ID`, else after
+/// `?after=`; `None` for a stream that starts now.
+pub fn resume_after(headers: &http::HeaderMap, after: Option<i64>) -> Result<Option<i64>, ApiError> {
+    let header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::field("Last-Event-ID", "must be an event id"))
+        })
+        .transpose()?;
+    Ok(header.or(after).map(|n| n.max(0)))
+}
