@@ -15,6 +15,9 @@ use crate::db::Site;
 pub struct Question {
     pub site: Site,
     pub conversation_id: String,
+    /// The visitor the conversation is with (none for one an integrator
+    /// started with the admin key): what the assistant may remember is theirs.
+    pub visitor_id: Option<String>,
     pub language: String,
     pub text: String,
     /// Earlier messages, oldest first.
@@ -25,13 +28,51 @@ pub struct Question {
 }
 
 /// What Lantern knows about a returning visitor: the name they gave (through
-/// a verified identify, or a member), the memories kept about them, and the
-/// questions of their earlier conversations, newest first.
+/// a verified identify, or a member), the memories kept about them (those
+/// that match the question first, then the newest), and the questions of
+/// their earlier conversations, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Known {
     pub name: Option<String>,
-    pub memories: Vec<String>,
+    pub memories: Vec<Remembered>,
     pub earlier: Vec<String>,
+}
+
+/// One memory, as the answerer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Remembered {
+    pub id: String,
+    pub content: String,
+    /// `visitor` or `assistant` (what the visitor told), or `member` (the
+    /// team's note about them).
+    pub source: String,
+}
+
+impl Remembered {
+    /// What the visitor told (themselves or through the assistant), as
+    /// opposed to a note the site's team keeps.
+    pub fn from_visitor(&self) -> bool {
+        self.source != "member"
+    }
+}
+
+/// What a reply changes in what is remembered about the visitor, applied
+/// once the reply is stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MemoryChange {
+    /// Facts to keep (source `assistant`).
+    pub save: Vec<String>,
+    /// Memories to forget, by id.
+    pub forget: Vec<String>,
+    /// Forget everything the visitor told (their own and the assistant's
+    /// memories; members' notes stay).
+    pub forget_all: bool,
+}
+
+impl MemoryChange {
+    pub fn is_empty(&self) -> bool {
+        self.save.is_empty() && self.forget.is_empty() && !self.forget_all
+    }
 }
 
 /// The finished reply.
@@ -47,6 +88,8 @@ pub struct Answer {
     /// How the reply was decided and the retrieval scores behind it,
     /// stored with the reply for the owner's insights.
     pub retrieval: Option<serde_json::Value>,
+    /// What to remember or forget about the visitor.
+    pub memory: MemoryChange,
 }
 
 impl Answer {
@@ -58,6 +101,7 @@ impl Answer {
             incomplete: false,
             handoff: false,
             retrieval: None,
+            memory: MemoryChange::default(),
         }
     }
 }
@@ -101,9 +145,10 @@ pub trait Answerer: Send + Sync + 'static {
         true
     }
 
-    /// Whether [`Question::known`] is read (an LLM's context); when not,
-    /// the three reads behind it are skipped on every message.
-    fn wants_known(&self) -> bool {
+    /// Whether [`Question::known`] is read for `text` (an LLM's context, or
+    /// a visitor asking what is remembered); when not, the three reads
+    /// behind it are skipped.
+    fn wants_known(&self, _text: &str) -> bool {
         false
     }
 }

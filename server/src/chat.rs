@@ -13,7 +13,7 @@ use lantern_shared::{
 };
 
 use crate::{
-    answer::{Answer, Answerer, DeltaSink, Known, Question},
+    answer::{Answer, Answerer, DeltaSink, Known, MemoryChange, Question, Remembered},
     auth::Caller,
     error::ApiError,
     events::{EventHub, LiveEvent},
@@ -40,6 +40,8 @@ pub type Posted = Result<(Message, Option<Message>), ApiError>;
 /// Memories and earlier questions of a returning visitor given to the
 /// answerer at most.
 const KNOWN_MEMORIES: i64 = 20;
+/// Of those, the memories matching the question, put first.
+const KNOWN_RELEVANT: i64 = 5;
 const KNOWN_EARLIER: i64 = 5;
 
 /// Where a streamed post's events go, in order (a streamed response).
@@ -135,16 +137,21 @@ impl Chat {
         self.publish_site(Some(created));
         let mut messages = Vec::new();
         let mut welcome_text = site.welcome_for(&language).to_string();
-        // A returning visitor whose name is known is greeted by it.
+        // A returning visitor whose name is known is greeted by it, and
+        // offered what they asked last time.
         if let Caller::Visitor { visitor_id, .. } = caller
             && let Some(name) = self
                 .db
                 .visitor_profile(&site.id, visitor_id)
                 .await?
                 .and_then(|p| p.name)
-            && let Some(greeting) = crate::engine::replies::welcome_back(&language, &name)
         {
-            welcome_text = format!("{greeting} {welcome_text}");
+            let last = self.db.earlier_questions(visitor_id, &conv.id, 1).await?;
+            let greeting = crate::engine::replies::welcome_back(&language, &name, last.first().map(String::as_str));
+            welcome_text = match greeting {
+                Some(greeting) => format!("{greeting} {welcome_text}"),
+                None => welcome_text,
+            };
         }
         if !welcome_text.trim().is_empty() {
             let welcome = self
@@ -310,11 +317,13 @@ impl Chat {
         }
         let question = asked.message;
         let sink = self.delta_sink(&conversation_id, question.seq, Some(watcher.clone()));
-        let answer = self.answer(&post, &question.content, question.seq, sink).await?;
+        let mut answer = self.answer(&post, &question.content, question.seq, sink).await?;
+        let memory = std::mem::take(&mut answer.memory);
         let handoff = answer.handoff;
         let reply = self
             .append(&conversation_id, &assistant_message(answer))
             .await?;
+        self.remember(post.conversation.visitor_id.as_deref(), memory).await;
         watch(Some(watcher), created(&reply.message));
         if handoff {
             // After the reply, so the visitor reads it before the status
@@ -333,9 +342,10 @@ impl Chat {
     /// in one commit. Nobody can watch a reply to a question not yet
     /// stored, so its deltas are not made.
     async fn exchange(&self, post: Post) -> Result<(Message, Option<Message>), ApiError> {
-        let answer = self
+        let mut answer = self
             .answer(&post, &post.new.content, i64::MAX, DeltaSink::discard())
             .await?;
+        let memory = std::mem::take(&mut answer.memory);
         let handoff = answer.handoff;
         let reply = assistant_message(answer);
         let exchange = self
@@ -347,6 +357,7 @@ impl Chat {
             let reply = self.existing_reply(&question).await?;
             return Ok((question, reply));
         };
+        self.remember(post.conversation.visitor_id.as_deref(), memory).await;
         crate::stats::message_stored(Role::User.as_str());
         crate::stats::message_stored(Role::Assistant.as_str());
         self.publish_appended(exchange.question);
@@ -380,8 +391,8 @@ impl Chat {
             Vec::new()
         };
         let known = match &post.conversation.visitor_id {
-            Some(visitor) if self.answerer.wants_known() => {
-                self.known(&site.id, visitor, &post.conversation.id).await?
+            Some(visitor) if self.answerer.wants_known(text) => {
+                self.known(&site.id, visitor, &post.conversation.id, text).await?
             }
             _ => Known::default(),
         };
@@ -392,6 +403,7 @@ impl Chat {
                 Question {
                     site,
                     conversation_id: post.conversation.id.clone(),
+                    visitor_id: post.conversation.visitor_id.clone(),
                     language: post.language.clone(),
                     text: text.to_string(),
                     history,
@@ -405,19 +417,40 @@ impl Chat {
     }
 
     /// What is known about `visitor_id`, for the answerer's context: their
-    /// name, the newest memories, and their latest earlier questions.
-    async fn known(&self, site_id: &str, visitor_id: &str, conversation_id: &str) -> Result<Known, ApiError> {
+    /// name, their memories (those matching `text` first, then the newest),
+    /// and their latest earlier questions.
+    async fn known(
+        &self,
+        site_id: &str,
+        visitor_id: &str,
+        conversation_id: &str,
+        text: &str,
+    ) -> Result<Known, ApiError> {
         let name = self
             .db
             .visitor_profile(site_id, visitor_id)
             .await?
             .and_then(|p| p.name);
-        let memories = self
+        let terms = crate::knowledge::analysis::search_terms(text, None);
+        let mut rows = self
             .db
-            .memories(visitor_id, KNOWN_MEMORIES)
-            .await?
+            .search_memories(visitor_id, &terms, KNOWN_RELEVANT)
+            .await?;
+        for m in self.db.memories(visitor_id, KNOWN_MEMORIES).await? {
+            if rows.len() as i64 >= KNOWN_MEMORIES {
+                break;
+            }
+            if !rows.iter().any(|r| r.id == m.id) {
+                rows.push(m);
+            }
+        }
+        let memories = rows
             .into_iter()
-            .map(|m| m.content)
+            .map(|m| Remembered {
+                id: m.id,
+                content: m.content,
+                source: m.source,
+            })
             .collect();
         let earlier = self
             .db
@@ -428,6 +461,29 @@ impl Chat {
             memories,
             earlier,
         })
+    }
+
+    /// Applies what a stored reply changes in the visitor's memories. A
+    /// failure is logged, not the visitor's problem: the reply is stored.
+    async fn remember(&self, visitor_id: Option<&str>, change: MemoryChange) {
+        let Some(visitor_id) = visitor_id.filter(|_| !change.is_empty()) else {
+            return;
+        };
+        let outcome = async {
+            let saved = self.db.save_assistant_memories(visitor_id, &change.save).await?;
+            let forgotten = self
+                .db
+                .forget_memories(visitor_id, &change.forget, change.forget_all)
+                .await?;
+            Ok::<_, crate::db::Error>((saved, forgotten))
+        }
+        .await;
+        match outcome {
+            Ok((saved, forgotten)) => {
+                tracing::info!(visitor_id, saved, forgotten, "visitor memories changed")
+            }
+            Err(e) => tracing::error!(visitor_id, error = %e, "visitor memories not changed"),
+        }
     }
 
     /// Where an answer's pieces go: the hub (when someone may watch the

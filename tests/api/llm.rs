@@ -543,6 +543,10 @@ async fn a_returning_visitor_is_known_to_the_llm_and_greeted_by_name() {
         welcome.starts_with("Welcome back, Ann Example!"),
         "{welcome}"
     );
+    assert!(
+        welcome.contains(&format!("Last time you asked: “{QUESTION}”")),
+        "the offer to pick up the last question: {welcome}"
+    );
     let id = second["id"].as_str().expect("id");
     ask(&app, &token, id, QUESTION).await;
 

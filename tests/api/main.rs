@@ -14,6 +14,7 @@ mod inbox;
 mod insights;
 mod knowledge;
 mod llm;
+mod memory;
 mod messages;
 mod privacy;
 mod prune;

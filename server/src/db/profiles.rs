@@ -1,12 +1,12 @@
 //! What members see of a visitor: the profile (verified identify or a
 //! member's edit, browser, time zone, last seen), the site's visitor list
-//! and search, and members' notes on a visitor (memories, source `member`).
+//! and search.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::types::Json;
 
-use super::{Db, Result, new_id, read, write};
+use super::{Db, Result, read, write};
 
 /// A visitor's stored profile, as read for members.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -34,17 +34,6 @@ pub struct VerifiedProfile {
     pub name: Option<String>,
     pub email: Option<String>,
     pub attributes: Option<Value>,
-}
-
-/// A stored memory (a member's note, for now).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct MemoryRow {
-    pub id: String,
-    pub content: String,
-    pub source: String,
-    pub author_id: Option<String>,
-    pub author_name: Option<String>,
-    pub created_at: DateTime<Utc>,
 }
 
 impl Db {
@@ -139,7 +128,6 @@ impl Db {
         Ok(())
     }
 
-    /// A visitor's memories, newest first (bounded by `limit`).
     /// The visitor's latest `limit` questions in their other conversations,
     /// newest first (what "last time" was about).
     pub async fn earlier_questions(
@@ -158,72 +146,5 @@ impl Db {
         .bind(limit)
         .fetch_all(p)
         .await)?)
-    }
-
-    pub async fn memories(&self, visitor_id: &str, limit: i64) -> Result<Vec<MemoryRow>> {
-        Ok(read!(self, p => sqlx::query_as(
-            "SELECT id, content, source, author_id, author_name, created_at \
-             FROM visitor_memories WHERE visitor_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-        )
-        .bind(visitor_id)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?)
-    }
-
-    pub async fn memory_count(&self, visitor_id: &str) -> Result<i64> {
-        let (n,): (i64,) = read!(self, p => sqlx::query_as(
-            "SELECT COUNT(*) FROM visitor_memories WHERE visitor_id = $1",
-        )
-        .bind(visitor_id)
-        .fetch_one(p)
-        .await)?;
-        Ok(n)
-    }
-
-    /// Stores a member's note on a visitor (the caller checked the site).
-    pub async fn add_member_memory(
-        &self,
-        visitor_id: &str,
-        content: &str,
-        author_id: Option<&str>,
-        author_name: Option<&str>,
-    ) -> Result<MemoryRow> {
-        let row = MemoryRow {
-            id: new_id(),
-            content: content.to_string(),
-            source: "member".into(),
-            author_id: author_id.map(str::to_string),
-            author_name: author_name.map(str::to_string),
-            created_at: Utc::now(),
-        };
-        write!(self, p => sqlx::query(
-            "INSERT INTO visitor_memories (id, visitor_id, content, source, author_id, author_name, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&row.id)
-        .bind(visitor_id)
-        .bind(&row.content)
-        .bind(&row.source)
-        .bind(&row.author_id)
-        .bind(&row.author_name)
-        .bind(row.created_at)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(row)
-    }
-
-    /// Deletes one memory of the visitor; false when there was none.
-    pub async fn delete_memory(&self, visitor_id: &str, memory_id: &str) -> Result<bool> {
-        let n = write!(self, p => sqlx::query(
-            "DELETE FROM visitor_memories WHERE id = $1 AND visitor_id = $2",
-        )
-        .bind(memory_id)
-        .bind(visitor_id)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(n > 0)
     }
 }

@@ -7,6 +7,7 @@
 pub mod extractive;
 pub mod intent;
 pub mod llm;
+pub mod memory;
 pub mod replies;
 
 use async_trait::async_trait;
@@ -38,6 +39,15 @@ pub struct Engine {
 #[async_trait]
 impl Answerer for Engine {
     async fn answer(&self, q: Question, deltas: DeltaSink) -> Answer {
+        if let Some(ask) = memory::detect(&q.text) {
+            let (text, change) = memory::answer(ask, &q.known, &q.language);
+            stream_words(&text, &deltas);
+            return Answer {
+                retrieval: Some(json!({ "decision": "memory" })),
+                memory: change,
+                ..Answer::plain(&text)
+            };
+        }
         if let Some(intent) = intent::detect(&q.text) {
             let text = replies::small_talk(intent, &q.language);
             stream_words(text, &deltas);
@@ -95,9 +105,10 @@ impl Answerer for Engine {
         true
     }
 
-    /// What is known about a returning visitor goes to the LLM only.
-    fn wants_known(&self) -> bool {
-        self.llm.is_some()
+    /// What is known about a returning visitor goes to the LLM, and
+    /// answers a visitor asking what is remembered.
+    fn wants_known(&self, text: &str) -> bool {
+        self.llm.is_some() || memory::detect(text).is_some()
     }
 }
 
@@ -132,7 +143,7 @@ impl Engine {
         deltas: &DeltaSink,
     ) -> Answer {
         let sources: Vec<PassageHit> = found.hits.iter().take(LLM_SOURCES).cloned().collect();
-        let prompt = llm::prompt::build(
+        let mut prompt = llm::prompt::build(
             &q.site.bot_name,
             &q.site.name,
             &q.language,
@@ -141,18 +152,64 @@ impl Engine {
             &q.text,
             &q.known,
         );
+        prompt.remember = q.visitor_id.is_some();
         let mut used = llm::Usage::default();
-        let outcome = llm.stream(&prompt, deltas, &mut used).await;
+        let mut sent = prompt.chars();
+        let mut outcome = llm.stream(&prompt, deltas, &mut used).await;
+        let mut facts = Vec::new();
+        // The model kept facts: it hears they were kept and answers on.
+        if let Ok(first) = &mut outcome
+            && !first.calls.is_empty()
+        {
+            facts = first
+                .calls
+                .iter()
+                .filter_map(llm::ToolCall::fact)
+                .take(llm::tools::MAX_FACTS)
+                .collect();
+            let before = std::mem::take(&mut first.text);
+            prompt.tool_turn = Some(llm::ToolTurn {
+                text: before.clone(),
+                calls: std::mem::take(&mut first.calls),
+            });
+            sent += prompt.chars();
+            outcome = match llm.stream(&prompt, deltas, &mut used).await {
+                Ok(next) => Ok(llm::Streamed {
+                    text: before + &next.text,
+                    calls: Vec::new(),
+                }),
+                Err(failure) => Err(llm::Failure {
+                    error: failure.error,
+                    partial: before + &failure.partial,
+                }),
+            };
+        }
+        let outcome = outcome.map(|streamed| streamed.text);
         let answer_chars = match &outcome {
             Ok(text) => text.len(),
             Err(failure) => failure.partial.len(),
         };
         self.llm_budget
-            .charge(&q.site.id, &used, prompt.chars(), answer_chars)
+            .charge(&q.site.id, &used, sent, answer_chars)
             .await;
+        let mut answer = self.llm_outcome(q, found, &sources, outcome, deltas);
+        answer.memory.save = facts;
+        answer
+    }
+
+    /// The answer an LLM's outcome makes: its text with citations, or the
+    /// fallback when it failed.
+    fn llm_outcome(
+        &self,
+        q: &Question,
+        found: &Retrieved,
+        sources: &[PassageHit],
+        outcome: Result<String, llm::Failure>,
+        deltas: &DeltaSink,
+    ) -> Answer {
         match outcome {
             Ok(mut text) => {
-                let citations = cited(&text, &sources, &q.language);
+                let citations = cited(&text, sources, &q.language);
                 if citations.is_empty() {
                     // Said, so the visitor can weigh it.
                     let note = replies::uncited(&q.language);
@@ -179,7 +236,7 @@ impl Engine {
                     let note = replies::cut_short(&q.language);
                     deltas.send(note);
                     Answer {
-                        citations: cited(&failure.partial, &sources, &q.language),
+                        citations: cited(&failure.partial, sources, &q.language),
                         incomplete: true,
                         ..Answer::plain(&format!("{}{note}", failure.partial))
                     }

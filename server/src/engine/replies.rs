@@ -132,9 +132,10 @@ pub fn uncited(language: &str) -> &'static str {
 }
 
 /// The greeting of a returning visitor whose name is known, before the
-/// site's welcome. The name keeps only letters, digits, spaces and `.-'`
-/// (it lands in markdown).
-pub fn welcome_back(language: &str, name: &str) -> Option<String> {
+/// site's welcome, with what they asked last time (an offer to pick it up).
+/// The name keeps only letters, digits, spaces and `.-'`, and the question
+/// loses markdown's characters (both land in markdown).
+pub fn welcome_back(language: &str, name: &str, last: Option<&str>) -> Option<String> {
     let name: String = name
         .chars()
         .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '\''))
@@ -144,11 +145,31 @@ pub fn welcome_back(language: &str, name: &str) -> Option<String> {
     if name.is_empty() {
         return None;
     }
-    Some(match lang(language) {
+    let mut out = match lang(language) {
         "ar" => format!("مرحبًا بعودتك، {name}!"),
         "fr" => format!("Bon retour, {name} !"),
         "es" => format!("¡Hola de nuevo, {name}!"),
         "de" => format!("Willkommen zurück, {name}!"),
         _ => format!("Welcome back, {name}!"),
-    })
+    };
+    let last: String = last
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !"*_`[]<>#|\\~".contains(*c))
+        .take(120)
+        .collect();
+    if !last.is_empty() {
+        out.push(' ');
+        out.push_str(&match lang(language) {
+            "ar" => format!("سألتَ في المرة الماضية: «{last}». يمكنك المتابعة من هناك أو طرح سؤال جديد."),
+            "fr" => format!("La dernière fois, vous avez demandé : « {last} ». Reprenez là où vous en étiez ou posez une autre question."),
+            "es" => format!("La última vez preguntaste: «{last}». Puedes seguir por ahí o preguntar otra cosa."),
+            "de" => format!("Letztes Mal fragten Sie: „{last}“. Machen Sie dort weiter oder fragen Sie etwas Neues."),
+            _ => format!("Last time you asked: “{last}”. Pick it up from there, or ask something new."),
+        });
+    }
+    Some(out)
 }

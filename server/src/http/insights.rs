@@ -75,6 +75,7 @@ pub async fn try_it(
             Question {
                 site,
                 conversation_id: String::new(),
+                visitor_id: None,
                 language,
                 text,
                 history: Vec::new(),

@@ -24,13 +24,10 @@ use super::{
 };
 use crate::{
     auth::Caller,
-    db::{MemoryRow, ProfileRow, rfc3339},
+    db::{MAX_MEMORIES, MemoryRow, ProfileRow, rfc3339},
     error::ApiError,
     validate,
 };
-
-/// Most notes kept on one visitor (each ≤ 2,000 characters).
-pub const MAX_MEMORIES: i64 = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -189,18 +186,36 @@ pub async fn update(
     Ok(Json(to_api(row)))
 }
 
-/// Notes kept on the visitor, newest first (at most 200).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryQuery {
+    /// Words to find (full text, any language; 1–200 characters): the
+    /// matching memories, best first.
+    pub q: Option<String>,
+}
+
+/// Memories kept on the visitor (members' notes and what the visitor told),
+/// newest first, or those matching `q` (at most 200).
 #[utoipa::path(get, path = "/api/v1/visitors/{visitor_id}/memories", tag = "visitors",
-    params(("visitor_id" = String, Path)), security(("bearer" = []), ("session" = [])),
-    responses((status = 200, body = MemoryList), (status = 403, body = lantern_shared::ErrorBody),
-        (status = 404, body = lantern_shared::ErrorBody)))]
+    params(("visitor_id" = String, Path), MemoryQuery), security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = MemoryList), (status = 400, body = lantern_shared::ErrorBody),
+        (status = 403, body = lantern_shared::ErrorBody), (status = 404, body = lantern_shared::ErrorBody)))]
 pub async fn memories(
     State(state): State<AppState>,
     caller: Caller,
     Path(visitor_id): Path<String>,
+    ApiQuery(query): ApiQuery<MemoryQuery>,
 ) -> Result<Json<MemoryList>, ApiError> {
     let v = visitor(&state, &caller, &visitor_id).await?;
-    let items = state.db.memories(&v.id, MAX_MEMORIES).await?;
+    let items = match &query.q {
+        Some(q) => {
+            let q = validate::text("q", q, 200)?;
+            let terms = crate::knowledge::analysis::search_terms(&q, None);
+            state.db.search_memories(&v.id, &terms, MAX_MEMORIES).await?
+        }
+        None => state.db.memories(&v.id, MAX_MEMORIES).await?,
+    };
     Ok(Json(MemoryList {
         items: items.into_iter().map(memory_to_api).collect(),
     }))

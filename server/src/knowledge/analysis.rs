@@ -211,6 +211,25 @@ pub fn detect(text: &str) -> Option<&'static str> {
     })
 }
 
+/// Terms to find short free text with (memories): each word's stem and,
+/// when it differs, the word itself in lower case, stop words left out.
+/// Matched as prefixes, the stem finds inflections in a store that keeps
+/// words as written, and the word finds its accented spelling, which a
+/// folded stem would miss.
+pub fn search_terms(text: &str, language: Option<&str>) -> Vec<String> {
+    let analyzer = Analyzer::new(&query_language(text, language, "en"));
+    let mut out: Vec<String> = Vec::new();
+    for word in words(text) {
+        let Some(stem) = analyzer.term(word) else { continue };
+        for t in [stem, word.to_lowercase()] {
+            if !out.contains(&t) && out.len() < MAX_QUERY_TERMS {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
 /// The language to analyse a question in: the conversation's (or the
 /// caller's) when given, else the detected one, else `fallback`. An
 /// Arabic-script question is analysed as Arabic whatever the conversation

@@ -13,6 +13,7 @@ pub mod error;
 mod openai;
 pub mod prompt;
 pub mod sse;
+pub mod tools;
 pub mod usage;
 
 use std::{sync::Arc, time::Duration};
@@ -21,7 +22,8 @@ use futures::StreamExt;
 use tokio::time::{Instant, timeout, timeout_at};
 
 pub use error::LlmError;
-pub use prompt::Prompt;
+pub use prompt::{Prompt, ToolTurn};
+pub use tools::ToolCall;
 pub use usage::Usage;
 
 use crate::{
@@ -51,10 +53,19 @@ impl Role {
 #[derive(Debug, PartialEq)]
 pub enum Step {
     Text(String),
+    /// Pieces of tool calls (see [`tools`]).
+    Call(Vec<tools::CallPiece>),
     Done,
     Skip,
     Error(String),
     Malformed(String),
+}
+
+/// A finished answer: its text and the tools it called.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    pub text: String,
+    pub calls: Vec<ToolCall>,
 }
 
 /// A failed answer, with the text that had already been streamed.
@@ -88,14 +99,15 @@ impl LlmClient {
         &self.settings
     }
 
-    /// Streams the answer to `prompt` into `sink`; the whole text on success.
-    /// What the provider reports it used goes to `used`, whatever the outcome.
+    /// Streams the answer to `prompt` into `sink`; the whole text and the
+    /// tool calls on success. What the provider reports it used goes to
+    /// `used`, whatever the outcome.
     pub async fn stream(
         &self,
         prompt: &Prompt,
         sink: &DeltaSink,
         used: &mut Usage,
-    ) -> Result<String, Failure> {
+    ) -> Result<Streamed, Failure> {
         // `timeout` polls the semaphore first, so a free call is taken even
         // with a zero queue timeout.
         let Ok(Ok(_call)) = timeout(self.settings.queue_timeout, self.calls.acquire()).await else {
@@ -105,7 +117,8 @@ impl LlmClient {
             });
         };
         let mut text = String::new();
-        match self.attempt(prompt, sink, &mut text, used).await {
+        let mut calls = tools::Calls::default();
+        match self.attempt(prompt, sink, &mut text, &mut calls, used).await {
             Err(LlmError::RateLimited {
                 retry_after: Some(wait),
                 ..
@@ -115,11 +128,14 @@ impl LlmClient {
                     "LLM rate limited; retrying once"
                 );
                 tokio::time::sleep(wait).await;
-                self.attempt(prompt, sink, &mut text, used).await
+                self.attempt(prompt, sink, &mut text, &mut calls, used).await
             }
             other => other,
         }
-        .map(|()| text.clone())
+        .map(|()| Streamed {
+            text: text.clone(),
+            calls: std::mem::take(&mut calls).finish(),
+        })
         .map_err(|error| Failure {
             error,
             partial: text,
@@ -131,6 +147,7 @@ impl LlmClient {
         prompt: &Prompt,
         sink: &DeltaSink,
         text: &mut String,
+        calls: &mut tools::Calls,
         used: &mut Usage,
     ) -> Result<(), LlmError> {
         let (url, headers, body) = match self.settings.provider {
@@ -211,6 +228,7 @@ impl LlmClient {
                         sink.send(t.clone());
                         text.push_str(&t);
                     }
+                    Step::Call(pieces) => pieces.into_iter().for_each(|p| calls.push(p)),
                     Step::Done => return Ok(()),
                     Step::Skip => {}
                     Step::Error(m) => return Err(LlmError::Provider(m)),

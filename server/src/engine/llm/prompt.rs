@@ -4,7 +4,7 @@
 
 use lantern_shared::api::{Message, Role as ApiRole};
 
-use super::Role;
+use super::{Role, tools::ToolCall};
 use crate::{answer::Known, knowledge::PassageHit};
 
 /// Tokens of history sent at most (a token is taken as four characters).
@@ -16,12 +16,27 @@ pub struct Prompt {
     pub system: String,
     /// Oldest first; the last is the question.
     pub messages: Vec<(Role, String)>,
+    /// Offer the `remember` tool (there is a visitor to remember things of).
+    pub remember: bool,
+    /// The answer so far and the tools it called, sent back with their
+    /// results for the answer to go on (no further calls allowed).
+    pub tool_turn: Option<ToolTurn>,
+}
+
+/// An assistant turn that called tools.
+#[derive(Debug, Clone, Default)]
+pub struct ToolTurn {
+    pub text: String,
+    pub calls: Vec<ToolCall>,
 }
 
 impl Prompt {
     /// Characters sent, for estimating tokens a provider did not report.
     pub fn chars(&self) -> usize {
-        self.system.len() + self.messages.iter().map(|(_, t)| t.len()).sum::<usize>()
+        let turn = self.tool_turn.as_ref().map_or(0, |t| {
+            t.text.len() + t.calls.iter().map(|c| c.arguments.len() + 16).sum::<usize>()
+        });
+        self.system.len() + self.messages.iter().map(|(_, t)| t.len()).sum::<usize>() + turn
     }
 }
 
@@ -71,6 +86,8 @@ pub fn build(
     Prompt {
         system,
         messages: kept,
+        remember: false,
+        tool_turn: None,
     }
 }
 
@@ -88,7 +105,7 @@ fn remembered(system: &mut String, known: &Known) {
         system.push_str(&format!("- Their name: {}\n", cut(name)));
     }
     for m in &known.memories {
-        system.push_str(&format!("- {}\n", cut(m)));
+        system.push_str(&format!("- {}\n", cut(&m.content)));
     }
     if !known.earlier.is_empty() {
         system.push_str("Their latest questions in earlier conversations:\n");
