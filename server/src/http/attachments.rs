@@ -43,14 +43,25 @@ pub fn router(settings: &crate::settings::Settings) -> Router<AppState> {
     upload.merge(download)
 }
 
+/// The upload form: one part.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file, at most the site's `attachments_max_bytes`; its type is
+    /// read from its content: PNG, JPEG, GIF, WebP, PDF or plain text.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Uploads one file (the multipart part `file`) to a conversation, for
 /// sending with a message (`attachment_ids`) within a day. Its type comes
 /// from its content; images are re-encoded without their metadata.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/attachments", tag = "attachments",
     params(("id" = String, Path)), security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "one part named `file`"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = Attachment),
               (status = 400, body = lantern_shared::ErrorBody), (status = 403, body = lantern_shared::ErrorBody),
+              (status = 409, body = lantern_shared::ErrorBody, description = "the conversation is closed (visitors)"),
               (status = 404, body = lantern_shared::ErrorBody), (status = 413, body = lantern_shared::ErrorBody),
               (status = 415, body = lantern_shared::ErrorBody), (status = 429, body = lantern_shared::ErrorBody)))]
 pub async fn upload(
@@ -64,10 +75,7 @@ pub async fn upload(
         return Err(ApiError::Conflict("the conversation is closed".into()));
     }
     let outcome = async {
-        let room = admit(&state, &caller, &conversation.site_id).await?;
-        let max_bytes = u64::try_from(state.db.attachment_policy(&conversation.site_id).await.map_err(internal)?.attachments_max_bytes)
-            .unwrap_or(0)
-            .min(state.settings.attachments.max_bytes);
+        let (max_bytes, room) = admit(&state, &caller, &conversation.site_id).await?;
         let mut form = Multipart::from_request(request, &state).await.map_err(|_| {
             Refusal::BadBody("send the file as multipart/form-data, in a part named `file`".into())
         })?;
@@ -109,8 +117,9 @@ fn internal(e: crate::db::Error) -> Refusal {
 }
 
 /// Whether the site takes this upload now: switched on, within the rates
-/// (per visitor, per site), with room left; the bytes left in its quota.
-async fn admit(state: &AppState, caller: &Caller, site_id: &str) -> Result<u64, Refusal> {
+/// (per visitor, per site), with room left. The largest file it takes, and
+/// the bytes left in its quota.
+async fn admit(state: &AppState, caller: &Caller, site_id: &str) -> Result<(u64, u64), Refusal> {
     let policy = state.db.attachment_policy(site_id).await.map_err(internal)?;
     if !policy.attachments_enabled {
         return Err(Refusal::Disabled);
@@ -134,7 +143,10 @@ async fn admit(state: &AppState, caller: &Caller, site_id: &str) -> Result<u64, 
     if room == 0 {
         return Err(Refusal::Quota);
     }
-    Ok(room)
+    let max_bytes = u64::try_from(policy.attachments_max_bytes)
+        .unwrap_or(0)
+        .min(limits.max_bytes);
+    Ok((max_bytes, room))
 }
 
 /// The file, to the conversation's visitor, the site's members and its
