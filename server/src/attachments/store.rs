@@ -1,17 +1,16 @@
 //! The attachment store, through `object_store`: a local directory by
 //! default, any S3-compatible bucket when `LANTERN_ATTACHMENTS=s3://…`.
-//! Files are copied in piece by piece from a staging file, so no upload is
-//! ever held in memory whole, and read out as a stream.
+//! Files are copied in from a staging file part by part (at most a few S3
+//! parts of 5 MiB in memory per upload), and read out as a stream.
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use object_store::{
-    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig,
-    aws::AmazonS3Builder, buffered::BufWriter, local::LocalFileSystem, path::Path,
-    prefix::PrefixStore,
+    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig, WriteMultipart,
+    aws::AmazonS3Builder, local::LocalFileSystem, path::Path, prefix::PrefixStore,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use crate::settings::Settings;
 
@@ -95,28 +94,47 @@ impl Store {
         })
     }
 
-    /// Copies the file at `from` to `key`, piece by piece. A failure leaves
-    /// nothing behind (a half-written multipart upload is aborted).
+    /// Copies the file at `from` to `key`: in one request up to [`PART`]
+    /// bytes, else as a multipart upload with at most two parts in flight.
+    /// A failure leaves nothing behind (the multipart upload is aborted).
     pub async fn put_file(&self, key: &str, from: &std::path::Path) -> anyhow::Result<()> {
+        let path = Path::from(key);
+        let refused = "the attachment store refused the file";
         let mut file = tokio::fs::File::open(from).await?;
-        let mut writer = BufWriter::with_capacity(self.inner.clone(), Path::from(key), PART);
+        let len = file.metadata().await?.len();
+        if len <= PART as u64 {
+            let mut bytes = Vec::with_capacity(len as usize);
+            file.read_to_end(&mut bytes).await?;
+            self.inner.put(&path, bytes.into()).await.context(refused)?;
+            return Ok(());
+        }
+        let upload = self.inner.put_multipart(&path).await.context(refused)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART);
         let mut piece = vec![0u8; 64 * 1024];
-        let copied = async {
+        let sent: anyhow::Result<()> = async {
             loop {
                 let n = file.read(&mut piece).await?;
                 if n == 0 {
                     break;
                 }
-                writer.write_all(&piece[..n]).await?;
+                writer.wait_for_capacity(2).await?;
+                writer.write(&piece[..n]);
             }
-            writer.shutdown().await
+            writer.wait_for_capacity(0).await?;
+            Ok(())
         }
         .await;
-        if let Err(e) = copied {
-            let _ = writer.abort().await;
-            return Err(e).context("the attachment store refused the file");
+        match sent {
+            Ok(()) => {
+                // `finish` aborts the upload itself when completing fails.
+                writer.finish().await.context(refused)?;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = writer.abort().await;
+                Err(e.context(refused))
+            }
         }
-        Ok(())
     }
 
     /// The stored object `key` as a stream of pieces, with its size.

@@ -80,7 +80,4 @@ async fn files_follow_their_conversations_authorisation(backend: Backend) {
     let visible: Value = app.get_auth(&path, &s.visitor).await.json().await.expect("json");
     assert!(!visible.to_string().contains(secret["id"].as_str().expect("id")));
 }
-on_both_backends!(
-    files_follow_their_conversations_authorisation,
-    files_follow_their_conversations_authorisation
-);
+on_both_backends!(files_follow_their_conversations_authorisation, super::files_follow_their_conversations_authorisation);

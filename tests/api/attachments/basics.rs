@@ -38,7 +38,7 @@ async fn an_image_goes_up_and_comes_back_clean(backend: Backend) {
     let small = image::load_from_memory(&thumb).expect("the thumbnail is an image");
     assert!(small.width() <= 320 && small.height() <= 320, "{}x{}", small.width(), small.height());
 }
-on_both_backends!(an_image_goes_up_and_comes_back_clean, an_image_goes_up_and_comes_back_clean);
+on_both_backends!(an_image_goes_up_and_comes_back_clean, super::an_image_goes_up_and_comes_back_clean);
 
 async fn files_are_sent_with_messages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -96,7 +96,7 @@ async fn files_are_sent_with_messages(backend: Backend) {
     let res = app.post_json(&path, &s.visitor, &json!({"content": " "})).await;
     crate::assert_envelope(res, 400, "validation_failed").await;
 }
-on_both_backends!(files_are_sent_with_messages, files_are_sent_with_messages);
+on_both_backends!(files_are_sent_with_messages, super::files_are_sent_with_messages);
 
 async fn only_this_conversations_unsent_uploads_can_be_sent(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -128,7 +128,4 @@ async fn only_this_conversations_unsent_uploads_can_be_sent(backend: Backend) {
         .await;
     crate::assert_envelope(res, 400, "validation_failed").await;
 }
-on_both_backends!(
-    only_this_conversations_unsent_uploads_can_be_sent,
-    only_this_conversations_unsent_uploads_can_be_sent
-);
+on_both_backends!(only_this_conversations_unsent_uploads_can_be_sent, super::only_this_conversations_unsent_uploads_can_be_sent);

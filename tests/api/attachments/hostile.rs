@@ -21,7 +21,8 @@ fn png_bomb() -> Vec<u8> {
 }
 
 async fn hostile_files_are_refused_or_defused(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // More uploads than a visitor's default rate (limits.rs tests that).
+    let app = TestApp::spawn_with(backend, |s| s.attachments.uploads_per_visitor = 100).await;
     let s = scene(&app).await;
     let refused_type = r#"lantern_uploads_refused_total{reason="type"} "#;
     let before = metric(&app, refused_type).await;
@@ -102,7 +103,7 @@ async fn hostile_files_are_refused_or_defused(backend: Backend) {
     assert_eq!(a["name"], "eviltxt.exe.txt", "{a}");
     assert!(stored_files(&app).iter().all(|f| !f.contains("evil") && !f.contains("..")));
 }
-on_both_backends!(hostile_files_are_refused_or_defused, hostile_files_are_refused_or_defused);
+on_both_backends!(hostile_files_are_refused_or_defused, super::hostile_files_are_refused_or_defused);
 
 /// The first bytes of an x86-64 ELF executable.
 fn elf() -> Vec<u8> {
@@ -154,4 +155,4 @@ async fn one_byte_over_the_limit_is_refused(backend: Backend) {
         .expect("json");
     assert_eq!(read["attachments_max_bytes"], 10 * 1024 * 1024, "{read}");
 }
-on_both_backends!(one_byte_over_the_limit_is_refused, one_byte_over_the_limit_is_refused);
+on_both_backends!(one_byte_over_the_limit_is_refused, super::one_byte_over_the_limit_is_refused);

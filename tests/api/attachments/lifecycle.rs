@@ -82,10 +82,7 @@ async fn files_go_with_their_conversation_and_visitor(backend: Backend) {
     assert!(stored_files(&app).is_empty(), "{:?}", stored_files(&app));
     assert_eq!(raw_count(&app.database_url, "attachments").await, 0);
 }
-on_both_backends!(
-    files_go_with_their_conversation_and_visitor,
-    files_go_with_their_conversation_and_visitor
-);
+on_both_backends!(files_go_with_their_conversation_and_visitor, super::files_go_with_their_conversation_and_visitor);
 
 async fn uploads_never_sent_go_after_a_day(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.prune_every_secs = 1).await;
@@ -123,4 +120,4 @@ async fn uploads_never_sent_go_after_a_day(backend: Backend) {
         .await;
     crate::assert_envelope(res, 400, "validation_failed").await;
 }
-on_both_backends!(uploads_never_sent_go_after_a_day, uploads_never_sent_go_after_a_day);
+on_both_backends!(uploads_never_sent_go_after_a_day, super::uploads_never_sent_go_after_a_day);

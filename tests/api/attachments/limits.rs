@@ -54,4 +54,4 @@ async fn rates_quota_and_the_switch(backend: Backend) {
         .any(|l| l.starts_with("lantern_attachment_bytes_stored "));
     assert!(stored, "the stored-bytes gauge is exported");
 }
-on_both_backends!(rates_quota_and_the_switch, rates_quota_and_the_switch);
+on_both_backends!(rates_quota_and_the_switch, super::rates_quota_and_the_switch);

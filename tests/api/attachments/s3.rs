@@ -62,7 +62,7 @@ async fn files_live_in_an_s3_bucket(backend: Backend) {
     assert!(keys(&bucket, "chat").await.is_empty());
     assert_eq!(raw_count(&app.database_url, "attachments").await, 0);
 }
-on_both_backends!(files_live_in_an_s3_bucket, files_live_in_an_s3_bucket);
+on_both_backends!(files_live_in_an_s3_bucket, super::files_live_in_an_s3_bucket);
 
 async fn a_store_failing_mid_upload_leaves_nothing(backend: Backend) {
     let moto = Moto::start().await;
@@ -72,14 +72,25 @@ async fn a_store_failing_mid_upload_leaves_nothing(backend: Backend) {
     let endpoint = format!("http://127.0.0.1:{port}");
     let app = TestApp::spawn_with(backend, |s| s3_settings(s, endpoint, "s3://lantern-files")).await;
     let s = scene(&app).await;
-    let res = app
-        .upload(&s.conversation, &s.visitor, "big.txt", vec![b'z'; 2 * 1024 * 1024])
-        .await;
-    crate::assert_envelope(res, 503, "unavailable").await;
+    // One request (2 MiB), then a multipart upload (6 MiB: parts of 5).
+    for size in [2 * 1024 * 1024, 6 * 1024 * 1024] {
+        let res = app
+            .upload(&s.conversation, &s.visitor, "big.txt", vec![b'z'; size])
+            .await;
+        crate::assert_envelope(res, 503, "unavailable").await;
+    }
     assert_eq!(raw_count(&app.database_url, "attachments").await, 0);
     assert!(keys(&moto.client("lantern-files"), "").await.is_empty());
+    // The multipart upload was aborted, not left half-done in the bucket.
+    let pending = reqwest::get(format!("{}/lantern-files?uploads", moto.endpoint))
+        .await
+        .expect("moto reached")
+        .text()
+        .await
+        .expect("text");
+    assert!(!pending.contains("<UploadId>"), "{pending}");
     // Small files still fit through the same store.
     let a = uploaded(&app, &s.conversation, &s.visitor, "small.txt", b"fine".to_vec()).await;
     assert_eq!(fetch(&app, a["url"].as_str().expect("url"), &s.visitor).await.0, 200);
 }
-on_both_backends!(a_store_failing_mid_upload_leaves_nothing, a_store_failing_mid_upload_leaves_nothing);
+on_both_backends!(a_store_failing_mid_upload_leaves_nothing, super::a_store_failing_mid_upload_leaves_nothing);
