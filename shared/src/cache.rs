@@ -159,7 +159,10 @@ mod tests {
     fn attachments_are_never_shared() {
         // The edge worker passes them through: no cache kind, and the
         // origin's `Cache-Control` says private even if one were added.
-        for path in ["/api/v1/attachments/0190f1e2-0000-7000-8000-000000000000", "/api/v1/attachments/x/thumbnail"] {
+        for path in [
+            "/api/v1/attachments/0190f1e2-0000-7000-8000-000000000000",
+            "/api/v1/attachments/x/thumbnail",
+        ] {
             assert_eq!(kind_for(path), None, "{path}");
         }
         assert!(!CacheControl::parse("private, max-age=31536000, immutable").shareable());

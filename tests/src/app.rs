@@ -194,7 +194,9 @@ impl TestApp {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
         let form = reqwest::multipart::Form::new().part("file", part);
         self.client
-            .post(self.url(&format!("/api/v1/conversations/{conversation_id}/attachments")))
+            .post(self.url(&format!(
+                "/api/v1/conversations/{conversation_id}/attachments"
+            )))
             .bearer_auth(token)
             .multipart(form)
             .send()

@@ -52,7 +52,12 @@ impl Moto {
         let endpoint = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
         for _ in 0..300 {
-            if client.get(format!("{endpoint}/moto-api/")).send().await.is_ok() {
+            if client
+                .get(format!("{endpoint}/moto-api/"))
+                .send()
+                .await
+                .is_ok()
+            {
                 return Moto {
                     endpoint,
                     port,

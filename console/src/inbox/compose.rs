@@ -61,7 +61,9 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
             spawn_local(async move {
                 match api::upload(&conv, &s, &file).await {
                     Ok(a) => files.update(|f| f.push(a)),
-                    Err(e) => inbox.error.set(Some(format!("{}: {}", file.name(), e.message))),
+                    Err(e) => inbox
+                        .error
+                        .set(Some(format!("{}: {}", file.name(), e.message))),
                 }
                 uploading.update(|n| *n -= 1);
             });
@@ -237,7 +239,7 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
                 <input type="file" multiple=true class="visually-hidden" on:change=attach
                     accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain"/>
             </label>
-            <button type="submit" disabled=move || sending.get() || uploading.get() > 0>
+            <button type="submit" disabled=move || { sending.get() || uploading.get() > 0 }>
                 {move || if inbox.mode.get() == Mode::Note { "Add note" } else { "Send reply" }}
             </button>
         </form>

@@ -28,7 +28,9 @@ async fn files_follow_their_conversations_authorisation(backend: Backend) {
     for token in [&stranger, &other_site.admin_key, &other_visitor] {
         assert_eq!(fetch(&app, url, token).await.0, 404);
         assert_eq!(fetch(&app, thumb, token).await.0, 404);
-        let res = app.upload(&s.conversation, token, "x.txt", b"x".to_vec()).await;
+        let res = app
+            .upload(&s.conversation, token, "x.txt", b"x".to_vec())
+            .await;
         crate::assert_envelope(res, 404, "not_found").await;
     }
     // No credentials at all.
@@ -39,19 +41,31 @@ async fn files_follow_their_conversations_authorisation(backend: Backend) {
     let mut agent = app.signed_in("agent@example.com").await;
     let res = agent.get(&format!("{url}?site_id={}", s.site.id)).await;
     assert_eq!(res.status(), 200);
-    app.person("outsider@example.com", &other_site.id, "owner").await;
+    app.person("outsider@example.com", &other_site.id, "owner")
+        .await;
     let mut outsider = app.signed_in("outsider@example.com").await;
     let res = outsider.get(url).await;
     assert_eq!(res.status(), 404);
 
     // A member's upload: hidden from the visitor until sent.
-    let by_staff = uploaded(&app, &s.conversation, &s.site.admin_key, "answer.txt", b"steps".to_vec()).await;
+    let by_staff = uploaded(
+        &app,
+        &s.conversation,
+        &s.site.admin_key,
+        "answer.txt",
+        b"steps".to_vec(),
+    )
+    .await;
     let staff_url = by_staff["url"].as_str().expect("url");
     assert_eq!(fetch(&app, staff_url, &s.visitor).await.0, 404);
     // ... and the visitor cannot send it as theirs.
     let path = format!("/api/v1/conversations/{}/messages", s.conversation);
     let res = app
-        .post_json(&path, &s.visitor, &json!({"content": "x", "attachment_ids": [by_staff["id"]]}))
+        .post_json(
+            &path,
+            &s.visitor,
+            &json!({"content": "x", "attachment_ids": [by_staff["id"]]}),
+        )
         .await;
     crate::assert_envelope(res, 400, "validation_failed").await;
     let res = app
@@ -65,7 +79,14 @@ async fn files_follow_their_conversations_authorisation(backend: Backend) {
     assert_eq!(fetch(&app, staff_url, &s.visitor).await.0, 200);
 
     // A private note's file never reaches the visitor.
-    let secret = uploaded(&app, &s.conversation, &s.site.admin_key, "internal.txt", b"note".to_vec()).await;
+    let secret = uploaded(
+        &app,
+        &s.conversation,
+        &s.site.admin_key,
+        "internal.txt",
+        b"note".to_vec(),
+    )
+    .await;
     let res = app
         .post_json(
             &path,
@@ -77,7 +98,19 @@ async fn files_follow_their_conversations_authorisation(backend: Backend) {
     let secret_url = secret["url"].as_str().expect("url");
     assert_eq!(fetch(&app, secret_url, &s.visitor).await.0, 404);
     assert_eq!(fetch(&app, secret_url, &s.site.admin_key).await.0, 200);
-    let visible: Value = app.get_auth(&path, &s.visitor).await.json().await.expect("json");
-    assert!(!visible.to_string().contains(secret["id"].as_str().expect("id")));
+    let visible: Value = app
+        .get_auth(&path, &s.visitor)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        !visible
+            .to_string()
+            .contains(secret["id"].as_str().expect("id"))
+    );
 }
-on_both_backends!(files_follow_their_conversations_authorisation, super::files_follow_their_conversations_authorisation);
+on_both_backends!(
+    files_follow_their_conversations_authorisation,
+    super::files_follow_their_conversations_authorisation
+);

@@ -15,7 +15,10 @@ fn png_bomb() -> Vec<u8> {
     ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     out.extend(chunk(b"IHDR", &ihdr));
-    out.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]));
+    out.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01],
+    ));
     out.extend(chunk(b"IEND", &[]));
     out
 }
@@ -58,7 +61,10 @@ async fn hostile_files_are_refused_or_defused(backend: Backend) {
         assert_eq!(res.status(), status, "{name}");
         let body = crate::assert_envelope(res, status, code).await;
         if name == "bomb.png" {
-            assert!(body["message"].as_str().is_some_and(|m| m.contains("8192")), "{body}");
+            assert!(
+                body["message"].as_str().is_some_and(|m| m.contains("8192")),
+                "{body}"
+            );
         }
     }
     assert_eq!(raw_count(&app.database_url, "attachments").await, 0);
@@ -68,7 +74,9 @@ async fn hostile_files_are_refused_or_defused(backend: Backend) {
     // A GIF header with script after it (a GIF/JS polyglot): either not an
     // image at all, or re-encoded into a PNG with no trace of the script.
     let polyglot = b"GIF89a/*\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;*/=alert(1)//".to_vec();
-    let res = app.upload(&s.conversation, &s.visitor, "poly.gif", polyglot).await;
+    let res = app
+        .upload(&s.conversation, &s.visitor, "poly.gif", polyglot)
+        .await;
     if res.status() == 201 {
         let a: Value = res.json().await.expect("json");
         assert_eq!(a["type"], "image/png", "{a}");
@@ -82,7 +90,9 @@ async fn hostile_files_are_refused_or_defused(backend: Backend) {
     // A truncated JPEG: refused, or stored as a complete, re-encoded image.
     let mut truncated = jpeg(300, 200, None);
     truncated.truncate(truncated.len() / 2);
-    let res = app.upload(&s.conversation, &s.visitor, "cut.jpg", truncated).await;
+    let res = app
+        .upload(&s.conversation, &s.visitor, "cut.jpg", truncated)
+        .await;
     if res.status() == 201 {
         let a: Value = res.json().await.expect("json");
         let (_, _, body) = fetch(&app, a["url"].as_str().expect("url"), &s.visitor).await;
@@ -101,9 +111,16 @@ async fn hostile_files_are_refused_or_defused(backend: Backend) {
     )
     .await;
     assert_eq!(a["name"], "eviltxt.exe.txt", "{a}");
-    assert!(stored_files(&app).iter().all(|f| !f.contains("evil") && !f.contains("..")));
+    assert!(
+        stored_files(&app)
+            .iter()
+            .all(|f| !f.contains("evil") && !f.contains(".."))
+    );
 }
-on_both_backends!(hostile_files_are_refused_or_defused, super::hostile_files_are_refused_or_defused);
+on_both_backends!(
+    hostile_files_are_refused_or_defused,
+    super::hostile_files_are_refused_or_defused
+);
 
 /// The first bytes of an x86-64 ELF executable.
 fn elf() -> Vec<u8> {
@@ -130,11 +147,25 @@ async fn one_byte_over_the_limit_is_refused(backend: Backend) {
     let settings: Value = res.json().await.expect("json");
     assert_eq!(settings["attachments_max_bytes"], 100_000);
     assert_eq!(settings["attachments_enabled"], true);
-    let res = app.upload(&s.conversation, &s.visitor, "big.txt", vec![b'a'; 100_001]).await;
+    let res = app
+        .upload(&s.conversation, &s.visitor, "big.txt", vec![b'a'; 100_001])
+        .await;
     let body = crate::assert_envelope(res, 413, "payload_too_large").await;
-    assert!(body["message"].as_str().is_some_and(|m| m.contains("100000")), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("100000")),
+        "{body}"
+    );
     assert_eq!(raw_count(&app.database_url, "attachments").await, 0);
-    let a = uploaded(&app, &s.conversation, &s.visitor, "fits.txt", vec![b'a'; 100_000]).await;
+    let a = uploaded(
+        &app,
+        &s.conversation,
+        &s.visitor,
+        "fits.txt",
+        vec![b'a'; 100_000],
+    )
+    .await;
     assert_eq!(a["size"], 100_000);
     // The default limit is 10 MiB; the server's cap bounds what an owner sets.
     let res = app
@@ -155,4 +186,7 @@ async fn one_byte_over_the_limit_is_refused(backend: Backend) {
         .expect("json");
     assert_eq!(read["attachments_max_bytes"], 10 * 1024 * 1024, "{read}");
 }
-on_both_backends!(one_byte_over_the_limit_is_refused, super::one_byte_over_the_limit_is_refused);
+on_both_backends!(
+    one_byte_over_the_limit_is_refused,
+    super::one_byte_over_the_limit_is_refused
+);

@@ -18,9 +18,25 @@ async fn rates_quota_and_the_switch(backend: Backend) {
     let quota = r#"lantern_uploads_refused_total{reason="quota"} "#;
     let (rate_before, quota_before) = (metric(&app, rate).await, metric(&app, quota).await);
 
-    uploaded(&app, &s.conversation, &s.visitor, "1.txt", vec![b'a'; 1_000]).await;
-    uploaded(&app, &s.conversation, &s.visitor, "2.txt", vec![b'b'; 1_000]).await;
-    let res = app.upload(&s.conversation, &s.visitor, "3.txt", vec![b'c'; 10]).await;
+    uploaded(
+        &app,
+        &s.conversation,
+        &s.visitor,
+        "1.txt",
+        vec![b'a'; 1_000],
+    )
+    .await;
+    uploaded(
+        &app,
+        &s.conversation,
+        &s.visitor,
+        "2.txt",
+        vec![b'b'; 1_000],
+    )
+    .await;
+    let res = app
+        .upload(&s.conversation, &s.visitor, "3.txt", vec![b'c'; 10])
+        .await;
     assert!(res.headers().contains_key("retry-after"));
     crate::assert_envelope(res, 429, "rate_limited").await;
     assert!(metric(&app, rate).await > rate_before);
@@ -31,7 +47,12 @@ async fn rates_quota_and_the_switch(backend: Backend) {
     let conv = app.conversation_id(&other).await;
     let res = app.upload(&conv, &other, "big.txt", vec![b'd'; 600]).await;
     let body = crate::assert_envelope(res, 413, "payload_too_large").await;
-    assert!(body["message"].as_str().is_some_and(|m| m.contains("storage")), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("storage")),
+        "{body}"
+    );
     assert!(metric(&app, quota).await > quota_before);
     uploaded(&app, &conv, &other, "small.txt", vec![b'e'; 400]).await;
 
@@ -45,7 +66,9 @@ async fn rates_quota_and_the_switch(backend: Backend) {
         .await
         .expect("sent");
     assert_eq!(res.status(), 200);
-    let res = app.upload(&conv, &s.site.admin_key, "x.txt", b"x".to_vec()).await;
+    let res = app
+        .upload(&conv, &s.site.admin_key, "x.txt", b"x".to_vec())
+        .await;
     crate::assert_envelope(res, 403, "forbidden").await;
     let stored = app
         .metrics()
@@ -54,4 +77,7 @@ async fn rates_quota_and_the_switch(backend: Backend) {
         .any(|l| l.starts_with("lantern_attachment_bytes_stored "));
     assert!(stored, "the stored-bytes gauge is exported");
 }
-on_both_backends!(rates_quota_and_the_switch, super::rates_quota_and_the_switch);
+on_both_backends!(
+    rates_quota_and_the_switch,
+    super::rates_quota_and_the_switch
+);

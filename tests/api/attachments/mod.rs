@@ -35,7 +35,13 @@ pub async fn scene(app: &TestApp) -> Scene {
 }
 
 /// Uploads `bytes` and expects 201; the attachment.
-pub async fn uploaded(app: &TestApp, conversation: &str, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+pub async fn uploaded(
+    app: &TestApp,
+    conversation: &str,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Value {
     let res = app.upload(conversation, token, name, bytes).await;
     let status = res.status();
     let body: Value = res.json().await.expect("json");
@@ -46,7 +52,9 @@ pub async fn uploaded(app: &TestApp, conversation: &str, token: &str, name: &str
 /// A JPEG of `w` × `h` with a gradient; with `marker` in an EXIF-like
 /// APP1 segment (where cameras put GPS positions) when given.
 pub fn jpeg(w: u32, h: u32, marker: Option<&str>) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let mut out = Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(img)
         .write_to(&mut out, image::ImageFormat::Jpeg)
@@ -80,7 +88,11 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -88,7 +100,10 @@ pub fn crc32(bytes: &[u8]) -> u32 {
 
 /// A PNG chunk with its length and CRC.
 pub fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut out = u32::try_from(data.len()).expect("small").to_be_bytes().to_vec();
+    let mut out = u32::try_from(data.len())
+        .expect("small")
+        .to_be_bytes()
+        .to_vec();
     let mut body = kind.to_vec();
     body.extend_from_slice(data);
     out.extend_from_slice(&body);
@@ -106,7 +121,11 @@ pub async fn metric(app: &TestApp, series: &str) -> f64 {
 }
 
 /// GETs `path` with `token`; the status and the body's bytes.
-pub async fn fetch(app: &TestApp, path: &str, token: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+pub async fn fetch(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let res = app.get_auth(path, token).await;
     let status = res.status().as_u16();
     let headers = res.headers().clone();
@@ -117,7 +136,9 @@ pub async fn fetch(app: &TestApp, path: &str, token: &str) -> (u16, reqwest::hea
 /// Every file under the local store's folder (relative paths).
 pub fn stored_files(app: &TestApp) -> Vec<String> {
     fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let path = e.path();
             if path.is_dir() {

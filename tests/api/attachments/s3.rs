@@ -6,7 +6,10 @@
 
 use lantern_server::settings::Secret;
 use lantern_tests::{
-    Backend, TestApp, backend::raw_count, byteproxy, on_both_backends, s3::{Moto, keys},
+    Backend, TestApp,
+    backend::raw_count,
+    byteproxy, on_both_backends,
+    s3::{Moto, keys},
 };
 use serde_json::json;
 
@@ -24,7 +27,10 @@ async fn files_live_in_an_s3_bucket(backend: Backend) {
     let moto = Moto::start().await;
     moto.bucket("lantern-files").await;
     let endpoint = moto.endpoint.clone();
-    let app = TestApp::spawn_with(backend, |s| s3_settings(s, endpoint, "s3://lantern-files/chat")).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        s3_settings(s, endpoint, "s3://lantern-files/chat")
+    })
+    .await;
     let s = scene(&app).await;
     let bucket = moto.client("lantern-files");
 
@@ -32,11 +38,23 @@ async fn files_live_in_an_s3_bucket(backend: Backend) {
     let a = uploaded(&app, &s.conversation, &s.visitor, "shot.jpg", photo).await;
     // A large text goes up in several parts (S3 multipart upload).
     let text = "a line of a long log\n".repeat(300_000);
-    let big = uploaded(&app, &s.conversation, &s.visitor, "log.txt", text.clone().into_bytes()).await;
+    let big = uploaded(
+        &app,
+        &s.conversation,
+        &s.visitor,
+        "log.txt",
+        text.clone().into_bytes(),
+    )
+    .await;
     assert_eq!(big["size"], text.len());
     let stored = keys(&bucket, "chat").await;
     assert_eq!(stored.len(), 3, "{stored:?}");
-    assert!(stored.iter().all(|k| k.starts_with(&format!("chat/{}/", s.site.id))), "{stored:?}");
+    assert!(
+        stored
+            .iter()
+            .all(|k| k.starts_with(&format!("chat/{}/", s.site.id))),
+        "{stored:?}"
+    );
 
     let (status, _, body) = fetch(&app, a["url"].as_str().expect("url"), &s.visitor).await;
     assert_eq!(status, 200);
@@ -48,7 +66,11 @@ async fn files_live_in_an_s3_bucket(backend: Backend) {
 
     let path = format!("/api/v1/conversations/{}/messages", s.conversation);
     let res = app
-        .post_json(&path, &s.visitor, &json!({"content": "see", "attachment_ids": [a["id"]]}))
+        .post_json(
+            &path,
+            &s.visitor,
+            &json!({"content": "see", "attachment_ids": [a["id"]]}),
+        )
         .await;
     assert_eq!(res.status(), 201);
     let res = app
@@ -62,7 +84,10 @@ async fn files_live_in_an_s3_bucket(backend: Backend) {
     assert!(keys(&bucket, "chat").await.is_empty());
     assert_eq!(raw_count(&app.database_url, "attachments").await, 0);
 }
-on_both_backends!(files_live_in_an_s3_bucket, super::files_live_in_an_s3_bucket);
+on_both_backends!(
+    files_live_in_an_s3_bucket,
+    super::files_live_in_an_s3_bucket
+);
 
 async fn a_store_failing_mid_upload_leaves_nothing(backend: Backend) {
     let moto = Moto::start().await;
@@ -70,7 +95,8 @@ async fn a_store_failing_mid_upload_leaves_nothing(backend: Backend) {
     // Each connection to the store carries at most 64 KiB, then is cut.
     let port = byteproxy::start(format!("127.0.0.1:{}", moto.port), 64 * 1024).await;
     let endpoint = format!("http://127.0.0.1:{port}");
-    let app = TestApp::spawn_with(backend, |s| s3_settings(s, endpoint, "s3://lantern-files")).await;
+    let app =
+        TestApp::spawn_with(backend, |s| s3_settings(s, endpoint, "s3://lantern-files")).await;
     let s = scene(&app).await;
     // One request (2 MiB), then a multipart upload (6 MiB: parts of 5).
     for size in [2 * 1024 * 1024, 6 * 1024 * 1024] {
@@ -90,7 +116,22 @@ async fn a_store_failing_mid_upload_leaves_nothing(backend: Backend) {
         .expect("text");
     assert!(!pending.contains("<UploadId>"), "{pending}");
     // Small files still fit through the same store.
-    let a = uploaded(&app, &s.conversation, &s.visitor, "small.txt", b"fine".to_vec()).await;
-    assert_eq!(fetch(&app, a["url"].as_str().expect("url"), &s.visitor).await.0, 200);
+    let a = uploaded(
+        &app,
+        &s.conversation,
+        &s.visitor,
+        "small.txt",
+        b"fine".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        fetch(&app, a["url"].as_str().expect("url"), &s.visitor)
+            .await
+            .0,
+        200
+    );
 }
-on_both_backends!(a_store_failing_mid_upload_leaves_nothing, super::a_store_failing_mid_upload_leaves_nothing);
+on_both_backends!(
+    a_store_failing_mid_upload_leaves_nothing,
+    super::a_store_failing_mid_upload_leaves_nothing
+);
