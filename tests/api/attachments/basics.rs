@@ -98,6 +98,24 @@ async fn files_are_sent_with_messages(backend: Backend) {
     let posted: Value = res.json().await.expect("json");
     assert_eq!(posted["message"]["attachments"][0]["id"], id, "{posted}");
     assert_eq!(posted["message"]["attachments"][0]["name"], "report.pdf");
+    // Its live event carries them too (a stream resumed from the start).
+    let events = app
+        .client
+        .get(app.url(&format!("/api/v1/conversations/{}/events", s.conversation)))
+        .bearer_auth(&s.visitor)
+        .header("last-event-id", "0")
+        .send()
+        .await
+        .expect("sent");
+    let mut reader = lantern_tests::sse::SseReader::new(events);
+    let mut seen = false;
+    while let Some(e) = reader.next(std::time::Duration::from_secs(5)).await {
+        if e.event == "message.created" && e.data["attachments"][0]["id"] == id {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "no message.created event with the attachment");
     // The same post again (a retry) is the same message.
     let again: Value = app
         .post_json(&path, &s.visitor, &body)
