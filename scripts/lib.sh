@@ -5,6 +5,8 @@ LANTERN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
 WORKER_BUILD_VERSION="0.8.7"
 SCHEMATHESIS_VERSION="4.32.5"
+# moto's server mode: the S3-compatible store the attachment tests start.
+MOTO_VERSION="5.2.5"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 warn() { printf '\033[33mwarning:\033[0m %s\n' "$*" >&2; }

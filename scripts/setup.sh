@@ -97,5 +97,13 @@ if [ $for_tests = 1 ]; then
     { python3 -m venv "$st" && "$st/bin/pip" install --quiet --disable-pip-version-check \
         "schemathesis==$SCHEMATHESIS_VERSION"; } || { warn "could not install schemathesis"; rm -rf "$st"; }
   fi
+  # moto's S3 server, in the same venv: the attachment store's S3 tests
+  # start it (and fail, saying to run this script, when it is missing).
+  if [ -x "$st/bin/pip" ] \
+     && ! "$st/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION"; then
+    say "installing moto[server] $MOTO_VERSION (PyPI, into target/schemathesis)"
+    "$st/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" \
+      || warn "could not install moto: the S3 attachment tests will fail"
+  fi
 fi
 say "set-up complete (wasm toolchain: $(cat "$(wasm_mode_file)"))"

@@ -83,6 +83,33 @@ pub async fn act(method: Method, path: &str, site: Option<&str>) -> Result<()> {
     send(method, path, site, None::<&()>).await.map(|_| ())
 }
 
+/// Uploads `file` to conversation `conversation` (multipart, the part
+/// `file`): the attachment to send with a message.
+pub async fn upload(
+    conversation: &str,
+    site: &str,
+    file: &web_sys::File,
+) -> Result<lantern_shared::api::Attachment> {
+    let form = web_sys::FormData::new().map_err(|_| offline("no FormData"))?;
+    form.append_with_blob_and_filename("file", file, &file.name())
+        .map_err(|_| offline("the file cannot be read"))?;
+    let path = format!("/api/v1/conversations/{conversation}/attachments");
+    let req = request(Method::POST, &path, Some(site))
+        .body(form)
+        .map_err(offline)?;
+    let res = req.send().await.map_err(offline)?;
+    if !res.ok() {
+        return Err(failure(res).await);
+    }
+    res.json().await.map_err(offline)
+}
+
+/// An attachment's URL for an `<img>` or a link, which carry the session
+/// cookie but no header: the site goes in the query.
+pub fn attachment_url(url: &str, site: &str) -> String {
+    format!("{url}?site_id={site}")
+}
+
 /// `/api/v1/sites/{site}{rest}`
 pub fn site_path(site: &str, rest: &str) -> String {
     format!("/api/v1/sites/{site}{rest}")

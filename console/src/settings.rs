@@ -95,6 +95,7 @@ pub fn Settings() -> impl IntoView {
                 identity_required: Some(identity.get_untracked()),
                 answer_threshold: None,
                 typing_preview: Some(draft_preview.get_untracked()),
+                ..Default::default()
             };
             let (path, site) = (path.clone(), site.clone());
             spawn_local(async move {

@@ -214,7 +214,12 @@ impl Chat {
         if internal && role != Role::Agent {
             return Err(ApiError::field("internal", "a note is written as \"agent\""));
         }
-        let content = validate::text("content", &req.content, validate::MAX_CONTENT_CHARS)?;
+        // A message may be its attachments alone.
+        let content = if req.content.trim().is_empty() && !req.attachment_ids.is_empty() {
+            String::new()
+        } else {
+            validate::text("content", &req.content, validate::MAX_CONTENT_CHARS)?
+        };
         let client_id = match &req.client_message_id {
             Some(id) => Some(validate::client_id("client_message_id", id)?),
             None => None,
@@ -240,7 +245,16 @@ impl Chat {
             }
             Caller::Admin { .. } | Caller::Visitor { .. } => (None, None),
         };
+        let attachment_ids = crate::attachments::sendable(
+            &self.db,
+            caller,
+            &conversation.id,
+            &req.attachment_ids,
+            client_id.as_deref(),
+        )
+        .await?;
         let mut new = user_message(role, &content, client_id);
+        new.attachment_ids = attachment_ids;
         new.internal = internal;
         new.author = author;
         Ok(Post {
@@ -293,8 +307,10 @@ impl Chat {
             }
             return Ok((message, reply));
         }
+        // Files without words are for people: the bot has nothing to answer.
         let due = post.new.role == Role::User
-            && post.conversation.status == ConversationStatus::Open;
+            && post.conversation.status == ConversationStatus::Open
+            && !post.new.content.is_empty();
         if !due {
             let appended = self.append(&conversation_id, &post.new).await?;
             if let Some(reader) = &post.reader {
@@ -593,6 +609,7 @@ fn user_message(role: Role, content: &str, client_message_id: Option<String>) ->
         internal: false,
         author: None,
         retrieval: None,
+        attachment_ids: Vec::new(),
     }
 }
 
@@ -607,6 +624,7 @@ fn assistant_message(answer: Answer) -> NewMessage {
         internal: false,
         author: None,
         retrieval: answer.retrieval,
+        attachment_ids: Vec::new(),
     }
 }
 

@@ -334,6 +334,9 @@ async fn visitor(settings: Settings, command: VisitorCommand) -> anyhow::Result<
         }
         VisitorCommand::Erase { id } => {
             let erased = crate::privacy::erase(&db, None, &site_id, &id, "cli").await?;
+            // Their files go now; what cannot is retried by the server's
+            // housekeeping job.
+            crate::attachments::Attachments::open(&settings)?.sweep(&db).await;
             println!(
                 "erased visitor {id}: {} conversations, {} messages",
                 erased.conversation_ids.len(),

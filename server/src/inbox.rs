@@ -189,6 +189,7 @@ impl Chat {
             internal: true,
             author: None,
             retrieval: None,
+            attachment_ids: Vec::new(),
         };
         self.append(&conv.id, &new).await?;
         Ok(())
@@ -221,6 +222,7 @@ impl Chat {
             internal: false,
             author: None,
             retrieval: None,
+            attachment_ids: Vec::new(),
         };
         self.append(conversation_id, &new).await?;
         Ok(())

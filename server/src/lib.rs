@@ -20,6 +20,7 @@ macro_rules! native {
 
 native! {
     pub mod accounts;
+    pub mod attachments;
     pub mod answer;
     pub mod auth;
     pub mod backup;

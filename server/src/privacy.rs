@@ -20,7 +20,15 @@ pub async fn export(db: &Db, site_id: &str, visitor_id: &str) -> db::Result<Visi
     let v = db.visitor_profile(site_id, visitor_id).await?.ok_or(db::Error::NotFound)?;
     let mut conversations = Vec::new();
     let mut feedback = Vec::new();
+    let mut attachments = Vec::new();
     for c in db.visitor_conversations(&v.id).await? {
+        for a in db.conversation_attachments(&c.id).await? {
+            let mut shown = serde_json::to_value(a.to_api()).unwrap_or_default();
+            shown["conversation_id"] = c.id.clone().into();
+            shown["message_id"] = a.message_id.clone().into();
+            shown["created_at"] = rfc3339(a.created_at).into();
+            attachments.push(shown);
+        }
         let messages = db.messages(&c.id, 0, i64::MAX, true).await?;
         feedback.extend(db.feedback_of(&c.id).await?.into_iter().map(|f| ExportedFeedback {
             message_id: f.message_id,
@@ -64,7 +72,7 @@ pub async fn export(db: &Db, site_id: &str, visitor_id: &str) -> db::Result<Visi
         conversations,
         feedback,
         memories,
-        attachments: Vec::new(),
+        attachments,
     })
 }
 

@@ -2,7 +2,9 @@
 //! visitor tokens and sessions, live events older than
 //! `LANTERN_EVENTS_KEEP_DAYS` and webhook deliveries delivered more than
 //! `LANTERN_DELIVERIES_KEEP_DAYS` ago, in bounded batches; and it applies
-//! each site's retention rule ([`crate::privacy::retention_round`]).
+//! each site's retention rule ([`crate::privacy::retention_round`]); then
+//! it deletes the files of attachments whose conversation went, and of
+//! uploads never sent ([`crate::attachments::sweep`]).
 //! Several instances may run it at once: every delete is idempotent, and
 //! retention batches take turns on Postgres.
 
@@ -16,13 +18,15 @@ pub(crate) const BATCH: i64 = 500;
 /// coming; the rest waits for the next round.
 const MAX_BATCHES: usize = 200;
 
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 8] = [
     "visitor_tokens",
     "sessions",
     "events",
     "webhook_deliveries",
     "closed_conversations",
     "anonymised_visitors",
+    "unsent_attachments",
+    "attachments",
 ];
 
 #[derive(Clone, Copy)]
@@ -36,6 +40,7 @@ struct Keep {
 pub fn spawn(
     db: Db,
     hub: EventHub,
+    attachments: crate::attachments::Attachments,
     settings: &Settings,
     mut closing: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -53,6 +58,7 @@ pub fn spawn(
                 _ = ticks.tick() => {
                     round(&db, keep).await;
                     crate::privacy::retention_round(&db, &hub, chrono::Utc::now()).await;
+                    attachments.housekeeping(&db, chrono::Utc::now()).await;
                 }
                 _ = closing.changed() => return,
             }

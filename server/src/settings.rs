@@ -6,6 +6,7 @@
 //! Secrets and URLs that may carry passwords are wrapped so that `Debug` —
 //! and so the start-up log line — cannot show them.
 
+mod attachments;
 mod parse;
 mod secret;
 
@@ -13,6 +14,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Arg, Args, Command, FromArgMatches, error::ContextKind, error::ContextValue};
 
+pub use attachments::AttachmentSettings;
 pub use secret::{Secret, SecretUrl, redact_url};
 
 /// Everything the server needs to start.
@@ -134,6 +136,9 @@ pub struct Settings {
     /// operator's own network).
     #[arg(long, env = "LANTERN_WEBHOOK_ALLOW_PRIVATE", default_value = "false", action = clap::ArgAction::Set, value_parser = parse::boolean)]
     pub webhook_allow_private: bool,
+    /// Files shared in conversations: where they are stored, how large.
+    #[command(flatten)]
+    pub attachments: AttachmentSettings,
     /// The LLM that writes answers; `None` (no `LANTERN_LLM_*` set) answers
     /// from the knowledge base alone.
     #[command(flatten)]

@@ -101,7 +101,8 @@ pub async fn build_with_shutdown(
         Some(link) => EventHub::with_redis(link.clone()),
         None => EventHub::default(),
     };
-    crate::prune::spawn(db.clone(), hub.clone(), &settings, closing.clone());
+    let attachments = crate::attachments::Attachments::open(&settings)?;
+    crate::prune::spawn(db.clone(), hub.clone(), attachments.clone(), &settings, closing.clone());
     crate::backup::schedule::spawn(&settings, closing.clone());
     let chat = Chat {
         db: db.clone(),
@@ -112,6 +113,7 @@ pub async fn build_with_shutdown(
         db,
         chat,
         knowledge,
+        attachments,
         limiter: RateLimiter::new(redis.clone()),
         streams: Default::default(),
         presence: crate::inbox::Presence::new(redis.clone()),

@@ -12,6 +12,9 @@
 //! | `lantern_llm_errors_total` | counter | `kind` (`busy`: no free call within the queue timeout) |
 //! | `lantern_rate_limit_refusals_total` | counter | `scope` (`ip`, `visitor`) |
 //! | `lantern_db_pool_connections` | gauge | `state` (`idle`, `in_use`) |
+//! | `lantern_attachment_bytes_stored` | gauge | — (every site's attachments, thumbnails included) |
+//! | `lantern_attachment_bytes_uploaded_total` | counter | — |
+//! | `lantern_uploads_refused_total` | counter | `reason` (`type`, `too_large`, `quota`, `rate_visitor`, …) |
 //!
 //! Every label comes from a closed set, so no client can add series: the
 //! method is a known verb or `other`, the route the matched template or
@@ -101,6 +104,10 @@ fn register_known_series() {
     }
     metrics::gauge!("lantern_queue_depth", "queue" => "redis_publish").set(0.0);
     metrics::gauge!("lantern_sse_streams_open").set(0.0);
+    for reason in crate::attachments::Refusal::REASONS {
+        metrics::counter!("lantern_uploads_refused_total", "reason" => reason).absolute(0);
+    }
+    metrics::counter!("lantern_attachment_bytes_uploaded_total").absolute(0);
 }
 
 /// The methods counted by name; any other is `other`.
@@ -187,6 +194,22 @@ pub fn pruned(kind: &'static str, rows: u64) {
 
 pub fn rate_limited(scope: &'static str) {
     metrics::counter!("lantern_rate_limit_refusals_total", "scope" => scope).increment(1);
+}
+
+/// An upload refused, by [`crate::attachments::Refusal::reason`].
+pub fn upload_refused(reason: &'static str) {
+    metrics::counter!("lantern_uploads_refused_total", "reason" => reason).increment(1);
+}
+
+/// An upload stored: `bytes` more in the store.
+pub fn attachment_stored(bytes: u64) {
+    metrics::counter!("lantern_attachment_bytes_uploaded_total").increment(bytes);
+    metrics::gauge!("lantern_attachment_bytes_stored").increment(bytes as f64);
+}
+
+/// Every attachment's bytes, as counted by the database (housekeeping).
+pub fn attachment_bytes(total: i64) {
+    metrics::gauge!("lantern_attachment_bytes_stored").set(total as f64);
 }
 
 pub fn pool(size: u32, idle: u32) {

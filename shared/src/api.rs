@@ -252,7 +252,39 @@ pub struct Message {
     /// in message lists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// Files sent with the message (absent when none, so older clients
+    /// see the same objects as before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
     pub created_at: String,
+}
+
+/// A file shared in a conversation (`POST …/conversations/{id}/attachments`
+/// answers one; messages carry those sent with them). Its bytes are served
+/// only through `url`, to the conversation's visitor, the site's members
+/// and its admin keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub id: String,
+    /// The original file name, cleaned for display only (no path, no
+    /// control or direction-override characters, at most 120 characters).
+    pub name: String,
+    /// The media type the server decided from the content: `image/png`,
+    /// `image/jpeg`, `application/pdf` or `text/plain`.
+    #[serde(rename = "type")]
+    pub media_type: String,
+    /// Bytes, as stored (images after re-encoding).
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// `/api/v1/attachments/{id}`, with the caller's credentials.
+    pub url: String,
+    /// Images only: a small preview, same authorisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
 }
 
 /// A member as the author of a message: the visitor sees the name.
@@ -285,6 +317,11 @@ pub struct PostMessage {
     /// A private note (members and admin keys only): never sent to the visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
+    /// Uploads of this conversation not yet sent (at most 10); `content`
+    /// may then be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "server", schema(max_items = 10))]
+    pub attachment_ids: Vec<String>,
 }
 
 /// The stored message and the assistant's reply (none when a human has the
@@ -381,6 +418,23 @@ pub struct SiteSettings {
     /// the typing indicator; when false the server drops any draft sent.
     #[serde(default)]
     pub typing_preview: bool,
+    /// Whether visitors and members may share files in conversations.
+    #[serde(default = "yes")]
+    pub attachments_enabled: bool,
+    /// The largest file accepted, in bytes (default 10 MiB).
+    #[serde(default = "default_attachment_bytes")]
+    pub attachments_max_bytes: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A site's largest attachment unless its owner says otherwise: 10 MiB.
+pub const DEFAULT_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
+
+fn default_attachment_bytes() -> u64 {
+    DEFAULT_ATTACHMENT_BYTES
 }
 
 /// `PATCH /api/v1/sites/{site_id}`: only the fields given change.
@@ -415,6 +469,12 @@ pub struct UpdateSite {
     pub answer_threshold: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub typing_preview: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments_enabled: Option<bool>,
+    /// 1 byte to the server's cap (`LANTERN_ATTACHMENTS_MAX_BYTES`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "server", schema(minimum = 1))]
+    pub attachments_max_bytes: Option<u64>,
 }
 
 /// A newly issued secret, shown once.

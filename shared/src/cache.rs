@@ -156,6 +156,19 @@ mod tests {
     }
 
     #[test]
+    fn attachments_are_never_shared() {
+        // The edge worker passes them through: no cache kind, and the
+        // origin's `Cache-Control` says private even if one were added.
+        for path in [
+            "/api/v1/attachments/0190f1e2-0000-7000-8000-000000000000",
+            "/api/v1/attachments/x/thumbnail",
+        ] {
+            assert_eq!(kind_for(path), None, "{path}");
+        }
+        assert!(!CacheControl::parse("private, max-age=31536000, immutable").shareable());
+    }
+
+    #[test]
     fn cache_control_is_parsed_for_shared_caches() {
         let cc = CacheControl::parse("public, max-age=60, s-maxage=300");
         assert!(cc.shareable());

@@ -72,6 +72,9 @@ pub const SITE_EVENTS: &str = "/api/v1/sites/{site_id}/events";
 pub const SITE_PRESENCE: &str = "/api/v1/sites/{site_id}/presence";
 pub const SITE_CANNED: &str = "/api/v1/sites/{site_id}/canned-responses";
 pub const SITE_CANNED_ONE: &str = "/api/v1/sites/{site_id}/canned-responses/{id}";
+pub const CONVERSATION_ATTACHMENTS: &str = "/api/v1/conversations/{id}/attachments";
+pub const ATTACHMENT: &str = "/api/v1/attachments/{id}";
+pub const ATTACHMENT_THUMBNAIL: &str = "/api/v1/attachments/{id}/thumbnail";
 /// The owner console (a single-page app).
 pub const CONSOLE_PREFIX: &str = "/console";
 /// The header cookie-authenticated writes must carry (value `1`): a page on

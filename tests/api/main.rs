@@ -3,6 +3,7 @@
 
 mod accounts;
 mod answers;
+mod attachments;
 mod auth;
 mod backup;
 mod bad_input;

@@ -3,7 +3,9 @@
 use lantern_server::settings::Settings;
 use tokio::sync::oneshot;
 
-use crate::backend::{Backend, FreshDatabase};
+use std::sync::Arc;
+
+use crate::backend::{Backend, FreshDatabase, TempDir};
 
 /// The origin every test site allows.
 pub const ALLOWED_ORIGIN: &str = "https://site.example";
@@ -19,6 +21,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// The attachment store's folder (unless a test chose another store).
+    pub attachments_dir: Arc<TempDir>,
     stop: Option<oneshot::Sender<()>>,
     _db: Option<FreshDatabase>,
 }
@@ -32,25 +36,40 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with a chance to adjust the settings first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let db = backend.fresh_database().await;
-        Self::start(db.url.clone(), Some(db), adjust).await
+        Self::start(db.url.clone(), Some(db), None, adjust).await
     }
 
     /// An instance on the database at `database_url` (reached, say, through
     /// a proxy a test controls).
     pub async fn spawn_on(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        Self::start(database_url.to_string(), None, adjust).await
+        Self::start(database_url.to_string(), None, None, adjust).await
     }
 
     /// A second instance on `other`'s database (scale-out tests).
     pub async fn spawn_sharing(other: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        Self::start(other.database_url.clone(), None, adjust).await
+        Self::start(
+            other.database_url.clone(),
+            None,
+            Some(other.attachments_dir.clone()),
+            adjust,
+        )
+        .await
     }
 
     async fn start(
         database_url: String,
         db: Option<FreshDatabase>,
+        attachments_dir: Option<Arc<TempDir>>,
         adjust: impl FnOnce(&mut Settings),
     ) -> TestApp {
+        // Each instance keeps its files in a folder of its own (shared by
+        // instances of one database), never in the working directory.
+        let attachments_dir = attachments_dir.unwrap_or_else(|| {
+            Arc::new(TempDir::new(&format!(
+                "lantern_files_{}",
+                uuid::Uuid::new_v4().simple()
+            )))
+        });
         let mut settings = Settings {
             database_url: database_url.clone().into(),
             // The tests use the demo site as "any site".
@@ -62,6 +81,7 @@ impl TestApp {
             secrets_key: Some(lantern_server::settings::Secret::new(TEST_SECRETS_KEY)),
             ..Settings::default()
         };
+        settings.attachments.store = Some(format!("file://{}", attachments_dir.0.display()));
         adjust(&mut settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -81,6 +101,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
             database_url,
+            attachments_dir,
             stop: Some(stop),
             _db: db,
         }
@@ -156,6 +177,28 @@ impl TestApp {
             .post(self.url(path))
             .bearer_auth(token)
             .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Uploads `bytes` as the multipart part `file` named `name` to the
+    /// conversation `conversation_id`.
+    pub async fn upload(
+        &self,
+        conversation_id: &str,
+        token: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.client
+            .post(self.url(&format!(
+                "/api/v1/conversations/{conversation_id}/attachments"
+            )))
+            .bearer_auth(token)
+            .multipart(form)
             .send()
             .await
             .expect("request sent")

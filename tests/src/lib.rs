@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod byteproxy;
 pub mod corpus;
 pub mod cutproxy;
 pub mod identity;
@@ -11,6 +12,7 @@ pub mod pgproxy;
 pub mod process;
 pub mod provider;
 pub mod rawsql;
+pub mod s3;
 pub mod sse;
 pub mod stats;
 

@@ -120,6 +120,8 @@ impl FromJson for Message {
                 }),
             },
             rating: None,
+            // Files are shown by the console; the widget lists none yet.
+            attachments: Vec::new(),
             created_at: string(v, "created_at")?,
         })
     }
@@ -335,6 +337,7 @@ mod tests {
                 name: "Sam".into(),
             }),
             rating: None,
+            attachments: Vec::new(),
             created_at: "2026-11-22T10:00:00Z".into(),
         }
     }

@@ -1,10 +1,11 @@
 //! The composer: *Reply* (to the visitor) or *Private note* (the team
 //! only), `/shortcut` for a canned response, Enter to send (Shift+Enter for
 //! a new line). While the member types, the visitor sees a typing
-//! indicator (at most one signal every few seconds).
+//! indicator (at most one signal every few seconds). *Attach* uploads
+//! files at once; they go with the next reply or note.
 
 use gloo_net::http::Method;
-use lantern_shared::api::{PostMessage, PostMessageResponse};
+use lantern_shared::api::{Attachment, PostMessage, PostMessageResponse};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -41,6 +42,33 @@ fn shortcut_typed(text: &str) -> Option<&str> {
 pub fn Composer(id: StoredValue<String>) -> impl IntoView {
     let inbox = expect_context::<Inbox>();
     let sending = RwSignal::new(false);
+    // Uploaded, to go with the next message.
+    let files = RwSignal::new(Vec::<Attachment>::new());
+    let uploading = RwSignal::new(0_u32);
+    let attach = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(list) = input.files() else { return };
+        let chosen: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+        input.set_value("");
+        for file in chosen {
+            uploading.update(|n| *n += 1);
+            let (conv, s) = (id.get_value(), inbox.site.get_value());
+            spawn_local(async move {
+                match api::upload(&conv, &s, &file).await {
+                    Ok(a) => files.update(|f| f.push(a)),
+                    Err(e) => inbox
+                        .error
+                        .set(Some(format!("{}: {}", file.name(), e.message))),
+                }
+                uploading.update(|n| *n -= 1);
+            });
+        }
+    };
     let last_typing = StoredValue::new(0.0_f64);
     let typing = move |on: bool| {
         let s = inbox.site.get_value();
@@ -80,7 +108,11 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
     };
     let send = move || {
         let content = inbox.draft.get_untracked();
-        if content.trim().is_empty() || sending.get_untracked() {
+        let attachment_ids: Vec<String> = files.get_untracked().into_iter().map(|a| a.id).collect();
+        if (content.trim().is_empty() && attachment_ids.is_empty())
+            || sending.get_untracked()
+            || uploading.get_untracked() > 0
+        {
             return;
         }
         sending.set(true);
@@ -91,12 +123,14 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
             let body = PostMessage {
                 content,
                 internal: note.then_some(true),
+                attachment_ids,
                 ..Default::default()
             };
             let path = format!("/api/v1/conversations/{conv}/messages");
             match api::call::<_, PostMessageResponse>(Method::POST, &path, Some(&s), &body).await {
                 Ok(r) => {
                     inbox.draft.set(String::new());
+                    files.set(Vec::new());
                     thread::add(inbox, r.message);
                     if r.reopened {
                         inbox
@@ -184,7 +218,28 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
                     </ul>
                 })
             }}
-            <button type="submit" disabled=move || sending.get()>
+            {move || {
+                let pending = files.get();
+                (!pending.is_empty()).then(|| view! {
+                    <ul class="files pending" aria-label="To send">
+                        {pending.into_iter().map(|a| {
+                            let gone = a.id.clone();
+                            view! {
+                                <li>{a.name.clone()}" ("{thread::size(a.size)}")"
+                                    <button type="button" class="link" aria-label=format!("Remove {}", a.name)
+                                        on:click=move |_| files.update(|f| f.retain(|x| x.id != gone))>"×"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+            <label class="attach">
+                {move || if uploading.get() > 0 { "Uploading…" } else { "Attach" }}
+                <input type="file" multiple=true class="visually-hidden" on:change=attach
+                    accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain"/>
+            </label>
+            <button type="submit" disabled=move || { sending.get() || uploading.get() > 0 }>
                 {move || if inbox.mode.get() == Mode::Note { "Add note" } else { "Send reply" }}
             </button>
         </form>

@@ -3,7 +3,7 @@
 //! and the visitor panel.
 
 use gloo_net::http::Method;
-use lantern_shared::api::{ConversationStatus, Message, Page as ListPage, Role};
+use lantern_shared::api::{Attachment, ConversationStatus, Message, Page as ListPage, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -210,6 +210,12 @@ fn Bubble(m: Message) -> impl IntoView {
         </ul>
     });
     let at = m.created_at.clone();
+    let site = expect_context::<Inbox>().site.get_value();
+    let files = (!m.attachments.is_empty()).then(|| view! {
+        <ul class="files" aria-label="Attachments">
+            {m.attachments.iter().map(|a| view! { <li><File a=a.clone() site=site.clone()/></li> }).collect_view()}
+        </ul>
+    });
     view! {
         <div class=class>
             <div class="bubble-head">
@@ -222,7 +228,37 @@ fn Bubble(m: Message) -> impl IntoView {
                 <time datetime=at.clone()>{at.get(11..16).unwrap_or_default().to_string()}</time>
             </div>
             <div class="html" inner_html=m.html.clone()></div>
+            {files}
             {cites}
         </div>
+    }
+}
+
+/// An attachment in the transcript: an image as its thumbnail (opening the
+/// full image), any other file as a link that downloads it.
+#[component]
+pub fn File(a: Attachment, site: String) -> impl IntoView {
+    let href = api::attachment_url(&a.url, &site);
+    let label = format!("{} ({})", a.name, size(a.size));
+    match &a.thumbnail_url {
+        Some(thumb) => view! {
+            <a class="file image" href=href target="_blank" rel="noopener" title=label.clone()>
+                <img src=api::attachment_url(thumb, &site) alt=a.name.clone() loading="lazy"/>
+            </a>
+        }
+        .into_any(),
+        None => view! {
+            <a class="file" href=href download=a.name.clone()>"📎 "{label}</a>
+        }
+        .into_any(),
+    }
+}
+
+/// Bytes for people: 812 B, 14 KB, 3.2 MB.
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{} KB", b / 1024),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
     }
 }

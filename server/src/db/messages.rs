@@ -3,7 +3,9 @@
 //! event and queues its webhook deliveries, all in one transaction.
 
 use chrono::{DateTime, Utc};
-use lantern_shared::api::{Author, Citation, ConversationStatus, Feedback, Message, Rating, Role};
+use lantern_shared::api::{
+    Attachment, Author, Citation, ConversationStatus, Feedback, Message, Rating, Role,
+};
 use serde_json::Value;
 use sqlx::types::Json;
 
@@ -30,6 +32,9 @@ pub struct NewMessage {
     /// How an assistant reply was decided, with its retrieval scores (for
     /// the owner's insights; not part of the API message).
     pub retrieval: Option<Value>,
+    /// Uploads of the conversation sent with the message (checked by the
+    /// caller; claimed in the message's transaction).
+    pub attachment_ids: Vec<String>,
 }
 
 /// A durable live event: `id` is the conversation's event counter.
@@ -82,6 +87,7 @@ struct MessageRow {
     internal: bool,
     author_id: Option<String>,
     author_name: Option<String>,
+    attachments: Json<Vec<Attachment>>,
     created_at: DateTime<Utc>,
 }
 
@@ -104,6 +110,7 @@ impl From<MessageRow> for Message {
                 name: r.author_name.unwrap_or_default(),
             }),
             rating: None,
+            attachments: r.attachments.0,
             created_at: rfc3339(r.created_at),
         }
     }
@@ -118,7 +125,7 @@ struct SeqAndConversation {
 }
 
 const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, role, content, html, citations, \
-     incomplete, client_message_id, internal, author_id, author_name, created_at";
+     incomplete, client_message_id, internal, author_id, author_name, attachments, created_at";
 
 impl Db {
     /// Appends a message with the next seq, atomically with its event and
@@ -227,6 +234,19 @@ impl Db {
         if inserted == 0 {
             return Ok(None);
         }
+        let attachments = if new.attachment_ids.is_empty() {
+            Vec::new()
+        } else {
+            let sent =
+                super::attachments::send_with(tx, conversation_id, &id, &new.attachment_ids).await?;
+            tx!(&mut *tx, c => sqlx::query("UPDATE messages SET attachments = $2 WHERE id = $1")
+                .bind(&id)
+                .bind(super::attachments::column(&sent))
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()))?;
+            sent
+        };
         let message = Message {
             id,
             conversation_id: conversation_id.to_string(),
@@ -240,6 +260,7 @@ impl Db {
             internal: new.internal,
             author: new.author.clone(),
             rating: None,
+            attachments,
             created_at: rfc3339(now),
         };
         let data = serde_json::to_value(&message).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;

@@ -2,12 +2,13 @@
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
 //! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
-//! `inbox`, `canned`, `privacy`, `insights`, `profiles`) adds its queries to it as plain
+//! `inbox`, `canned`, `privacy`, `insights`, `profiles`, `attachments`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
 //! types live beside their queries. Nothing here imports the layers above.
 
+mod attachments;
 mod canned;
 pub mod backup;
 mod connect;
@@ -30,6 +31,7 @@ mod visitors;
 pub mod webhooks;
 mod writer;
 
+pub use attachments::{AttachmentPolicy, AttachmentRecord, Doomed};
 pub use conversations::{ConversationFilter, ConversationRecord, NewConversation, StatusChange};
 pub use inbox::{InboxChange, SiteEvent};
 pub use insights::{Figure, Miss};

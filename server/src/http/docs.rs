@@ -12,7 +12,7 @@ use utoipa::{
 };
 
 use super::{
-    AppState, canned, conversations, curated, events, feedback, inbox, insights, keys, knowledge, messages,
+    AppState, attachments, canned, conversations, curated, events, feedback, inbox, insights, keys, knowledge, messages,
     new_site, privacy, session, site_admin, site_events, sites, team, visitors, webhooks,
 };
 
@@ -42,12 +42,15 @@ use super::{
         insights::try_it, insights::insights, insights::unanswered,
         visitors::list, visitors::show, visitors::update, visitors::memories,
         visitors::add_memory, visitors::delete_memory,
+        attachments::upload, attachments::download, attachments::thumbnail,
     ),
     components(schemas(lantern_shared::ErrorBody, lantern_shared::ErrorCode,
         lantern_shared::event::AnswerDelta, lantern_shared::event::StatusChanged,
         lantern_shared::inbox::Typing, lantern_shared::inbox::Presence)),
     modifiers(&BearerAuth, &CommonResponses),
-    tags((name = "sites"), (name = "privacy"), (name = "insights"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
+    tags((name = "sites"), (name = "attachments", description = "Files shared in conversations: \
+        uploaded to a conversation, sent with a message (`attachment_ids`), served with the \
+        conversation's authorisation."), (name = "privacy"), (name = "insights"), (name = "conversations"), (name = "messages"), (name = "knowledge"),
         (name = "webhooks"), (name = "inbox", description = "The operator inbox: assigning, \
         snoozing, typing, read marks, canned responses and the members' site event stream."),
         (name = "visitors", description = "Visitors as members see them: profiles, \

@@ -1,6 +1,7 @@
 //! The origin's HTTP surface: one module per resource, merged here with the
 //! layers every request passes (request id, tracing, body limit, envelope).
 
+mod attachments;
 pub mod client_ip;
 mod canned;
 mod console;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub db: crate::db::Db,
     pub chat: Chat,
     pub knowledge: KnowledgeBase,
+    /// Where files shared in conversations are stored.
+    pub attachments: crate::attachments::Attachments,
     pub limiter: RateLimiter,
     /// Open event streams per visitor and per address.
     pub streams: stream_caps::StreamCaps,
@@ -128,12 +131,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(envelope::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    // The knowledge routes set their own body limits (documents are larger
-    // than messages), so they sit outside the global one; every other layer
-    // applies to them too.
+    // The knowledge and attachment routes set their own body limits
+    // (documents and files are larger than messages), so they sit outside
+    // the global one; every other layer applies to them too.
     Router::new()
         .merge(limited)
         .merge(knowledge::router())
+        .merge(attachments::router(&state.settings))
         .route_layer(middleware::from_fn(crate::stats::track))
         // Members' cookie sessions; loaded only by routes that ask for one.
         .layer(crate::accounts::layer(session_store(&state)))

@@ -103,6 +103,8 @@ pub async fn delete_conversation(
     crate::privacy::delete_conversation(&state.db, &state.chat.hub, &conv.id)
         .await
         .map_err(not_found("conversation"))?;
+    // Its files go now (what cannot is retried by the housekeeping job).
+    state.attachments.sweep(&state.db).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -147,6 +149,7 @@ pub async fn erase(
     crate::privacy::erase(&state.db, Some(&state.chat.hub), &site_id, &visitor_id, &actor)
         .await
         .map_err(not_found("visitor"))?;
+    state.attachments.sweep(&state.db).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

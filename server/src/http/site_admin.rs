@@ -17,7 +17,7 @@ use super::{AppState, extract::ApiJson};
 use crate::{
     auth::{self, Caller},
     error::ApiError,
-    db::Site,
+    db::{AttachmentPolicy, Site},
     validate,
 };
 
@@ -39,8 +39,10 @@ pub(super) async fn own_site(
     state.chat.site(site_id).await
 }
 
-fn settings(site: Site) -> SiteSettings {
+fn settings(site: Site, files: AttachmentPolicy) -> SiteSettings {
     SiteSettings {
+        attachments_enabled: files.attachments_enabled,
+        attachments_max_bytes: u64::try_from(files.attachments_max_bytes).unwrap_or(0),
         identity_secret_set: site.identity_secret.is_some(),
         site_id: site.id,
         name: site.name,
@@ -68,7 +70,9 @@ pub async fn read(
     caller: Caller,
     Path(site_id): Path<String>,
 ) -> Result<Json<SiteSettings>, ApiError> {
-    Ok(Json(settings(own_site(&state, &caller, &site_id).await?)))
+    let site = own_site(&state, &caller, &site_id).await?;
+    let files = state.db.attachment_policy(&site.id).await?;
+    Ok(Json(settings(site, files)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/sites/{site_id}", tag = "sites", params(("site_id" = String, Path)),
@@ -146,15 +150,30 @@ pub async fn update(
     if let Some(v) = req.typing_preview {
         site.typing_preview = v;
     }
+    let mut files = state.db.attachment_policy(&site.id).await?;
+    if let Some(v) = req.attachments_enabled {
+        files.attachments_enabled = v;
+    }
+    if let Some(v) = req.attachments_max_bytes {
+        let cap = state.settings.attachments.max_bytes;
+        if !(1..=cap).contains(&v) {
+            return Err(ApiError::field(
+                "attachments_max_bytes",
+                format!("must be between 1 and {cap} (this server's LANTERN_ATTACHMENTS_MAX_BYTES)"),
+            ));
+        }
+        files.attachments_max_bytes = v as i64;
+    }
     let now_required = !was_required && site.identity_required;
     state.db.update_site(&site).await?;
+    state.db.set_attachment_policy(&site.id, files).await?;
     if now_required {
         // Anonymous visitors' tokens were issued under the old rule.
         state.db.revoke_site_visitor_tokens(&site.id, false).await?;
     }
     // Every instance serves the new config from now on.
     state.cache.invalidate(&format!("config:{}", site.id)).await;
-    Ok(Json(settings(site)))
+    Ok(Json(settings(site, files)))
 }
 
 /// Validated per-language welcomes: language tags as keys, at most 20, each

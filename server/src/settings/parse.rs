@@ -36,6 +36,24 @@ pub fn redis_prefix(v: &str) -> Parsed<String> {
     }
 }
 
+/// `file:///ABSOLUTE/DIR` or `s3://BUCKET[/PREFIX]`.
+pub fn attachments_url(v: &str) -> Parsed<String> {
+    let v = v.trim();
+    let problem = || "must be file:///ABSOLUTE/DIR or s3://BUCKET[/PREFIX]".to_string();
+    if let Some(dir) = v.strip_prefix("file://") {
+        return (dir.starts_with('/') && dir.len() > 1)
+            .then(|| v.to_string())
+            .ok_or_else(problem);
+    }
+    let bucket = v.strip_prefix("s3://").ok_or_else(problem)?;
+    let bucket = bucket.split('/').next().unwrap_or_default();
+    let valid = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+    valid.then(|| v.to_string()).ok_or_else(problem)
+}
+
 pub fn path(v: &str) -> Parsed<PathBuf> {
     Ok(PathBuf::from(v))
 }
