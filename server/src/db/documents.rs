@@ -43,7 +43,7 @@ impl Db {
         Ok(row.map(Into::into))
     }
 
-    /// A stored document of the site with exactly this title and text.
+    /// A stored document of the site with exactly this text.
     pub async fn document_by_hash(&self, site_id: &str, hash: &str) -> Result<Option<DocumentRecord>> {
         let sql = format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE site_id = $1 AND content_hash = $2 \

@@ -26,14 +26,12 @@ pub struct NewDocument {
     pub source_id: Option<String>,
 }
 
-/// The hash a document's text is recognised by (re-syncs, duplicate uploads).
-pub fn content_hash(title: &str, body: &str) -> String {
+/// The hash a document's text is recognised by (re-syncs skip a page
+/// whose text is unchanged; an upload of text already stored is reported,
+/// whatever its file name).
+pub fn content_hash(body: &str) -> String {
     use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(title.as_bytes());
-    h.update([0]);
-    h.update(body.as_bytes());
-    hex::encode(h.finalize())
+    hex::encode(Sha256::digest(body.as_bytes()))
 }
 
 /// One searchable piece of a document.
@@ -250,7 +248,7 @@ impl Db {
             .bind(&doc.source)
             .bind(&doc.source_id)
             .bind(doc.body.len() as i64)
-            .bind(content_hash(&doc.title, &doc.body))
+            .bind(content_hash(&doc.body))
             .fetch_one(c)
             .await)?;
         let record = DocumentRecord::from(row);

@@ -201,7 +201,7 @@ async fn import(
     let doc = prepare(&site.id, fallback, req, "upload", None).map_err(|e| problem(&e))?;
     if let Some(same) = state
         .db
-        .document_by_hash(&site.id, &content_hash(&doc.title, &doc.body))
+        .document_by_hash(&site.id, &content_hash(&doc.body))
         .await
         .map_err(|_| "cannot be stored now; try again".to_string())?
     {

@@ -203,7 +203,7 @@ impl Importer {
             Err(e) => return fail(e.to_string()).await,
         };
         let unchanged = known.get(url.as_str()).is_some_and(|(_, hash, state)| {
-            state == "ready" && hash.as_deref() == Some(&content_hash(&doc.title, &doc.body))
+            state == "ready" && hash.as_deref() == Some(&content_hash(&doc.body))
         });
         if unchanged {
             return PageOutcome::Unchanged;
