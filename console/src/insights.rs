@@ -28,7 +28,11 @@ fn range(from: &str, to: &str) -> String {
     if !to.is_empty() {
         q.push(format!("to={to}"));
     }
-    if q.is_empty() { String::new() } else { format!("?{}", q.join("&")) }
+    if q.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", q.join("&"))
+    }
 }
 
 #[component]
@@ -45,14 +49,26 @@ pub fn InsightsPage() -> impl IntoView {
         let q = range(&from.get_untracked(), &to.get_untracked());
         spawn_local(async move {
             let s = site.get_value();
-            match api::get::<Insights>(&api::site_path(&s, &format!("/insights{q}")), Some(&s)).await {
+            match api::get::<Insights>(&api::site_path(&s, &format!("/insights{q}")), Some(&s))
+                .await
+            {
                 Ok(f) => figures.set(Some(f)),
                 Err(e) => return note.set(Note::Err(e.message)),
             }
-            if let Ok(c) = api::get::<CitedDocuments>(&api::site_path(&s, &format!("/insights/documents{q}")), Some(&s)).await {
+            if let Ok(c) = api::get::<CitedDocuments>(
+                &api::site_path(&s, &format!("/insights/documents{q}")),
+                Some(&s),
+            )
+            .await
+            {
                 cited.set(Some(c));
             }
-            if let Ok(u) = api::get::<UnansweredList>(&api::site_path(&s, &format!("/insights/unanswered{q}")), Some(&s)).await {
+            if let Ok(u) = api::get::<UnansweredList>(
+                &api::site_path(&s, &format!("/insights/unanswered{q}")),
+                Some(&s),
+            )
+            .await
+            {
                 unanswered.set(u.items);
             }
         });
@@ -143,7 +159,7 @@ fn Unanswered(
     note: RwSignal<Note>,
     open: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let site = ctx().site_id();
+    let site = StoredValue::new(ctx().site_id());
     let writing = RwSignal::new(false);
     let answer = RwSignal::new(String::new());
     let done = RwSignal::new(false);
@@ -155,13 +171,22 @@ fn Unanswered(
             answer: answer.get_untracked(),
             language: None,
         };
-        let site = site.clone();
+        let site = site.get_value();
         spawn_local(async move {
-            match api::call::<_, CuratedAnswer>(Method::POST, "/api/v1/knowledge/answers", Some(&site), &body).await {
+            match api::call::<_, CuratedAnswer>(
+                Method::POST,
+                "/api/v1/knowledge/answers",
+                Some(&site),
+                &body,
+            )
+            .await
+            {
                 Ok(_) => {
                     writing.set(false);
                     done.set(true);
-                    note.set(Note::Ok("Answer saved: the bot gives it from now on.".into()));
+                    note.set(Note::Ok(
+                        "Answer saved: the bot gives it from now on.".into(),
+                    ));
                 }
                 Err(e) => note.set(Note::Err(e.message)),
             }
@@ -193,8 +218,12 @@ fn download(name: &str, text: &str) {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("text/csv");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
     let doc = web_sys::window().and_then(|w| w.document());
     if let Some(a) = doc
         .and_then(|d| d.create_element("a").ok())

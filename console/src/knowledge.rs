@@ -58,8 +58,11 @@ pub fn Knowledge() -> impl IntoView {
     reload();
     // Live progress: poll while an import is under way.
     let busy = move || {
-        docs.with(|d| d.iter().any(|d| d.state == "indexing"))
-            || sources.with(|s| s.iter().any(|s| s.state == "running" || s.state == "queued"))
+        docs.with_untracked(|d| d.iter().any(|d| d.state == "indexing"))
+            || sources.with_untracked(|s| {
+                s.iter()
+                    .any(|s| s.state == "running" || s.state == "queued")
+            })
     };
     if let Ok(h) = set_interval_with_handle(
         move || {
@@ -74,7 +77,13 @@ pub fn Knowledge() -> impl IntoView {
     let upload = move |form: web_sys::FormData| {
         note.set(Note::Ok("Uploading…".into()));
         spawn_local(async move {
-            match api::upload::<UploadResult>("/api/v1/knowledge/uploads", Some(&site.get_value()), form).await {
+            match api::upload::<UploadResult>(
+                "/api/v1/knowledge/uploads",
+                Some(&site.get_value()),
+                form,
+            )
+            .await
+            {
                 Ok(r) => {
                     let failed: Vec<String> = r
                         .items
@@ -85,7 +94,10 @@ pub fn Knowledge() -> impl IntoView {
                     note.set(if failed.is_empty() {
                         Note::Ok(format!("{added} file(s) added."))
                     } else {
-                        Note::Err(format!("{added} file(s) added. Not added — {}", failed.join("; ")))
+                        Note::Err(format!(
+                            "{added} file(s) added. Not added — {}",
+                            failed.join("; ")
+                        ))
                     });
                     reload();
                 }
@@ -94,8 +106,12 @@ pub fn Knowledge() -> impl IntoView {
         });
     };
     let send_files = move |files: Option<web_sys::FileList>| {
-        let Some(files) = files.filter(|f| f.length() > 0) else { return };
-        let Ok(form) = web_sys::FormData::new() else { return };
+        let Some(files) = files.filter(|f| f.length() > 0) else {
+            return;
+        };
+        let Ok(form) = web_sys::FormData::new() else {
+            return;
+        };
         for i in 0..files.length() {
             if let Some(f) = files.get(i) {
                 let _ = form.append_with_blob_and_filename("file", &f, &f.name());
@@ -108,9 +124,19 @@ pub fn Knowledge() -> impl IntoView {
     let kind = RwSignal::new(SourceKind::Page);
     let add_url = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = CreateSource { url: url.get_untracked().trim().to_string(), kind: kind.get_untracked() };
+        let body = CreateSource {
+            url: url.get_untracked().trim().to_string(),
+            kind: kind.get_untracked(),
+        };
         spawn_local(async move {
-            match api::call::<_, SourceAccepted>(Method::POST, SOURCES, Some(&site.get_value()), &body).await {
+            match api::call::<_, SourceAccepted>(
+                Method::POST,
+                SOURCES,
+                Some(&site.get_value()),
+                &body,
+            )
+            .await
+            {
                 Ok(_) => {
                     url.set(String::new());
                     note.set(Note::Ok("Importing in the background…".into()));
@@ -131,7 +157,9 @@ pub fn Knowledge() -> impl IntoView {
             ..Default::default()
         };
         spawn_local(async move {
-            match api::call::<_, Document>(Method::POST, DOCUMENTS, Some(&site.get_value()), &body).await {
+            match api::call::<_, Document>(Method::POST, DOCUMENTS, Some(&site.get_value()), &body)
+                .await
+            {
                 Ok(_) => {
                     title.set(String::new());
                     text.set(String::new());
@@ -144,9 +172,13 @@ pub fn Knowledge() -> impl IntoView {
     };
     let toggle = move |d: Document| {
         spawn_local(async move {
-            let body = SetEnabled { enabled: !d.enabled };
+            let body = SetEnabled {
+                enabled: !d.enabled,
+            };
             let path = format!("{DOCUMENTS}/{}", d.id);
-            match api::call::<_, Document>(Method::PATCH, &path, Some(&site.get_value()), &body).await {
+            match api::call::<_, Document>(Method::PATCH, &path, Some(&site.get_value()), &body)
+                .await
+            {
                 Ok(_) => reload(),
                 Err(e) => note.set(Note::Err(e.message)),
             }
@@ -154,7 +186,13 @@ pub fn Knowledge() -> impl IntoView {
     };
     let remove = move |id: String| {
         spawn_local(async move {
-            match api::act(Method::DELETE, &format!("{DOCUMENTS}/{id}"), Some(&site.get_value())).await {
+            match api::act(
+                Method::DELETE,
+                &format!("{DOCUMENTS}/{id}"),
+                Some(&site.get_value()),
+            )
+            .await
+            {
                 Ok(()) => reload(),
                 Err(e) => note.set(Note::Err(e.message)),
             }
@@ -163,7 +201,14 @@ pub fn Knowledge() -> impl IntoView {
     let sync = move |id: String| {
         spawn_local(async move {
             let path = format!("{SOURCES}/{id}/sync");
-            match api::call::<_, SourceAccepted>(Method::POST, &path, Some(&site.get_value()), &serde_json::json!({})).await {
+            match api::call::<_, SourceAccepted>(
+                Method::POST,
+                &path,
+                Some(&site.get_value()),
+                &serde_json::json!({}),
+            )
+            .await
+            {
                 Ok(_) => reload(),
                 Err(e) => note.set(Note::Err(e.message)),
             }

@@ -12,7 +12,10 @@ use crate::{
 };
 
 #[component]
-pub fn PassagePreview(doc: Document, close: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+pub fn PassagePreview(
+    doc: Document,
+    close: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let site = StoredValue::new(ctx().site_id());
     let items = RwSignal::new(Vec::<PassageView>::new());
     let note = RwSignal::new(Note::None);
@@ -26,8 +29,12 @@ pub fn PassagePreview(doc: Document, close: impl Fn() + Clone + Send + Sync + 's
     let toggle = move |p: PassageView| {
         spawn_local(async move {
             let at = format!("{}/{}", path.get_value(), p.id);
-            let body = SetEnabled { enabled: !p.enabled };
-            match api::call::<_, PassageView>(Method::PATCH, &at, Some(&site.get_value()), &body).await {
+            let body = SetEnabled {
+                enabled: !p.enabled,
+            };
+            match api::call::<_, PassageView>(Method::PATCH, &at, Some(&site.get_value()), &body)
+                .await
+            {
                 Ok(updated) => items.update(|all| {
                     if let Some(x) = all.iter_mut().find(|x| x.id == updated.id) {
                         *x = updated;

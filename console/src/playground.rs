@@ -29,7 +29,9 @@ pub fn Playground() -> impl IntoView {
         note.set(Note::None);
         spawn_local(async move {
             let path = api::site_path(&site.get_value(), "/knowledge/try");
-            match api::call::<_, TryResult>(Method::POST, &path, Some(&site.get_value()), &body).await {
+            match api::call::<_, TryResult>(Method::POST, &path, Some(&site.get_value()), &body)
+                .await
+            {
                 Ok(r) => result.set(Some(r)),
                 Err(e) => note.set(Note::Err(e.message)),
             }

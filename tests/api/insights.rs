@@ -221,7 +221,9 @@ on_both_backends!(
 async fn handed_over(app: &TestApp, id: &str, at: chrono::DateTime<chrono::Utc>) {
     use sqlx::Connection;
     if app.database_url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(&app.database_url).await.expect("connect");
+        let mut c = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
         sqlx::query("UPDATE conversations SET handed_over_at = $2 WHERE id = $1")
             .bind(id)
             .bind(at)
@@ -234,7 +236,9 @@ async fn handed_over(app: &TestApp, id: &str, at: chrono::DateTime<chrono::Utc>)
             .await
             .expect("prune");
     } else {
-        let mut c = sqlx::SqliteConnection::connect(&app.database_url).await.expect("connect");
+        let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
         sqlx::query("UPDATE conversations SET handed_over_at = $2 WHERE id = $1")
             .bind(id)
             .bind(at)
@@ -259,7 +263,9 @@ async fn agent_reply(app: &TestApp, key: &str, id: &str) -> chrono::DateTime<chr
         )
         .await;
     let posted = body(res).await;
-    let at = posted["message"]["created_at"].as_str().expect("created_at");
+    let at = posted["message"]["created_at"]
+        .as_str()
+        .expect("created_at");
     chrono::DateTime::parse_from_rfc3339(at)
         .expect("rfc3339")
         .with_timezone(&chrono::Utc)
@@ -274,10 +280,17 @@ async fn handovers(backend: Backend) {
     let first = app.conversation_id(&visitor).await;
     ask(&app, &visitor, &first, "I want to talk to a human").await;
     let mut waits = Vec::new();
-    for (conv, secs) in [(first.clone(), 90), (app.conversation_id(&visitor).await, 30)] {
+    for (conv, secs) in [
+        (first.clone(), 90),
+        (app.conversation_id(&visitor).await, 30),
+    ] {
         if conv != first {
             let res = app
-                .post_json(&format!("/api/v1/conversations/{conv}/handoff"), &visitor, &json!({}))
+                .post_json(
+                    &format!("/api/v1/conversations/{conv}/handoff"),
+                    &visitor,
+                    &json!({}),
+                )
                 .await;
             assert!(res.status().is_success(), "{}", res.status());
         }
@@ -287,39 +300,62 @@ async fn handovers(backend: Backend) {
     }
     let waiting = app.conversation_id(&visitor).await;
     let res = app
-        .post_json(&format!("/api/v1/conversations/{waiting}/handoff"), &visitor, &json!({}))
+        .post_json(
+            &format!("/api/v1/conversations/{waiting}/handoff"),
+            &visitor,
+            &json!({}),
+        )
         .await;
     assert!(res.status().is_success());
 
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let path = format!("/api/v1/sites/{}/insights?from={today}&to={today}", site.id);
     let day = body(app.get_auth(&path, &site.admin_key).await).await;
-    assert_eq!(day["days"][0]["handoffs"], 3, "counted without the pruned events: {day}");
+    assert_eq!(
+        day["days"][0]["handoffs"], 3,
+        "counted without the pruned events: {day}"
+    );
     assert_eq!(day["days"][0]["median_first_response_seconds"], 30, "{day}");
     assert_eq!(day["totals"]["median_first_response_seconds"], 30);
     // A day without hand-overs has no median.
-    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
     let before = body(
         app.get_auth(
-            &format!("/api/v1/sites/{}/insights?from={yesterday}&to={yesterday}", site.id),
+            &format!(
+                "/api/v1/sites/{}/insights?from={yesterday}&to={yesterday}",
+                site.id
+            ),
             &site.admin_key,
         )
         .await,
     )
     .await;
-    assert!(before["days"][0].get("median_first_response_seconds").is_none(), "{before}");
+    assert!(
+        before["days"][0]
+            .get("median_first_response_seconds")
+            .is_none(),
+        "{before}"
+    );
     assert_eq!(before["days"][0]["handoffs"], 0);
 
     // The same figures as CSV.
     let res = app
         .get_auth(
-            &format!("/api/v1/sites/{}/insights.csv?from={today}&to={today}", site.id),
+            &format!(
+                "/api/v1/sites/{}/insights.csv?from={today}&to={today}",
+                site.id
+            ),
             &site.admin_key,
         )
         .await;
     assert_eq!(res.status(), 200);
     assert!(
-        res.headers()["content-type"].to_str().expect("ct").starts_with("text/csv"),
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/csv"),
         "{:?}",
         res.headers()
     );
@@ -328,10 +364,16 @@ async fn handovers(backend: Backend) {
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines[0].starts_with("date,conversations,"), "{csv}");
     assert!(lines[0].ends_with("median_first_response_seconds"));
-    assert!(lines[1].starts_with(&today) && lines[1].ends_with(",3,0,0,30"), "{csv}");
+    assert!(
+        lines[1].starts_with(&today) && lines[1].ends_with(",3,0,0,30"),
+        "{csv}"
+    );
     assert_envelope(
-        app.get_auth(&format!("/api/v1/sites/{}/insights.csv?from=x", site.id), &site.admin_key)
-            .await,
+        app.get_auth(
+            &format!("/api/v1/sites/{}/insights.csv?from=x", site.id),
+            &site.admin_key,
+        )
+        .await,
         400,
         "validation_failed",
     )
@@ -347,7 +389,13 @@ async fn top_cited(backend: Backend) {
     let visitor = app.visitor(&site.id).await;
     let conv = app.conversation_id(&visitor).await;
     ask(&app, &visitor, &conv, KNOWN).await;
-    ask(&app, &visitor, &conv, "How many days do I have to return an item for a refund?").await;
+    ask(
+        &app,
+        &visitor,
+        &conv,
+        "How many days do I have to return an item for a refund?",
+    )
+    .await;
     let list = body(
         app.get_auth(
             &format!("/api/v1/sites/{}/insights/documents", site.id),

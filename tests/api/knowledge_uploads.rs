@@ -21,7 +21,10 @@ pub fn pdf(text: &str) -> Vec<u8> {
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
          /Resources << /Font << /F1 5 0 R >> >> >>"
             .to_string(),
-        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
             .to_string(),
     ];
@@ -49,7 +52,10 @@ pub fn pdf(text: &str) -> Vec<u8> {
 pub async fn upload(app: &TestApp, key: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
     let mut form = Form::new();
     for (name, bytes) in files {
-        form = form.part("file", Part::bytes(bytes.clone()).file_name(name.to_string()));
+        form = form.part(
+            "file",
+            Part::bytes(bytes.clone()).file_name(name.to_string()),
+        );
     }
     app.client
         .post(app.url(UPLOADS))
@@ -68,7 +74,12 @@ async fn json_ok(res: reqwest::Response, status: u16) -> Value {
 }
 
 async fn documents(app: &TestApp, key: &str) -> Vec<Value> {
-    let page = json_ok(app.get_auth("/api/v1/knowledge/documents?limit=100", key).await, 200).await;
+    let page = json_ok(
+        app.get_auth("/api/v1/knowledge/documents?limit=100", key)
+            .await,
+        200,
+    )
+    .await;
     page["items"].as_array().expect("items").clone()
 }
 
@@ -127,7 +138,10 @@ async fn every_type_is_imported(backend: Backend) {
         assert!(d["passages"].as_i64().is_some_and(|n| n > 0), "{d}");
         assert_eq!(d["cited"], 0);
     }
-    assert!(docs.iter().any(|d| d["title"] == "Contact us"), "HTML title used");
+    assert!(
+        docs.iter().any(|d| d["title"] == "Contact us"),
+        "HTML title used"
+    );
     for (q, title) in [
         ("blender lid quarter turn", "manual"),
         ("warranty manufacturing defects", "warranty"),
@@ -136,7 +150,11 @@ async fn every_type_is_imported(backend: Backend) {
         ("pay by invoice", "more faq"),
     ] {
         let hits = search(&app, &site.id, q).await;
-        assert_eq!(hits.first().map(|h| h["title"].clone()), Some(json!(title)), "{q}: {hits:?}");
+        assert_eq!(
+            hits.first().map(|h| h["title"].clone()),
+            Some(json!(title)),
+            "{q}: {hits:?}"
+        );
     }
     let hits = search(&app, &site.id, "alert").await;
     assert!(hits.is_empty(), "scripts are not indexed: {hits:?}");
@@ -152,7 +170,10 @@ async fn bad_files_fail_alone(backend: Backend) {
         ("program.exe", b"MZ\x90\x00".to_vec()),
         ("big.txt", oversize),
         ("binary.txt", vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0]),
-        ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage".to_vec()),
+        (
+            "broken.pdf",
+            b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage".to_vec(),
+        ),
         ("fake.pdf", b"just text pretending".to_vec()),
         ("bad.docx", b"PK\x03\x04 not a zip".to_vec()),
         ("empty.md", Vec::new()),
@@ -164,19 +185,46 @@ async fn bad_files_fail_alone(backend: Backend) {
     assert_eq!(items.len(), files.len(), "{res}");
     for item in &items[..files.len() - 1] {
         assert!(item["document_id"].is_null(), "{item}");
-        assert!(item["error"].as_str().is_some_and(|e| !e.is_empty()), "{item}");
+        assert!(
+            item["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{item}"
+        );
     }
-    assert!(items[0]["error"].as_str().expect("e").contains("unsupported"), "{res}");
-    assert!(items[1]["error"].as_str().expect("e").contains("larger"), "{res}");
-    assert!(items[2]["error"].as_str().expect("e").contains("binary"), "{res}");
-    let imported = items[files.len() - 1]["document_id"].as_str().expect("the good file");
+    assert!(
+        items[0]["error"]
+            .as_str()
+            .expect("e")
+            .contains("unsupported"),
+        "{res}"
+    );
+    assert!(
+        items[1]["error"].as_str().expect("e").contains("larger"),
+        "{res}"
+    );
+    assert!(
+        items[2]["error"].as_str().expect("e").contains("binary"),
+        "{res}"
+    );
+    let imported = items[files.len() - 1]["document_id"]
+        .as_str()
+        .expect("the good file");
     let docs = documents(&app, &site.admin_key).await;
     assert_eq!(docs.len(), 1, "only the good file is stored: {docs:?}");
     assert_eq!(docs[0]["id"], imported);
 
     // The same file again is reported, not stored twice.
-    let again = json_ok(upload(&app, &site.admin_key, &[("hours-copy.txt", good)]).await, 202).await;
-    assert!(again["items"][0]["error"].as_str().expect("e").contains("identical"), "{again}");
+    let again = json_ok(
+        upload(&app, &site.admin_key, &[("hours-copy.txt", good)]).await,
+        202,
+    )
+    .await;
+    assert!(
+        again["items"][0]["error"]
+            .as_str()
+            .expect("e")
+            .contains("identical"),
+        "{again}"
+    );
     assert_eq!(documents(&app, &site.admin_key).await.len(), 1);
 
     // Requests that are wrong as a whole: the envelope.
@@ -189,11 +237,19 @@ async fn bad_files_fail_alone(backend: Backend) {
         .await
         .expect("sent");
     assert_envelope(empty, 400, "validation_failed").await;
-    let json_body = app.post_json(UPLOADS, &site.admin_key, &json!({"file": "x"})).await;
+    let json_body = app
+        .post_json(UPLOADS, &site.admin_key, &json!({"file": "x"}))
+        .await;
     assert_envelope(json_body, 415, "unsupported_media_type").await;
-    let too_big: Vec<(&str, Vec<u8>)> =
-        (0..4).map(|_| ("x.txt", vec![b'a'; 9 * 1024 * 1024])).collect();
-    assert_envelope(upload(&app, &site.admin_key, &too_big).await, 413, "payload_too_large").await;
+    let too_big: Vec<(&str, Vec<u8>)> = (0..4)
+        .map(|_| ("x.txt", vec![b'a'; 9 * 1024 * 1024]))
+        .collect();
+    assert_envelope(
+        upload(&app, &site.admin_key, &too_big).await,
+        413,
+        "payload_too_large",
+    )
+    .await;
     let visitor = app.visitor(&site.id).await;
     assert_envelope(
         upload(&app, &visitor, &[("a.txt", b"hello".to_vec())]).await,
@@ -201,10 +257,22 @@ async fn bad_files_fail_alone(backend: Backend) {
         "forbidden",
     )
     .await;
-    assert_envelope(upload(&app, "nope", &[("a.txt", b"hello".to_vec())]).await, 401, "unauthorized").await;
-    assert_eq!(documents(&app, &site.admin_key).await.len(), 1, "nothing changed");
+    assert_envelope(
+        upload(&app, "nope", &[("a.txt", b"hello".to_vec())]).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_eq!(
+        documents(&app, &site.admin_key).await.len(),
+        1,
+        "nothing changed"
+    );
 }
-on_both_backends!(uploads_refuse_bad_files_one_by_one, super::bad_files_fail_alone);
+on_both_backends!(
+    uploads_refuse_bad_files_one_by_one,
+    super::bad_files_fail_alone
+);
 
 async fn disable_and_cite(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -212,8 +280,15 @@ async fn disable_and_cite(backend: Backend) {
     let md = b"# Returns\n\nItems can be returned within thirty days for a refund.\n\n\
                ## Exchanges\n\nAn exchange for another size is free of charge."
         .to_vec();
-    let res = json_ok(upload(&app, &site.admin_key, &[("returns.md", md)]).await, 202).await;
-    let id = res["items"][0]["document_id"].as_str().expect("id").to_string();
+    let res = json_ok(
+        upload(&app, &site.admin_key, &[("returns.md", md)]).await,
+        202,
+    )
+    .await;
+    let id = res["items"][0]["document_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let doc_path = format!("/api/v1/knowledge/documents/{id}");
 
     // Cited by a reply: counted.
@@ -225,16 +300,33 @@ async fn disable_and_cite(backend: Backend) {
     assert_eq!(docs[0]["cited"], 1, "{docs:?}");
 
     // The passages, as split.
-    let passages = json_ok(app.get_auth(&format!("{doc_path}/passages"), &site.admin_key).await, 200).await;
+    let passages = json_ok(
+        app.get_auth(&format!("{doc_path}/passages"), &site.admin_key)
+            .await,
+        200,
+    )
+    .await;
     let items = passages["items"].as_array().expect("items").clone();
     assert!(items.len() >= 2, "{passages}");
     let exchange = items
         .iter()
-        .find(|p| p["heading"].as_str().is_some_and(|h| h.contains("Exchanges")))
+        .find(|p| {
+            p["heading"]
+                .as_str()
+                .is_some_and(|h| h.contains("Exchanges"))
+        })
         .expect("the exchanges passage");
     assert_eq!(exchange["enabled"], true);
-    assert!(exchange["text"].as_str().expect("text").contains("free of charge"));
-    assert_eq!(search(&app, &site.id, "exchange another size").await.len(), 1);
+    assert!(
+        exchange["text"]
+            .as_str()
+            .expect("text")
+            .contains("free of charge")
+    );
+    assert_eq!(
+        search(&app, &site.id, "exchange another size").await.len(),
+        1
+    );
 
     // A disabled passage is not searched; enabled again, it is.
     let pid = exchange["id"].as_i64().expect("pid");
@@ -251,23 +343,53 @@ async fn disable_and_cite(backend: Backend) {
                 .expect("sent")
         }
     };
-    let p = json_ok(patch(format!("{doc_path}/passages/{pid}"), false).await, 200).await;
+    let p = json_ok(
+        patch(format!("{doc_path}/passages/{pid}"), false).await,
+        200,
+    )
+    .await;
     assert_eq!(p["enabled"], false);
-    assert!(search(&app, &site.id, "exchange another size").await.is_empty());
+    assert!(
+        search(&app, &site.id, "exchange another size")
+            .await
+            .is_empty()
+    );
     json_ok(patch(format!("{doc_path}/passages/{pid}"), true).await, 200).await;
-    assert_eq!(search(&app, &site.id, "exchange another size").await.len(), 1);
+    assert_eq!(
+        search(&app, &site.id, "exchange another size").await.len(),
+        1
+    );
 
     // A disabled document: kept and listed, never searched.
     let d = json_ok(patch(doc_path.clone(), false).await, 200).await;
     assert_eq!(d["enabled"], false);
-    assert!(search(&app, &site.id, "returned refund thirty days").await.is_empty());
+    assert!(
+        search(&app, &site.id, "returned refund thirty days")
+            .await
+            .is_empty()
+    );
     assert_eq!(documents(&app, &site.admin_key).await[0]["enabled"], false);
     json_ok(patch(doc_path.clone(), true).await, 200).await;
-    assert_eq!(search(&app, &site.id, "returned refund thirty days").await.len(), 1);
+    assert_eq!(
+        search(&app, &site.id, "returned refund thirty days")
+            .await
+            .len(),
+        1
+    );
 
     // Bad input.
-    assert_envelope(patch(format!("{doc_path}/passages/999999"), false).await, 404, "not_found").await;
-    assert_envelope(patch(format!("{doc_path}/passages/abc"), false).await, 404, "not_found").await;
+    assert_envelope(
+        patch(format!("{doc_path}/passages/999999"), false).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_envelope(
+        patch(format!("{doc_path}/passages/abc"), false).await,
+        404,
+        "not_found",
+    )
+    .await;
     let res = app
         .client
         .patch(app.url(&doc_path))
@@ -279,10 +401,14 @@ async fn disable_and_cite(backend: Backend) {
     assert_envelope(res, 400, "validation_failed").await;
     let other = app.site().await;
     assert_envelope(
-        app.get_auth(&format!("{doc_path}/passages"), &other.admin_key).await,
+        app.get_auth(&format!("{doc_path}/passages"), &other.admin_key)
+            .await,
         404,
         "not_found",
     )
     .await;
 }
-on_both_backends!(documents_disable_and_count_citations, super::disable_and_cite);
+on_both_backends!(
+    documents_disable_and_count_citations,
+    super::disable_and_cite
+);

@@ -44,7 +44,8 @@ fn page(title: &str, text: &str) -> String {
 
 async fn serve(State(site): State<Shared>, Path(path): Path<String>) -> Response {
     let s = site.lock().expect("lock");
-    let html = |body: String| ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+    let html =
+        |body: String| ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
     match path.as_str() {
         "robots.txt" => "User-agent: Lantern\nDisallow: /private\n".into_response(),
         "sitemap.xml" => {
@@ -60,13 +61,23 @@ async fn serve(State(site): State<Shared>, Path(path): Path<String>) -> Response
                 .into_response()
         }
         "alpha" => html(page("Alpha guide", &s.alpha)),
-        "bravo" => html(page("Bravo guide", "The bravo gadget folds flat for storage.")),
+        "bravo" => html(page(
+            "Bravo guide",
+            "The bravo gadget folds flat for storage.",
+        )),
         "private/secret" => html(page("Secret", "Nobody should index this secret page.")),
-        "image" => ([(header::CONTENT_TYPE, "image/png")], vec![0x89u8, b'P', b'N', b'G']).into_response(),
+        "image" => (
+            [(header::CONTENT_TYPE, "image/png")],
+            vec![0x89u8, b'P', b'N', b'G'],
+        )
+            .into_response(),
         "big" => html("x".repeat(3 * 1024 * 1024)),
         "elsewhere" => (
             StatusCode::FOUND,
-            [(header::LOCATION, s.base.replace("127.0.0.1", "localhost") + "/alpha")],
+            [(
+                header::LOCATION,
+                s.base.replace("127.0.0.1", "localhost") + "/alpha",
+            )],
         )
             .into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
@@ -85,7 +96,9 @@ async fn start_site() -> (String, Shared) {
         .route("/slow", get(hang))
         .route("/{*path}", get(serve))
         .with_state(site.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -94,11 +107,18 @@ async fn start_site() -> (String, Shared) {
         let mut s = site.lock().expect("lock");
         s.base = base.clone();
         s.alpha = "The alpha widget charges in forty minutes.".into();
-        s.listed = ["alpha", "bravo", "private/secret", "image", "big", "elsewhere"]
-            .iter()
-            .map(|p| format!("{base}/{p}"))
-            .chain(["http://other-host.invalid/page".to_string()])
-            .collect();
+        s.listed = [
+            "alpha",
+            "bravo",
+            "private/secret",
+            "image",
+            "big",
+            "elsewhere",
+        ]
+        .iter()
+        .map(|p| format!("{base}/{p}"))
+        .chain(["http://other-host.invalid/page".to_string()])
+        .collect();
     }
     (base, site)
 }
@@ -130,7 +150,12 @@ async fn settled(app: &TestApp, key: &str, id: &str) -> Value {
 }
 
 async fn documents(app: &TestApp, key: &str) -> Vec<Value> {
-    json_ok(app.get_auth("/api/v1/knowledge/documents?limit=100", key).await, 200).await["items"]
+    json_ok(
+        app.get_auth("/api/v1/knowledge/documents?limit=100", key)
+            .await,
+        200,
+    )
+    .await["items"]
         .as_array()
         .expect("items")
         .clone()
@@ -158,8 +183,12 @@ async fn sitemap_import_and_resync(backend: Backend) {
     let site = app.site().await;
     let key = site.admin_key.as_str();
     let created = json_ok(
-        app.post_json(SOURCES, key, &json!({"url": format!("{base}/sitemap.xml"), "kind": "sitemap"}))
-            .await,
+        app.post_json(
+            SOURCES,
+            key,
+            &json!({"url": format!("{base}/sitemap.xml"), "kind": "sitemap"}),
+        )
+        .await,
         202,
     )
     .await;
@@ -186,16 +215,32 @@ async fn sitemap_import_and_resync(backend: Backend) {
         assert_eq!(d["source"], "url");
         assert_eq!(d["source_id"], id.as_str());
     }
-    for (path, reason) in [("image", "not a web page"), ("big", "larger"), ("elsewhere", "another host")] {
+    for (path, reason) in [
+        ("image", "not a web page"),
+        ("big", "larger"),
+        ("elsewhere", "another host"),
+    ] {
         let d = by_url(path).expect(path);
         assert_eq!(d["state"], "failed", "{d}");
-        assert!(d["error"].as_str().expect("error").contains(reason), "{path}: {d}");
+        assert!(
+            d["error"].as_str().expect("error").contains(reason),
+            "{path}: {d}"
+        );
     }
     assert!(by_url("private/secret").is_none(), "robots.txt is honoured");
-    assert!(!docs.iter().any(|d| d["url"].as_str().is_some_and(|u| u.contains("other-host"))));
-    assert_eq!(titles_found(&app, &site.id, "alpha widget charges").await, ["Alpha guide"]);
     assert!(
-        titles_found(&app, &site.id, "pricing plans copyright").await.is_empty(),
+        !docs
+            .iter()
+            .any(|d| d["url"].as_str().is_some_and(|u| u.contains("other-host")))
+    );
+    assert_eq!(
+        titles_found(&app, &site.id, "alpha widget charges").await,
+        ["Alpha guide"]
+    );
+    assert!(
+        titles_found(&app, &site.id, "pricing plans copyright")
+            .await
+            .is_empty(),
         "navigation and footers are not indexed"
     );
 
@@ -205,29 +250,58 @@ async fn sitemap_import_and_resync(backend: Backend) {
         w.alpha = "The alpha widget now charges wirelessly overnight.".into();
         w.listed = vec![format!("{base}/alpha")];
     }
-    let synced = json_ok(app.post_json(&format!("{SOURCES}/{id}/sync"), key, &json!({})).await, 202).await;
+    let synced = json_ok(
+        app.post_json(&format!("{SOURCES}/{id}/sync"), key, &json!({}))
+            .await,
+        202,
+    )
+    .await;
     assert_eq!(synced["id"], id.as_str());
     let source = settled(&app, key, &id).await;
     assert_eq!(source["state"], "ready", "{source}");
     assert_eq!(source["pages_total"], 1);
     let docs = documents(&app, key).await;
-    assert_eq!(docs.len(), 1, "pages gone from the sitemap are deleted: {docs:?}");
-    assert_eq!(titles_found(&app, &site.id, "charges wirelessly overnight").await, ["Alpha guide"]);
-    assert!(titles_found(&app, &site.id, "bravo gadget folds").await.is_empty());
+    assert_eq!(
+        docs.len(),
+        1,
+        "pages gone from the sitemap are deleted: {docs:?}"
+    );
+    assert_eq!(
+        titles_found(&app, &site.id, "charges wirelessly overnight").await,
+        ["Alpha guide"]
+    );
+    assert!(
+        titles_found(&app, &site.id, "bravo gadget folds")
+            .await
+            .is_empty()
+    );
 
     // One page as a source of its own.
     let page = json_ok(
-        app.post_json(SOURCES, key, &json!({"url": format!("{base}/bravo"), "kind": "page"})).await,
+        app.post_json(
+            SOURCES,
+            key,
+            &json!({"url": format!("{base}/bravo"), "kind": "page"}),
+        )
+        .await,
         202,
     )
     .await;
     let page_id = page["id"].as_str().expect("id").to_string();
     assert_eq!(settled(&app, key, &page_id).await["state"], "ready");
-    assert_eq!(titles_found(&app, &site.id, "bravo gadget folds").await, ["Bravo guide"]);
+    assert_eq!(
+        titles_found(&app, &site.id, "bravo gadget folds").await,
+        ["Bravo guide"]
+    );
 
     // Bad input.
     assert_envelope(
-        app.post_json(SOURCES, key, &json!({"url": format!("{base}/bravo"), "kind": "page"})).await,
+        app.post_json(
+            SOURCES,
+            key,
+            &json!({"url": format!("{base}/bravo"), "kind": "page"}),
+        )
+        .await,
         409,
         "conflict",
     )
@@ -238,10 +312,20 @@ async fn sitemap_import_and_resync(backend: Backend) {
         json!({"url": "https://example.com/", "kind": "feed"}),
         json!({"url": "https://example.com/"}),
     ] {
-        assert_envelope(app.post_json(SOURCES, key, &bad).await, 400, "validation_failed").await;
+        assert_envelope(
+            app.post_json(SOURCES, key, &bad).await,
+            400,
+            "validation_failed",
+        )
+        .await;
     }
     assert_envelope(
-        app.post_json(&format!("{SOURCES}/{}/sync", uuid::Uuid::now_v7()), key, &json!({})).await,
+        app.post_json(
+            &format!("{SOURCES}/{}/sync", uuid::Uuid::now_v7()),
+            key,
+            &json!({}),
+        )
+        .await,
         404,
         "not_found",
     )
@@ -258,7 +342,11 @@ async fn sitemap_import_and_resync(backend: Backend) {
         .await
         .expect("sent");
     assert_eq!(res.status(), 204);
-    assert!(titles_found(&app, &site.id, "bravo gadget folds").await.is_empty());
+    assert!(
+        titles_found(&app, &site.id, "bravo gadget folds")
+            .await
+            .is_empty()
+    );
 }
 on_both_backends!(sitemap_import_and_resync, super::sitemap_import_and_resync);
 
@@ -266,27 +354,49 @@ async fn private_urls_need_the_switch(backend: Backend) {
     let (base, _web) = start_site().await;
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
-    for url in [format!("{base}/alpha"), "http://localhost/x".into(), "http://169.254.169.254/latest".into()] {
+    for url in [
+        format!("{base}/alpha"),
+        "http://localhost/x".into(),
+        "http://169.254.169.254/latest".into(),
+    ] {
         let body = assert_envelope(
-            app.post_json(SOURCES, &site.admin_key, &json!({"url": url, "kind": "page"})).await,
+            app.post_json(
+                SOURCES,
+                &site.admin_key,
+                &json!({"url": url, "kind": "page"}),
+            )
+            .await,
             400,
             "validation_failed",
         )
         .await;
-        assert!(body["message"].as_str().expect("m").contains("LANTERN_ALLOW_PRIVATE_URLS"), "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .expect("m")
+                .contains("LANTERN_ALLOW_PRIVATE_URLS"),
+            "{body}"
+        );
     }
     let list = json_ok(app.get_auth(SOURCES, &site.admin_key).await, 200).await;
     assert_eq!(list["items"], json!([]), "nothing was stored");
 }
-on_both_backends!(private_urls_are_refused_without_the_switch, super::private_urls_need_the_switch);
+on_both_backends!(
+    private_urls_are_refused_without_the_switch,
+    super::private_urls_need_the_switch
+);
 
 async fn restart_marks_imports_failed(backend: Backend) {
     let (base, _web) = start_site().await;
     let app = TestApp::spawn_with(backend, |s| s.allow_private_urls = true).await;
     let site = app.site().await;
     let created = json_ok(
-        app.post_json(SOURCES, &site.admin_key, &json!({"url": format!("{base}/slow"), "kind": "page"}))
-            .await,
+        app.post_json(
+            SOURCES,
+            &site.admin_key,
+            &json!({"url": format!("{base}/slow"), "kind": "page"}),
+        )
+        .await,
         202,
     )
     .await;
@@ -298,10 +408,16 @@ async fn restart_marks_imports_failed(backend: Backend) {
     let source = &list["items"][0];
     assert_eq!(source["id"], id);
     assert_eq!(source["state"], "failed", "{source}");
-    assert!(source["error"].as_str().expect("e").contains("stopped"), "{source}");
+    assert!(
+        source["error"].as_str().expect("e").contains("stopped"),
+        "{source}"
+    );
     let docs = documents(&again, &site.admin_key).await;
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0]["state"], "failed", "never left indexing: {docs:?}");
     assert_eq!(docs[0]["passages"], 0, "nothing half-indexed");
 }
-on_both_backends!(a_restart_marks_unfinished_imports_failed, super::restart_marks_imports_failed);
+on_both_backends!(
+    a_restart_marks_unfinished_imports_failed,
+    super::restart_marks_imports_failed
+);
