@@ -114,3 +114,26 @@ pub fn attachment_url(url: &str, site: &str) -> String {
 pub fn site_path(site: &str, rest: &str) -> String {
     format!("/api/v1/sites/{site}{rest}")
 }
+
+/// `POST path` with a multipart body (the browser sets its boundary),
+/// answered with `T`.
+pub async fn upload<T: DeserializeOwned>(
+    path: &str,
+    site: Option<&str>,
+    form: web_sys::FormData,
+) -> Result<T> {
+    let req = request(Method::POST, path, site)
+        .body(wasm_bindgen::JsValue::from(form))
+        .map_err(offline)?;
+    let res = req.send().await.map_err(offline)?;
+    if !res.ok() {
+        return Err(failure(res).await);
+    }
+    res.json().await.map_err(offline)
+}
+
+/// The text of `GET path` (CSV exports).
+pub async fn text(path: &str, site: Option<&str>) -> Result<String> {
+    let res = send(Method::GET, path, site, None::<&()>).await?;
+    res.text().await.map_err(offline)
+}

@@ -1,4 +1,5 @@
-//! The console: sign in, pick a site, work its inbox, and run it — settings with a
+//! The console: sign in, pick a site, work its inbox, feed its knowledge base
+//! and see where the bot fails (knowledge, try it, insights), and run it — settings with a
 //! live preview of the real widget, the embed tag, admin keys, the team and
 //! webhooks. Everything goes through the documented `/api/v1` routes with
 //! the shared request and response types; the server enforces every role,
@@ -6,10 +7,15 @@
 
 mod account;
 mod api;
+mod chart;
 mod inbox;
+mod insights;
 mod install;
 mod keys;
+mod knowledge;
 mod new_site;
+mod passages;
+mod playground;
 mod settings;
 mod signin;
 mod team;
@@ -24,6 +30,9 @@ use leptos::task::spawn_local;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Inbox,
+    Knowledge,
+    Try,
+    Insights,
     Settings,
     Install,
     Keys,
@@ -34,8 +43,11 @@ pub enum Page {
 }
 
 impl Page {
-    const OWNER: [Page; 8] = [
+    const OWNER: [Page; 11] = [
         Page::Inbox,
+        Page::Knowledge,
+        Page::Try,
+        Page::Insights,
         Page::Settings,
         Page::Install,
         Page::Keys,
@@ -48,6 +60,9 @@ impl Page {
     fn label(self) -> &'static str {
         match self {
             Page::Inbox => "Inbox",
+            Page::Knowledge => "Knowledge",
+            Page::Try => "Try it",
+            Page::Insights => "Insights",
             Page::Settings => "Settings",
             Page::Install => "Install",
             Page::Keys => "API keys",
@@ -196,6 +211,9 @@ fn Shell() -> impl IntoView {
                     Page::NewSite => view! { <new_site::NewSite/> }.into_any(),
                     // Agents work the inbox only.
                     _ if !owner => view! { <inbox::InboxPage/> }.into_any(),
+                    Page::Knowledge => view! { <knowledge::Knowledge/> }.into_any(),
+                    Page::Try => view! { <playground::Playground/> }.into_any(),
+                    Page::Insights => view! { <insights::InsightsPage/> }.into_any(),
                     Page::Settings => view! { <settings::Settings/> }.into_any(),
                     Page::Install => view! { <install::Install/> }.into_any(),
                     Page::Keys => view! { <keys::Keys/> }.into_any(),

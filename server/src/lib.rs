@@ -47,6 +47,7 @@ native! {
     pub mod startup;
     pub mod stats;
     pub mod telemetry;
+    pub mod urlguard;
     pub mod useragent;
     pub mod validate;
     pub mod watcher;

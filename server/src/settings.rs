@@ -139,6 +139,11 @@ pub struct Settings {
     /// Files shared in conversations: where they are stored, how large.
     #[command(flatten)]
     pub attachments: AttachmentSettings,
+    /// Allow the server's own requests — webhook deliveries and knowledge
+    /// imports from URLs — to loopback and private networks (the older
+    /// `LANTERN_WEBHOOK_ALLOW_PRIVATE` still allows it too).
+    #[arg(long, env = "LANTERN_ALLOW_PRIVATE_URLS", default_value = "false", action = clap::ArgAction::Set, value_parser = parse::boolean)]
+    pub allow_private_urls: bool,
     /// The LLM that writes answers; `None` (no `LANTERN_LLM_*` set) answers
     /// from the knowledge base alone.
     #[command(flatten)]
@@ -242,6 +247,12 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// Whether the server's own requests (webhooks, URL imports) may go to
+    /// loopback and private networks: one switch, under either name.
+    pub fn allow_private(&self) -> bool {
+        self.allow_private_urls || self.webhook_allow_private
+    }
+
     /// The keys for secrets at rest, when one is set (validated at parse).
     pub fn sealer(&self) -> Option<std::sync::Arc<crate::sealing::Sealer>> {
         let current = self.secrets_key.as_ref()?;

@@ -58,11 +58,19 @@ pub async fn build_with_shutdown(
     crate::stats::handle();
     let db = open_db(&settings).await?;
     let knowledge = KnowledgeBase::new(db.clone());
+    // URL imports this server (or its previous run) left unfinished: each
+    // page is stored whole or not at all, so marking them failed leaves
+    // nothing half-indexed; a sync finishes the rest.
+    let pages = db.fail_unfinished_documents().await?;
+    let sources = db.fail_unfinished_sources().await?;
+    if pages + sources > 0 {
+        tracing::warn!(sources, pages, "URL imports interrupted by a stop were marked failed");
+    }
     webhooks::worker::spawn(
         db.clone(),
         webhooks::worker::Options {
             retry_base_ms: settings.webhook_retry_base_ms,
-            allow_private: settings.webhook_allow_private,
+            allow_private: settings.allow_private(),
         },
         closing.clone(),
     )

@@ -61,10 +61,35 @@ pub struct InsightDay {
     pub answered: i64,
     /// Replies below the confidence threshold (nothing found).
     pub unanswered: i64,
-    /// Conversations handed to a person.
+    /// Conversations handed to a person (counted on the day of their
+    /// latest hand-over).
     pub handoffs: i64,
     pub thumbs_up: i64,
     pub thumbs_down: i64,
+    /// Median seconds from a hand-over (that day) to the first reply of a
+    /// person; absent when none was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_first_response_seconds: Option<i64>,
+}
+
+/// A document and how many replies cited it in a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CitedDocument {
+    /// Absent for a cited source no longer in the knowledge base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub count: i64,
+}
+
+/// `GET /api/v1/sites/{site_id}/insights/documents`: most cited first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CitedDocuments {
+    pub items: Vec<CitedDocument>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

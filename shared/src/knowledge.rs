@@ -86,6 +86,151 @@ pub struct Document {
     pub replaced: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// `indexing` (a URL import is fetching it), `ready` or `failed`.
+    #[serde(default = "ready")]
+    pub state: String,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Where it came from: `api`, `upload`, `url`, `paste` or `cli`.
+    #[serde(default)]
+    pub source: String,
+    /// The URL source that imported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// Searched; a disabled document is kept but never answers.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Bytes of its text.
+    #[serde(default)]
+    pub size: i64,
+    /// How many replies cited it.
+    #[serde(default)]
+    pub cited: i64,
+}
+
+fn ready() -> String {
+    "ready".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `PATCH /api/v1/knowledge/documents/{id}` and `…/passages/{pid}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetEnabled {
+    /// Searched or not.
+    pub enabled: bool,
+}
+
+/// One passage of a document, as search sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct PassageView {
+    pub id: i64,
+    /// 0-based order in the document.
+    pub position: i64,
+    /// The document title and headings above the text, joined by ` › `.
+    pub heading: String,
+    pub text: String,
+    pub enabled: bool,
+}
+
+/// `GET /api/v1/knowledge/documents/{id}/passages`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Passages {
+    pub items: Vec<PassageView>,
+}
+
+/// One file of an upload: the document made of it, or why none was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UploadItem {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `POST /api/v1/knowledge/uploads` → 202.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct UploadResult {
+    /// One per `file` part, in order.
+    pub items: Vec<UploadItem>,
+}
+
+/// What a URL source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// One page.
+    Page,
+    /// A sitemap (or sitemap index) of pages on the same host.
+    Sitemap,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Page => "page",
+            SourceKind::Sitemap => "sitemap",
+        }
+    }
+}
+
+/// `POST /api/v1/knowledge/sources`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateSource {
+    /// `http(s)://`, at most 2,000 characters.
+    #[cfg_attr(feature = "server", schema(max_length = 2000))]
+    pub url: String,
+    pub kind: SourceKind,
+}
+
+/// `POST /api/v1/knowledge/sources` and `…/{id}/sync` → 202.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SourceAccepted {
+    pub id: String,
+    /// `queued`, `running`, `ready` or `failed`.
+    pub state: String,
+}
+
+/// A URL source and its import's progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Source {
+    pub id: String,
+    pub url: String,
+    pub kind: SourceKind,
+    /// `queued`, `running`, `ready` or `failed`.
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Pages found to import, imported (or unchanged), and failed.
+    pub pages_total: i64,
+    pub pages_done: i64,
+    pub pages_failed: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_at: Option<String>,
+}
+
+/// `GET /api/v1/knowledge/sources`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Sources {
+    pub items: Vec<Source>,
 }
 
 /// One search hit: the best passage of a document.

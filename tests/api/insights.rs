@@ -214,3 +214,199 @@ on_both_backends!(
     the_playground_answers_without_a_conversation,
     super::playground
 );
+
+/// Sets when conversation `id` was handed over, straight in the database
+/// (the server stamps it with the present), and drops its live events as
+/// the housekeeping job would after some days.
+async fn handed_over(app: &TestApp, id: &str, at: chrono::DateTime<chrono::Utc>) {
+    use sqlx::Connection;
+    if app.database_url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query("UPDATE conversations SET handed_over_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .execute(&mut c)
+            .await
+            .expect("update");
+        sqlx::query("DELETE FROM events WHERE conversation_id = $1")
+            .bind(id)
+            .execute(&mut c)
+            .await
+            .expect("prune");
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query("UPDATE conversations SET handed_over_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at)
+            .execute(&mut c)
+            .await
+            .expect("update");
+        sqlx::query("DELETE FROM events WHERE conversation_id = $1")
+            .bind(id)
+            .execute(&mut c)
+            .await
+            .expect("prune");
+    }
+}
+
+/// An agent's reply in conversation `id`; its time.
+async fn agent_reply(app: &TestApp, key: &str, id: &str) -> chrono::DateTime<chrono::Utc> {
+    let res = app
+        .post_json(
+            &format!("/api/v1/conversations/{id}/messages"),
+            key,
+            &json!({"content": "Hello, a person here.", "role": "agent"}),
+        )
+        .await;
+    let posted = body(res).await;
+    let at = posted["message"]["created_at"]
+        .as_str()
+        .expect("created_at");
+    chrono::DateTime::parse_from_rfc3339(at)
+        .expect("rfc3339")
+        .with_timezone(&chrono::Utc)
+}
+
+async fn handovers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    let visitor = app.visitor(&site.id).await;
+    // Three hand-overs today: one asked for in a message, two through the
+    // route; two answered by a person after 90 and 30 seconds, one not yet.
+    let first = app.conversation_id(&visitor).await;
+    ask(&app, &visitor, &first, "I want to talk to a human").await;
+    let mut waits = Vec::new();
+    for (conv, secs) in [
+        (first.clone(), 90),
+        (app.conversation_id(&visitor).await, 30),
+    ] {
+        if conv != first {
+            let res = app
+                .post_json(
+                    &format!("/api/v1/conversations/{conv}/handoff"),
+                    &visitor,
+                    &json!({}),
+                )
+                .await;
+            assert!(res.status().is_success(), "{}", res.status());
+        }
+        let replied = agent_reply(&app, &site.admin_key, &conv).await;
+        handed_over(&app, &conv, replied - chrono::Duration::seconds(secs)).await;
+        waits.push(secs);
+    }
+    let waiting = app.conversation_id(&visitor).await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/conversations/{waiting}/handoff"),
+            &visitor,
+            &json!({}),
+        )
+        .await;
+    assert!(res.status().is_success());
+
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let path = format!("/api/v1/sites/{}/insights?from={today}&to={today}", site.id);
+    let day = body(app.get_auth(&path, &site.admin_key).await).await;
+    assert_eq!(
+        day["days"][0]["handoffs"], 3,
+        "counted without the pruned events: {day}"
+    );
+    assert_eq!(day["days"][0]["median_first_response_seconds"], 30, "{day}");
+    assert_eq!(day["totals"]["median_first_response_seconds"], 30);
+    // A day without hand-overs has no median.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let before = body(
+        app.get_auth(
+            &format!(
+                "/api/v1/sites/{}/insights?from={yesterday}&to={yesterday}",
+                site.id
+            ),
+            &site.admin_key,
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        before["days"][0]
+            .get("median_first_response_seconds")
+            .is_none(),
+        "{before}"
+    );
+    assert_eq!(before["days"][0]["handoffs"], 0);
+
+    // The same figures as CSV.
+    let res = app
+        .get_auth(
+            &format!(
+                "/api/v1/sites/{}/insights.csv?from={today}&to={today}",
+                site.id
+            ),
+            &site.admin_key,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/csv"),
+        "{:?}",
+        res.headers()
+    );
+    let csv = res.text().await.expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("date,conversations,"), "{csv}");
+    assert!(lines[0].ends_with("median_first_response_seconds"));
+    assert!(
+        lines[1].starts_with(&today) && lines[1].ends_with(",3,0,0,30"),
+        "{csv}"
+    );
+    assert_envelope(
+        app.get_auth(
+            &format!("/api/v1/sites/{}/insights.csv?from=x", site.id),
+            &site.admin_key,
+        )
+        .await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(waits, [90, 30]);
+}
+on_both_backends!(handovers_and_first_responses, super::handovers);
+
+async fn top_cited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    crate::knowledge::load(&app, &site.admin_key).await;
+    let visitor = app.visitor(&site.id).await;
+    let conv = app.conversation_id(&visitor).await;
+    ask(&app, &visitor, &conv, KNOWN).await;
+    ask(
+        &app,
+        &visitor,
+        &conv,
+        "How many days do I have to return an item for a refund?",
+    )
+    .await;
+    let list = body(
+        app.get_auth(
+            &format!("/api/v1/sites/{}/insights/documents", site.id),
+            &site.admin_key,
+        )
+        .await,
+    )
+    .await;
+    let top = &list["items"][0];
+    assert_eq!(top["title"], "Returns and refunds", "{list}");
+    assert_eq!(top["count"], 2, "{list}");
+    assert!(top["document_id"].is_string(), "{list}");
+}
+on_both_backends!(top_cited_documents, super::top_cited);

@@ -61,6 +61,8 @@ async fn search_latency(backend: Backend) {
             language: "en".into(),
             format: DocumentFormat::Text,
             body: String::new(),
+            source: "api".into(),
+            source_id: None,
         };
         kb.put(&doc, &passages).await.expect("put");
     }

@@ -291,11 +291,13 @@ impl Db {
     ) -> Result<(StatusChange, bool)> {
         // Waiting starts at a hand-over (unless the visitor already waits)
         // and ends when the bot has it again or it closes; handing back to
-        // the bot also lets go of the assignee.
+        // the bot also lets go of the assignee. `handed_over_at` keeps the
+        // latest hand-over for insights.
         let sql = format!(
             "UPDATE conversations SET status = $2, last_event_id = last_event_id + 1, \
              updated_at = $3, \
              waiting_since = CASE WHEN $2 = 'handoff' THEN COALESCE(waiting_since, $3) ELSE NULL END, \
+             handed_over_at = CASE WHEN $2 = 'handoff' THEN $3 ELSE handed_over_at END, \
              assignee_id = CASE WHEN $2 = 'open' THEN NULL ELSE assignee_id END \
              WHERE id = $1 AND status <> $2 RETURNING {CONVERSATION_COLUMNS}"
         );

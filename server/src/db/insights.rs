@@ -84,12 +84,10 @@ impl Db {
             (
                 Figure::Handoffs,
                 format!(
-                    "SELECT {day} AS day, COUNT(*) FROM events e \
-                     JOIN conversations c ON c.id = e.conversation_id \
-                     WHERE c.site_id = $1 AND e.created_at >= $2 AND e.created_at < $3 \
-                     AND e.kind = 'conversation.status' AND {status} = 'handoff' GROUP BY day",
-                    day = (d.day)("e.created_at"),
-                    status = (d.field)("e.data", "status")
+                    "SELECT {day} AS day, COUNT(*) FROM conversations c \
+                     WHERE c.site_id = $1 AND c.handed_over_at >= $2 AND c.handed_over_at < $3 \
+                     GROUP BY day",
+                    day = (d.day)("c.handed_over_at"),
                 ),
             ),
             (Figure::ThumbsUp, feedback(d, "up")),
@@ -108,6 +106,36 @@ impl Db {
             }
         }
         Ok(days)
+    }
+
+    /// Conversations of `site_id` handed over in `[from, to)` and answered
+    /// by a person since: (hand-over, first reply of a person after it),
+    /// at most `limit`, oldest first.
+    pub async fn first_responses(
+        &self,
+        site_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+        let rows: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = super::read!(self, p => sqlx::query_as(
+            "SELECT c.handed_over_at, (SELECT MIN(m.created_at) FROM messages m \
+             WHERE m.conversation_id = c.id AND m.role = 'agent' AND m.internal = FALSE \
+             AND m.created_at >= c.handed_over_at) AS replied_at \
+             FROM conversations c WHERE c.site_id = $1 \
+             AND c.handed_over_at >= $2 AND c.handed_over_at < $3 \
+             ORDER BY c.handed_over_at LIMIT $4",
+        )
+        .bind(site_id)
+        .bind(from)
+        .bind(to)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(at, replied)| replied.map(|r| (at, r)))
+            .collect())
     }
 
     /// Up to `limit` replies of `site_id` in `[from, to)` that did not help

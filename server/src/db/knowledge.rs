@@ -20,6 +20,18 @@ pub struct NewDocument {
     pub language: String,
     pub format: DocumentFormat,
     pub body: String,
+    /// Where it came from: `api`, `upload`, `url`, `paste` or `cli`.
+    pub source: String,
+    /// The URL source (`knowledge_sources`) that imported it.
+    pub source_id: Option<String>,
+}
+
+/// The hash a document's text is recognised by (re-syncs skip a page
+/// whose text is unchanged; an upload of text already stored is reported,
+/// whatever its file name).
+pub fn content_hash(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(body.as_bytes()))
 }
 
 /// One searchable piece of a document.
@@ -65,10 +77,21 @@ pub struct DocumentRecord {
     pub passage_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `indexing`, `ready` or `failed`.
+    pub state: String,
+    /// Why it failed.
+    pub error: Option<String>,
+    pub source: String,
+    pub source_id: Option<String>,
+    /// Searched (the owner may turn a document off).
+    pub enabled: bool,
+    /// Bytes of its text.
+    pub size: i64,
+    pub content_hash: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
-struct DocumentRow {
+pub(super) struct DocumentRow {
     id: String,
     site_id: String,
     title: String,
@@ -78,6 +101,13 @@ struct DocumentRow {
     passage_count: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    state: String,
+    error: Option<String>,
+    source: String,
+    source_id: Option<String>,
+    enabled: bool,
+    size: i64,
+    content_hash: Option<String>,
 }
 
 impl From<DocumentRow> for DocumentRecord {
@@ -93,6 +123,13 @@ impl From<DocumentRow> for DocumentRecord {
             passage_count: r.passage_count,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            state: r.state,
+            error: r.error,
+            source: r.source,
+            source_id: r.source_id,
+            enabled: r.enabled,
+            size: r.size,
+            content_hash: r.content_hash,
         }
     }
 }
@@ -112,8 +149,9 @@ pub struct PassageHit {
     pub score: f64,
 }
 
-const DOCUMENT_COLUMNS: &str =
-    "id, site_id, title, url, language, format, passage_count, created_at, updated_at";
+pub(super) const DOCUMENT_COLUMNS: &str =
+    "id, site_id, title, url, language, format, passage_count, created_at, updated_at, \
+     state, error, source, source_id, enabled, size, content_hash";
 
 /// BM25's term-frequency saturation and length normalisation.
 const K1: f64 = 1.2;
@@ -193,7 +231,8 @@ impl Db {
         }
         let sql = format!(
             "INSERT INTO documents (id, site_id, title, url, language, format, body, \
-             passage_count, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             passage_count, created_at, updated_at, state, source, source_id, size, content_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 'ready', $10, $11, $12, $13) \
              RETURNING {DOCUMENT_COLUMNS}"
         );
         let row: DocumentRow = tx!(&mut tx, c => sqlx::query_as(&sql)
@@ -206,6 +245,10 @@ impl Db {
             .bind(&doc.body)
             .bind(passages.len() as i64)
             .bind(now)
+            .bind(&doc.source)
+            .bind(&doc.source_id)
+            .bind(doc.body.len() as i64)
+            .bind(content_hash(&doc.body))
             .fetch_one(c)
             .await)?;
         let record = DocumentRecord::from(row);
@@ -280,7 +323,7 @@ impl Db {
                      -bm25(passages_fts, {HEADING_WEIGHT}, 1.0) AS score \
                      FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid \
                      JOIN documents d ON d.id = p.document_id \
-                     WHERE passages_fts MATCH $1 AND p.site_id = $2 \
+                     WHERE passages_fts MATCH $1 AND p.site_id = $2 AND p.enabled AND d.enabled \
                      ORDER BY bm25(passages_fts, {HEADING_WEIGHT}, 1.0) LIMIT $3"
                 ))
                 .bind(fts5_any(terms))
@@ -308,7 +351,8 @@ impl Db {
                     .join(" | ");
                 let sql = format!(
                     "WITH cand AS MATERIALIZED (SELECT p.id, p.tsv, p.tokens FROM passages p \
-                     WHERE p.site_id = $1 AND p.tsv @@ CAST($2 AS tsquery) \
+                     JOIN documents d ON d.id = p.document_id \
+                     WHERE p.site_id = $1 AND p.tsv @@ CAST($2 AS tsquery) AND p.enabled AND d.enabled \
                      ORDER BY ts_rank(p.tsv, CAST($2 AS tsquery)) DESC, p.id LIMIT {PG_CANDIDATES}), \
                      occ AS MATERIALIZED (SELECT c.id, c.tokens, u.lexeme, \
                      {HEADING_WEIGHT} * cardinality(array_positions(u.weights, 'A')) \

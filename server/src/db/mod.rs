@@ -2,7 +2,9 @@
 //! two backends — embedded SQLite (default) or Postgres, chosen from the URL
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
 //! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
-//! `inbox`, `canned`, `privacy`, `insights`, `profiles`, `attachments`) adds its queries to it as plain
+//! `inbox`, `canned`, `privacy`, `insights`, `profiles`, `memories`, `attachments`,
+//! `documents`,
+//! `sources`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
 //! method says so with a `match`. Row structs and their conversion to API
@@ -14,6 +16,7 @@ pub mod backup;
 mod connect;
 mod conversations;
 mod curated;
+mod documents;
 mod inbox;
 mod insights;
 mod keys;
@@ -26,6 +29,7 @@ mod prune;
 mod sealed;
 mod sessions;
 mod sites;
+mod sources;
 mod users;
 mod visitors;
 pub mod webhooks;
@@ -36,8 +40,10 @@ pub use conversations::{ConversationFilter, ConversationRecord, NewConversation,
 pub use inbox::{InboxChange, SiteEvent};
 pub use insights::{Figure, Miss};
 pub use curated::{CuratedRow, MAX_CURATED};
+pub use documents::{CitedRow, PassageRow};
+pub use sources::{MAX_SOURCES, SourceRow};
 pub use keys::KeyRow;
-pub use knowledge::{DocumentRecord, NewDocument, NewPassage, PassageHit, PassageIndex, StalePassage};
+pub use knowledge::{DocumentRecord, NewDocument, content_hash, NewPassage, PassageHit, PassageIndex, StalePassage};
 pub use messages::{Appended, Exchange, NewMessage, StoredEvent};
 pub use privacy::{Erased, ErasureRow, FeedbackRecord, Retention};
 pub use memories::{MAX_MEMORIES, MemoryRow};

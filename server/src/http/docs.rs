@@ -12,8 +12,9 @@ use utoipa::{
 };
 
 use super::{
-    AppState, attachments, canned, conversations, curated, events, feedback, inbox, insights, keys, knowledge, messages,
-    new_site, privacy, session, site_admin, site_events, sites, team, visitors, webhooks,
+    AppState, attachments, canned, conversations, curated, documents, events, feedback, inbox,
+    insights, insights_export, keys, knowledge, messages, new_site, privacy, session, site_admin,
+    site_events, sites, sources, team, uploads, visitors, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -40,6 +41,9 @@ use super::{
         privacy::pin, privacy::archive, privacy::delete_conversation, privacy::export,
         privacy::erase, privacy::erasures, privacy::retention, privacy::set_retention,
         insights::try_it, insights::insights, insights::unanswered,
+        insights_export::cited, insights_export::csv,
+        uploads::upload, documents::set_enabled, documents::passages, documents::set_passage,
+        sources::create, sources::list, sources::sync, sources::remove,
         visitors::list, visitors::show, visitors::update, visitors::memories,
         visitors::add_memory, visitors::delete_memory,
         attachments::upload, attachments::download, attachments::thumbnail,

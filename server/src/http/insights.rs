@@ -103,14 +103,14 @@ pub async fn try_it(
 pub struct RangeQuery {
     /// First day, `YYYY-MM-DD` (UTC); default: 29 days before `to`.
     #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
-    from: Option<String>,
+    pub(super) from: Option<String>,
     /// Last day, included; default: today. At most 366 days in all.
     #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
-    to: Option<String>,
+    pub(super) to: Option<String>,
 }
 
 /// The range as days and as `[start, end)` instants.
-fn range(q: &RangeQuery) -> Result<(NaiveDate, NaiveDate, DateTime<Utc>, DateTime<Utc>), ApiError> {
+pub(super) fn range(q: &RangeQuery) -> Result<(NaiveDate, NaiveDate, DateTime<Utc>, DateTime<Utc>), ApiError> {
     let day = |field: &str, v: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
         v.as_deref()
             .map(|s| {
@@ -147,8 +147,38 @@ pub async fn insights(
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> Result<Json<Insights>, ApiError> {
     let site = own_site(&state, &caller, &site_id).await?;
-    let (from, to, start, end) = range(&q)?;
-    let counted = state.db.insights(&site.id, start, end).await?;
+    Ok(Json(figures(&state, &site.id, &q).await?))
+}
+
+/// Hand-overs read per request for the median first response.
+const RESPONSES_READ: i64 = 20_000;
+
+/// The median of `secs` (the lower middle of an even count: a whole
+/// second that really occurred).
+fn median(mut secs: Vec<i64>) -> Option<i64> {
+    if secs.is_empty() {
+        return None;
+    }
+    secs.sort_unstable();
+    Some(secs[(secs.len() - 1) / 2])
+}
+
+/// The figures of a range, every day listed.
+pub(super) async fn figures(
+    state: &AppState,
+    site_id: &str,
+    q: &RangeQuery,
+) -> Result<Insights, ApiError> {
+    let (from, to, start, end) = range(q)?;
+    let counted = state.db.insights(site_id, start, end).await?;
+    // Seconds to the first human reply, per day of the hand-over.
+    let mut waits: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for (at, replied) in state.db.first_responses(site_id, start, end, RESPONSES_READ).await? {
+        waits
+            .entry(at.format("%Y-%m-%d").to_string())
+            .or_default()
+            .push((replied - at).num_seconds().max(0));
+    }
     let mut totals = InsightDay {
         date: format!("{from}/{to}"),
         ..InsightDay::default()
@@ -167,6 +197,7 @@ pub async fn insights(
             handoffs: n(Figure::Handoffs),
             thumbs_up: n(Figure::ThumbsUp),
             thumbs_down: n(Figure::ThumbsDown),
+            median_first_response_seconds: median(waits.get(&key).cloned().unwrap_or_default()),
             date: key,
         };
         totals.conversations += day.conversations;
@@ -179,7 +210,8 @@ pub async fn insights(
         days.push(day);
         date += chrono::Duration::days(1);
     }
-    Ok(Json(Insights { days, totals }))
+    totals.median_first_response_seconds = median(waits.into_values().flatten().collect());
+    Ok(Insights { days, totals })
 }
 
 /// Questions the bot did not answer well (nothing found, handed over, or a

@@ -41,7 +41,15 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(DOCUMENT_REQUEST_BYTES))
         .layer(RequestBodyLimitLayer::new(DOCUMENT_REQUEST_BYTES));
     let others = Router::new()
-        .route(routes::KNOWLEDGE_DOCUMENT, delete(remove))
+        .route(
+            routes::KNOWLEDGE_DOCUMENT,
+            delete(remove).patch(super::documents::set_enabled),
+        )
+        .route(routes::KNOWLEDGE_PASSAGES, get(super::documents::passages))
+        .route(
+            routes::KNOWLEDGE_PASSAGE,
+            axum::routing::patch(super::documents::set_passage),
+        )
         .route(routes::KNOWLEDGE_SEARCH, get(search))
         .layer(DefaultBodyLimit::max(validate::MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(validate::MAX_BODY_BYTES));

@@ -16,9 +16,11 @@ mod feedback;
 mod health;
 mod inbox;
 mod insights;
+mod insights_export;
 mod keys;
 mod knowledge;
 mod curated;
+mod documents;
 pub mod limits;
 mod messages;
 mod new_site;
@@ -30,7 +32,9 @@ pub mod stream_caps;
 mod site_admin;
 mod site_events;
 mod sites;
+mod sources;
 mod team;
+mod uploads;
 mod visitors;
 mod webhooks;
 mod widget;
@@ -122,6 +126,8 @@ pub fn router(state: AppState) -> Router {
         .merge(curated::router())
         .merge(privacy::router())
         .merge(insights::router())
+        .merge(insights_export::router())
+        .merge(sources::router())
         .merge(new_site::router())
         .merge(console::router(&state.settings.console_dir))
         .nest_service(
@@ -131,12 +137,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(envelope::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
-    // The knowledge and attachment routes set their own body limits
-    // (documents and files are larger than messages), so they sit outside
-    // the global one; every other layer applies to them too.
+    // The knowledge, upload and attachment routes set their own body
+    // limits (documents and files are larger than messages), so they sit
+    // outside the global one; every other layer applies to them too.
     Router::new()
         .merge(limited)
         .merge(knowledge::router())
+        .merge(uploads::router())
         .merge(attachments::router(&state.settings))
         .route_layer(middleware::from_fn(crate::stats::track))
         // Members' cookie sessions; loaded only by routes that ask for one.

@@ -40,7 +40,7 @@ pub async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     let site = own_site(&state, &caller, &site_id).await?;
     let url = req.url.trim();
-    webhooks::check_url(url, state.settings.webhook_allow_private).map_err(|p| ApiError::field("url", p))?;
+    webhooks::check_url(url, state.settings.allow_private()).map_err(|p| ApiError::field("url", p))?;
     if req.events.is_empty() {
         return Err(ApiError::field(
             "events",

@@ -104,7 +104,26 @@ impl KnowledgeBase {
         default_language: &str,
         req: CreateDocument,
     ) -> Result<Document, ApiError> {
-        let doc = validated(site_id, default_language, req)?;
+        self.add_from(site_id, default_language, req, "api", None)
+            .await
+    }
+
+    /// [`Self::add`] for a document from `source` (`upload`, `url`,
+    /// `paste`, `cli`), made by the URL source `source_id`.
+    pub async fn add_from(
+        &self,
+        site_id: &str,
+        default_language: &str,
+        req: CreateDocument,
+        source: &str,
+        source_id: Option<&str>,
+    ) -> Result<Document, ApiError> {
+        self.store(prepare(site_id, default_language, req, source, source_id)?)
+            .await
+    }
+
+    /// Splits, indexes and stores a prepared document (see [`prepare`]).
+    pub async fn store(&self, doc: NewDocument) -> Result<Document, ApiError> {
         let passages = split::split(&doc.title, &doc.body, doc.format);
         if passages.is_empty() {
             return Err(ApiError::field("body", "contains no text to index"));
@@ -138,7 +157,15 @@ impl KnowledgeBase {
         limit: i64,
     ) -> Result<Vec<Document>, ApiError> {
         let rows = self.db.list_documents(site_id, before, limit).await?;
-        Ok(rows.into_iter().map(|r| to_api(r, None)).collect())
+        let cited = self.db.citation_counts(site_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut d = to_api(r, None);
+                d.cited = cited.get(&d.id).copied().unwrap_or(0);
+                d
+            })
+            .collect())
     }
 
     pub async fn delete(&self, site_id: &str, id: &str) -> Result<(), ApiError> {
@@ -300,6 +327,21 @@ impl KnowledgeBase {
     }
 }
 
+/// A request made into the document to store, validated, from `source`
+/// (`api`, `upload`, `url`, `paste`, `cli`) and the URL source `source_id`.
+pub fn prepare(
+    site_id: &str,
+    default_language: &str,
+    req: CreateDocument,
+    source: &str,
+    source_id: Option<&str>,
+) -> Result<NewDocument, ApiError> {
+    let mut doc = validated(site_id, default_language, req)?;
+    doc.source = source.to_string();
+    doc.source_id = source_id.map(str::to_string);
+    Ok(doc)
+}
+
 fn validated(
     site_id: &str,
     default_language: &str,
@@ -344,11 +386,21 @@ fn validated(
         language,
         format: req.format.unwrap_or_default(),
         body,
+        source: "api".into(),
+        source_id: None,
     })
 }
 
-fn to_api(r: DocumentRecord, replaced: Option<String>) -> Document {
+/// The API shape of a stored document (`cited` is filled in by listings).
+pub fn to_api(r: DocumentRecord, replaced: Option<String>) -> Document {
     Document {
+        state: r.state,
+        error: r.error,
+        source: r.source,
+        source_id: r.source_id,
+        enabled: r.enabled,
+        size: r.size,
+        cited: 0,
         id: r.id,
         site_id: r.site_id,
         title: r.title,

@@ -1,4 +1,4 @@
-//! Reading files into documents for `lantern kb import`: markdown (`.md`,
+//! Reading files into documents for `lantern kb import` and uploads: markdown (`.md`,
 //! with optional `---` front matter giving `title`, `url`, `language`),
 //! text, HTML, and FAQ files (`.json` `[{"question","answer"}]`, `.csv`
 //! `question,answer`) which become one document with a section per question.
@@ -57,43 +57,41 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>, skipped: &mut Vec<Skipped>) {
     }
 }
 
-/// The document a file holds.
+/// The document a file holds (see [`super::extract`] for the types).
 pub fn read(path: &Path) -> Result<CreateDocument, String> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if !matches!(
-        ext.as_str(),
-        "md" | "markdown" | "txt" | "html" | "htm" | "json" | "csv"
-    ) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if !super::extract::supported(name) {
         return Err(format!(
-            "unsupported file type {ext:?} (use .md, .txt, .html, .json or .csv)"
+            "unsupported file type {:?} (use {})",
+            super::extract::extension(name),
+            super::extract::ACCEPTED
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("document")
-        .replace(['-', '_'], " ");
-    let doc = match ext.as_str() {
-        "md" | "markdown" => markdown(&text, &stem),
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    super::extract::document(name, &bytes)
+}
+
+/// The document in a text file of type `ext` (`md`, `txt`, `html`, `json`,
+/// `csv`), titled `stem` unless the text names its title.
+pub fn from_text(ext: &str, stem: &str, text: &str) -> Result<CreateDocument, String> {
+    let stem = stem.to_string();
+    let doc = match ext {
+        "md" | "markdown" => markdown(text, &stem),
         "txt" => CreateDocument {
             title: stem,
-            body: text,
+            body: text.to_string(),
             format: Some(DocumentFormat::Text),
             ..Default::default()
         },
         "html" | "htm" => CreateDocument {
-            title: html_title(&text).unwrap_or(stem),
-            body: text,
+            title: html_title(text).unwrap_or(stem),
+            body: text.to_string(),
             format: Some(DocumentFormat::Html),
             ..Default::default()
         },
-        "json" => faq(&stem, json_pairs(&text)?),
-        _ => faq(&stem, csv_pairs(&text)?),
+        "json" => faq(&stem, json_pairs(text)?),
+        "csv" => faq(&stem, csv_pairs(text)?),
+        _ => return Err(format!("unsupported file type {ext:?}")),
     };
     Ok(doc)
 }
@@ -135,7 +133,7 @@ pub fn markdown(text: &str, fallback_title: &str) -> CreateDocument {
     doc
 }
 
-fn html_title(html: &str) -> Option<String> {
+pub fn html_title(html: &str) -> Option<String> {
     let lower = html.to_ascii_lowercase();
     let start = lower.find("<title>")? + 7;
     let end = start + lower[start..].find("</title>")?;

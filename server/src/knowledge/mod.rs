@@ -10,12 +10,16 @@ pub mod analysis;
 mod base;
 pub mod curated;
 pub mod followup;
-mod html;
+pub mod html;
+pub mod extract;
 pub mod import;
+pub mod fetch;
 pub mod query;
+pub mod sitemap;
+pub mod sources;
 mod snippet;
 pub mod split;
 mod stopwords;
 
 pub use crate::db::{DocumentRecord, NewDocument, PassageHit};
-pub use base::{KnowledgeBase, MAX_DOCUMENT_BYTES, Retrieved, coverage};
+pub use base::{KnowledgeBase, MAX_DOCUMENT_BYTES, Retrieved, coverage, prepare, to_api};

@@ -31,6 +31,7 @@ fn defaults_apply_when_nothing_is_set() {
     assert_eq!(s.shutdown_grace_secs, 20);
     assert_eq!(s.webhook_retry_base_ms, 1000);
     assert!(!s.webhook_allow_private);
+    assert!(!s.allow_private());
     assert!(s.llm.is_none());
 }
 
@@ -51,6 +52,7 @@ fn values_are_read_and_typed() {
     assert!(s.trusted_proxies_cloudflare);
     assert_eq!(s.log_format, LogFormat::Json);
     assert!(s.webhook_allow_private);
+    assert!(s.allow_private(), "the webhook-only name still opens the one switch");
     assert_eq!(s.rate_limit_ip, 50);
     assert_eq!(s.redis_prefix, "lantern", "blank counts as unset");
 }

@@ -3,7 +3,8 @@
 //! transaction (`crate::db::webhooks`) and a background [`worker`] sends
 //! them with retries.
 
-pub mod guard;
+/// The address rules, shared with knowledge imports.
+pub use crate::urlguard as guard;
 pub mod worker;
 
 use hmac::{Hmac, Mac};
@@ -54,19 +55,11 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<(), &'static str> {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Err("must be an absolute URL such as https://hooks.example.com/lantern");
     };
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("must not contain credentials");
-    }
-    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
-        return Err("must name a host");
-    };
+    guard::check_host(&parsed, allow_private)?;
+    let host = parsed.host_str().unwrap_or_default();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let ip = bare.parse::<std::net::IpAddr>().ok();
     let localhost = host.eq_ignore_ascii_case("localhost");
-    if !allow_private && (localhost || ip.is_some_and(|ip| !guard::is_public(ip))) {
-        return Err("must not point at a loopback or private address \
-             (the server's operator can allow them with LANTERN_WEBHOOK_ALLOW_PRIVATE=true)");
-    }
     let loopback = localhost || ip.is_some_and(|ip| ip.is_loopback());
     match parsed.scheme() {
         "https" => Ok(()),

@@ -1,10 +1,12 @@
-//! Where webhook requests may go. A site's admin chooses the receiver URL,
-//! but the request leaves from the Lantern server, inside the operator's
-//! network: unless the operator allows it (`LANTERN_WEBHOOK_ALLOW_PRIVATE`),
-//! a receiver may not be on loopback, a private or link-local network (the
-//! cloud metadata address among them), CGNAT or unique-local IPv6 — whether
-//! the URL names such an address or a host name resolves to one when the
-//! request is sent (so a name cannot be re-pointed after registration).
+//! Where the server's own outgoing requests may go: webhook deliveries and
+//! knowledge imports from URLs. A site's admin chooses the URL, but the
+//! request leaves from the Lantern server, inside the operator's network:
+//! unless the operator allows it (`LANTERN_ALLOW_PRIVATE_URLS`, or the
+//! older webhook-only `LANTERN_WEBHOOK_ALLOW_PRIVATE`), the target may not
+//! be on loopback, a private or link-local network (the cloud metadata
+//! address among them), CGNAT or unique-local IPv6 — whether the URL names
+//! such an address or a host name resolves to one when the request is sent
+//! (so a name cannot be re-pointed after it was checked).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -70,9 +72,34 @@ fn public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && (seg[1] < 0x200 || seg[1] == 0x0db8)))
 }
 
-/// A resolver that drops private addresses, used for deliveries unless the
-/// operator allows private receivers. A name with only private addresses
-/// fails to resolve, which the delivery log shows as such.
+/// What an operator sets to allow private targets, for messages.
+pub const SWITCH: &str = "LANTERN_ALLOW_PRIVATE_URLS=true";
+
+/// Checks the host of `url` (already parsed, http or https): no
+/// credentials, a host, and — unless `allow_private` — no `localhost` or
+/// address literal outside the public internet (names are checked again
+/// when they are resolved, by [`PublicOnly`]).
+pub fn check_host(url: &reqwest::Url, allow_private: bool) -> Result<(), &'static str> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain credentials");
+    }
+    let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {
+        return Err("must name a host");
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let ip = bare.parse::<IpAddr>().ok();
+    let localhost = host.eq_ignore_ascii_case("localhost");
+    if !allow_private && (localhost || ip.is_some_and(|ip| !is_public(ip))) {
+        return Err("must not point at a loopback or private address \
+             (the server's operator can allow them with LANTERN_ALLOW_PRIVATE_URLS=true, \
+             formerly LANTERN_WEBHOOK_ALLOW_PRIVATE=true)");
+    }
+    Ok(())
+}
+
+/// A resolver that drops private addresses, used for deliveries and
+/// imports unless the operator allows private targets. A name with only
+/// private addresses fails to resolve, which the caller reports as such.
 pub struct PublicOnly;
 
 impl Resolve for PublicOnly {
