@@ -76,25 +76,6 @@ impl Drop for Slot {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn caps_hold_and_places_come_back() {
-        let caps = StreamCaps::default();
-        let want = |v: &str| vec![(format!("v:{v}"), 2), ("ip:1.2.3.4".to_string(), 3)];
-        let a = caps.take(&want("a")).expect("first");
-        let b = caps.take(&want("a")).expect("second");
-        assert!(caps.take(&want("a")).is_err(), "visitor cap");
-        let c = caps.take(&want("b")).expect("other visitor, same address");
-        assert!(caps.take(&want("c")).is_err(), "address cap");
-        drop((a, b, c));
-        assert_eq!(caps.tracked(), 0, "nothing left behind");
-        assert!(caps.take(&want("a")).is_ok());
-    }
-}
-
 /// The caps a new stream counts against: its reader's (`reader` is
 /// `v:{visitor}` or `v:u:{member}`), and its address's.
 pub fn stream_keys(
@@ -128,4 +109,23 @@ pub fn resume_after(headers: &http::HeaderMap, after: Option<i64>) -> Result<Opt
         })
         .transpose()?;
     Ok(header.or(after).map(|n| n.max(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_hold_and_places_come_back() {
+        let caps = StreamCaps::default();
+        let want = |v: &str| vec![(format!("v:{v}"), 2), ("ip:1.2.3.4".to_string(), 3)];
+        let a = caps.take(&want("a")).expect("first");
+        let b = caps.take(&want("a")).expect("second");
+        assert!(caps.take(&want("a")).is_err(), "visitor cap");
+        let c = caps.take(&want("b")).expect("other visitor, same address");
+        assert!(caps.take(&want("c")).is_err(), "address cap");
+        drop((a, b, c));
+        assert_eq!(caps.tracked(), 0, "nothing left behind");
+        assert!(caps.take(&want("a")).is_ok());
+    }
 }
