@@ -218,7 +218,7 @@ pub fn detect(text: &str) -> Option<Intent> {
 }
 
 /// Lowercase words separated by single spaces; apostrophes kept.
-fn normalise(text: &str) -> String {
+pub(super) fn normalise(text: &str) -> String {
     text.to_lowercase()
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
@@ -227,7 +227,7 @@ fn normalise(text: &str) -> String {
         .join(" ")
 }
 
-fn contains_phrase(norm: &str, phrase: &str) -> bool {
+pub(super) fn contains_phrase(norm: &str, phrase: &str) -> bool {
     let padded = format!(" {norm} ");
     padded.contains(&format!(" {phrase} "))
 }

@@ -4,6 +4,7 @@
 //! an LLM, from what is actually stored, never from a model's guess: the
 //! visitor sees exactly what the assistant would be told.
 
+use super::intent::{contains_phrase, normalise};
 use crate::answer::{Known, MemoryChange, Remembered};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +102,7 @@ pub fn detect(text: &str) -> Option<Ask> {
     if norm.is_empty() || norm.split(' ').count() > 12 {
         return None;
     }
-    if RECALL.iter().any(|p| contains(&norm, p)) {
+    if RECALL.iter().any(|p| contains_phrase(&norm, p)) {
         return Some(Ask::Recall);
     }
     // "Forget" alone must be the whole message (give or take politeness),
@@ -230,21 +231,6 @@ impl Phrases {
             },
         }
     }
-}
-
-/// Lowercase words separated by single spaces; apostrophes kept, hyphens
-/// and other punctuation dropped.
-fn normalise(text: &str) -> String {
-    text.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .filter(|w| !w.is_empty())
-        .map(|w| w.replace('’', "'"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn contains(norm: &str, phrase: &str) -> bool {
-    format!(" {norm} ").contains(&format!(" {phrase} "))
 }
 
 /// `norm` with `phrase` (whole words) taken out, if it holds it.

@@ -7,16 +7,8 @@ use axum::{
 };
 use lantern_shared::knowledge::{Document, PassageView, Passages, SetEnabled};
 
-use super::{AppState, extract::ApiJson};
+use super::{AppState, extract::ApiJson, knowledge::admin_site};
 use crate::{auth::Caller, error::ApiError, knowledge::to_api, validate};
-
-fn admin_site(caller: &Caller) -> Result<&str, ApiError> {
-    caller.admin_site().ok_or_else(|| {
-        ApiError::Forbidden(
-            "the knowledge base is managed with the site's admin key or by an owner".into(),
-        )
-    })
-}
 
 /// Turns a document on or off: a disabled document is kept, listed, and
 /// never searched or cited.

@@ -56,7 +56,9 @@ pub fn router() -> Router<AppState> {
     documents.merge(others)
 }
 
-fn admin_site(caller: &Caller) -> Result<&str, ApiError> {
+/// The site whose knowledge base `caller` manages (its admin key or an
+/// owner): every knowledge route's check.
+pub(super) fn admin_site(caller: &Caller) -> Result<&str, ApiError> {
     caller.admin_site().ok_or_else(|| {
         ApiError::Forbidden(
             "the knowledge base is managed with the site's admin key or by an owner".into(),

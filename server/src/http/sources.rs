@@ -13,7 +13,7 @@ use lantern_shared::{
     routes,
 };
 
-use super::{AppState, extract::ApiJson};
+use super::{AppState, extract::ApiJson, knowledge::admin_site};
 use crate::{
     auth::Caller,
     db::{SourceRow, rfc3339},
@@ -27,14 +27,6 @@ pub fn router() -> Router<AppState> {
         .route(routes::KNOWLEDGE_SOURCES, get(list).post(create))
         .route(routes::KNOWLEDGE_SOURCE_SYNC, post(sync))
         .route(routes::KNOWLEDGE_SOURCE, axum::routing::delete(remove))
-}
-
-fn admin_site(caller: &Caller) -> Result<&str, ApiError> {
-    caller.admin_site().ok_or_else(|| {
-        ApiError::Forbidden(
-            "the knowledge base is managed with the site's admin key or by an owner".into(),
-        )
-    })
 }
 
 fn to_api(r: SourceRow) -> Source {

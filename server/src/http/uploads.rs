@@ -63,11 +63,7 @@ pub async fn upload(
     caller: Caller,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadResult>), ApiError> {
-    let site_id = caller.admin_site().ok_or_else(|| {
-        ApiError::Forbidden(
-            "the knowledge base is managed with the site's admin key or by an owner".into(),
-        )
-    })?;
+    let site_id = super::knowledge::admin_site(&caller)?;
     let mut multipart = multipart.map_err(|_| {
         ApiError::UnsupportedMediaType("send the files as multipart/form-data".into())
     })?;
