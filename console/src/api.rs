@@ -85,7 +85,7 @@ pub async fn act(method: Method, path: &str, site: Option<&str>) -> Result<()> {
 
 /// Uploads `file` to conversation `conversation` (multipart, the part
 /// `file`): the attachment to send with a message.
-pub async fn upload(
+pub async fn upload_attachment(
     conversation: &str,
     site: &str,
     file: &web_sys::File,
@@ -94,14 +94,7 @@ pub async fn upload(
     form.append_with_blob_and_filename("file", file, &file.name())
         .map_err(|_| offline("the file cannot be read"))?;
     let path = format!("/api/v1/conversations/{conversation}/attachments");
-    let req = request(Method::POST, &path, Some(site))
-        .body(form)
-        .map_err(offline)?;
-    let res = req.send().await.map_err(offline)?;
-    if !res.ok() {
-        return Err(failure(res).await);
-    }
-    res.json().await.map_err(offline)
+    upload(&path, Some(site), form).await
 }
 
 /// An attachment's URL for an `<img>` or a link, which carry the session

@@ -96,8 +96,8 @@ async fn memories(
         .iter()
         .map(|m| {
             (
-                m["content"].as_str().unwrap().to_string(),
-                m["source"].as_str().unwrap().to_string(),
+                m["content"].as_str().expect("content").to_string(),
+                m["source"].as_str().expect("source").to_string(),
             )
         })
         .collect()
@@ -149,8 +149,8 @@ async fn keeps_and_forgets(backend: Backend) {
     let token = app.visitor(&site.id).await;
     let conv = app.conversation(&token).await;
     let (conv, visitor) = (
-        conv["id"].as_str().unwrap().to_string(),
-        conv["visitor_id"].as_str().unwrap().to_string(),
+        conv["id"].as_str().expect("id").to_string(),
+        conv["visitor_id"].as_str().expect("visitor").to_string(),
     );
     let res = app
         .post_json(
@@ -225,7 +225,7 @@ async fn keeps_and_forgets(backend: Backend) {
     .await;
     let system = llm.requests()[2].body["messages"][0]["content"]
         .as_str()
-        .unwrap()
+        .expect("system prompt")
         .to_string();
     let fact_at = system.find(FACT).expect("the fact is in the prompt");
     let note_at = system.find("Prefers email").expect("the note too");
@@ -307,8 +307,8 @@ async fn anthropic_tool_use_keeps_a_fact() {
     let token = app.visitor(&site.id).await;
     let conv = app.conversation(&token).await;
     let (conv, visitor) = (
-        conv["id"].as_str().unwrap(),
-        conv["visitor_id"].as_str().unwrap(),
+        conv["id"].as_str().expect("id"),
+        conv["visitor_id"].as_str().expect("visitor"),
     );
 
     let reply = ask(

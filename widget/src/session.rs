@@ -176,15 +176,17 @@ impl Chat {
         let merging = (stored_user.is_empty() && !user.is_empty())
             .then(|| store::get(&site, store::TOKEN))
             .flatten();
-        let ask = |bearer: Option<&str>| {
-            Call::new("POST", self.url(&path), bearer)
+        let mut bearer = merging.as_deref();
+        let v = loop {
+            let asked = Call::new("POST", self.url(&path), bearer)
                 .json(&body)
                 .fetch_json::<VisitorToken>()
-        };
-        let v = match ask(merging.as_deref()).await {
-            // The old token ran out or was revoked: sign in without it.
-            Err(ApiError::Status(401)) if merging.is_some() => ask(None).await?,
-            other => other?,
+                .await;
+            match asked {
+                // The old token ran out or was revoked: sign in without it.
+                Err(ApiError::Status(401)) if bearer.is_some() => bearer = None,
+                other => break other?,
+            }
         };
         Ok(save(&site, &user, v))
     }

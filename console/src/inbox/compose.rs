@@ -59,7 +59,7 @@ pub fn Composer(id: StoredValue<String>) -> impl IntoView {
             uploading.update(|n| *n += 1);
             let (conv, s) = (id.get_value(), inbox.site.get_value());
             spawn_local(async move {
-                match api::upload(&conv, &s, &file).await {
+                match api::upload_attachment(&conv, &s, &file).await {
                     Ok(a) => files.update(|f| f.push(a)),
                     Err(e) => inbox
                         .error
