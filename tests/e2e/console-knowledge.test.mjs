@@ -43,7 +43,9 @@ async function ask(page, question) {
       body: JSON.stringify({ initial_message: q }),
     });
     const body = await conv.json();
-    return body.messages.find((m) => m.role === 'assistant')?.content ?? '';
+    // The reply is the last message (the site's welcome comes first).
+    const last = body.messages[body.messages.length - 1];
+    return last?.role === 'assistant' ? last.content : '';
   }, question);
 }
 

@@ -326,8 +326,14 @@ impl Chat {
         if before == who {
             return;
         }
-        if before.user_id.is_some() || who.user_id.is_none() {
-            let site = self.site_id();
+        // The stored token decides, not the identity asked for before
+        // (that one may have been refused): an anonymous visitor's token and
+        // conversation stay for the merge; anything else is another person's.
+        let site = self.site_id();
+        let anonymous = store::get(&site, store::USER)
+            .unwrap_or_default()
+            .is_empty();
+        if !(anonymous && who.user_id.is_some()) {
             for k in [store::TOKEN, store::TOKEN_EXPIRES, store::CONVERSATION] {
                 store::remove(&site, k);
             }
