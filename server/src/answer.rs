@@ -29,13 +29,27 @@ pub struct Question {
 
 /// What Lantern knows about a returning visitor: the name they gave (through
 /// a verified identify, or a member), the memories kept about them (those
-/// that match the question first, then the newest), and the questions of
+/// that match the question first, then the newest), and a short summary of
 /// their earlier conversations, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Known {
     pub name: Option<String>,
     pub memories: Vec<Remembered>,
-    pub earlier: Vec<String>,
+    pub earlier: Vec<Earlier>,
+}
+
+/// One earlier conversation, summed up from what is stored (no model is
+/// asked to summarise: the first and last question say what it was about).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Earlier {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `handed over to the team`, `closed` or `still open`.
+    pub outcome: &'static str,
+    pub messages: i64,
+    pub first_question: String,
+    /// The last question, when it is not the first.
+    pub last_question: Option<String>,
 }
 
 /// One memory, as the answerer sees it.

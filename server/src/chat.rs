@@ -13,7 +13,7 @@ use lantern_shared::{
 };
 
 use crate::{
-    answer::{Answer, Answerer, DeltaSink, Known, MemoryChange, Question, Remembered},
+    answer::{Answer, Answerer, DeltaSink, Earlier, Known, MemoryChange, Question, Remembered},
     auth::Caller,
     error::ApiError,
     events::{EventHub, LiveEvent},
@@ -37,12 +37,12 @@ pub struct Chat {
 /// The outcome of a post: the stored message and its reply, if any.
 pub type Posted = Result<(Message, Option<Message>), ApiError>;
 
-/// Memories and earlier questions of a returning visitor given to the
+/// Memories and earlier conversations of a returning visitor given to the
 /// answerer at most.
 const KNOWN_MEMORIES: i64 = 20;
 /// Of those, the memories matching the question, put first.
 const KNOWN_RELEVANT: i64 = 5;
-const KNOWN_EARLIER: i64 = 5;
+const KNOWN_EARLIER: i64 = 3;
 
 /// Where a streamed post's events go, in order (a streamed response).
 pub use crate::watcher::Watcher;
@@ -434,7 +434,7 @@ impl Chat {
 
     /// What is known about `visitor_id`, for the answerer's context: their
     /// name, their memories (those matching `text` first, then the newest),
-    /// and their latest earlier questions.
+    /// and a summary of their latest earlier conversations.
     async fn known(
         &self,
         site_id: &str,
@@ -470,8 +470,21 @@ impl Chat {
             .collect();
         let earlier = self
             .db
-            .earlier_questions(visitor_id, conversation_id, KNOWN_EARLIER)
-            .await?;
+            .earlier_conversations(visitor_id, conversation_id, KNOWN_EARLIER)
+            .await?
+            .into_iter()
+            .map(|c| Earlier {
+                date: c.created_at.format("%Y-%m-%d").to_string(),
+                outcome: match (c.handed_over, c.status.as_str()) {
+                    (true, _) => "handed over to the team",
+                    (false, "closed") => "closed",
+                    _ => "still open",
+                },
+                messages: c.messages,
+                last_question: (c.last_question != c.first_question).then_some(c.last_question),
+                first_question: c.first_question,
+            })
+            .collect();
         Ok(Known {
             name,
             memories,

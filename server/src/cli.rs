@@ -28,8 +28,8 @@ enum Command {
     /// Run migrations and exit.
     Migrate,
     /// Write a consistent, compressed, checksummed backup of the database
-    /// (safe while serving): to FILE, or with --dir to a timestamped file
-    /// there, keeping the newest --keep.
+    /// and the attachment files (safe while serving): to FILE, or with
+    /// --dir to a timestamped file there, keeping the newest --keep.
     Backup {
         #[arg(required_unless_present = "dir", conflicts_with = "dir")]
         file: Option<std::path::PathBuf>,
@@ -37,9 +37,19 @@ enum Command {
         dir: Option<std::path::PathBuf>,
         #[arg(long, default_value_t = 7, requires = "dir", value_parser = clap::value_parser!(u16).range(1..))]
         keep: u16,
+        /// Leave the attachment files out (when their store is backed up
+        /// on its own).
+        #[arg(long)]
+        without_attachments: bool,
     },
-    /// Replace the database with the backup in FILE (stop the server first).
-    Restore { file: std::path::PathBuf },
+    /// Replace the database with the backup in FILE (stop the server
+    /// first), and put its attachment files into the configured store.
+    Restore {
+        file: std::path::PathBuf,
+        /// Restore the database only.
+        #[arg(long)]
+        without_attachments: bool,
+    },
     /// Manage sites.
     #[command(subcommand)]
     Site(SiteCommand),
@@ -176,20 +186,24 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::Secrets(SecretsCommand::Rotate) => secrets_rotate(settings).await,
-            Command::Backup { file: Some(file), .. } => {
-                crate::backup::backup(settings.database_url.expose(), &file)
-                    .await
-                    .map(|()| println!("backup written to {}", file.display()))
+            Command::Backup {
+                file,
+                dir,
+                keep,
+                without_attachments,
+            } => backup(settings, file, dir, keep, without_attachments).await,
+            Command::Restore {
+                file,
+                without_attachments,
+            } => {
+                let store = attachment_store(&settings, without_attachments);
+                match store {
+                    Ok(store) => crate::backup::restore(settings.database_url.expose(), store.as_ref(), &file)
+                        .await
+                        .map(|held| println!("restored {held} from {}", file.display())),
+                    Err(e) => Err(e),
+                }
             }
-            Command::Backup { dir, keep, .. } => {
-                let dir = dir.unwrap_or_default();
-                crate::backup::backup_to_dir(settings.database_url.expose(), &dir, usize::from(keep))
-                    .await
-                    .map(|f| println!("backup written to {}", f.display()))
-            }
-            Command::Restore { file } => crate::backup::restore(settings.database_url.expose(), &file)
-                .await
-                .map(|()| println!("restored from {}", file.display())),
             Command::Kb(KbCommand::Import { site, paths }) => {
                 crate::kb_cli::import(settings, &site, &paths).await
             }
@@ -253,6 +267,37 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The configured attachment store, unless asked to leave files out.
+fn attachment_store(settings: &Settings, without: bool) -> anyhow::Result<Option<crate::attachments::Store>> {
+    if without {
+        return Ok(None);
+    }
+    crate::attachments::Store::open(settings).map(Some)
+}
+
+async fn backup(
+    settings: Settings,
+    file: Option<std::path::PathBuf>,
+    dir: Option<std::path::PathBuf>,
+    keep: u16,
+    without_attachments: bool,
+) -> anyhow::Result<()> {
+    let store = attachment_store(&settings, without_attachments)?;
+    let url = settings.database_url.expose();
+    let (file, held) = match file {
+        Some(file) => {
+            let held = crate::backup::backup(url, store.as_ref(), &file).await?;
+            (file, held)
+        }
+        None => {
+            let dir = dir.unwrap_or_default();
+            crate::backup::backup_to_dir(url, store.as_ref(), &dir, usize::from(keep)).await?
+        }
+    };
+    println!("backup of {held} written to {}", file.display());
+    Ok(())
 }
 
 async fn user_create(settings: Settings, args: UserCreate) -> anyhow::Result<()> {

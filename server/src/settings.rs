@@ -115,6 +115,10 @@ pub struct Settings {
     /// Scheduled backups kept; older ones in the folder are removed.
     #[arg(long, env = "LANTERN_BACKUP_KEEP", default_value = "7", value_parser = parse::whole::<usize>(1..=10_000))]
     pub backup_keep: usize,
+    /// Whether scheduled backups include the attachment files (turn off
+    /// when the store is a bucket backed up on its own, e.g. versioned S3).
+    #[arg(long, env = "LANTERN_BACKUP_ATTACHMENTS", default_value = "true", action = clap::ArgAction::Set, value_parser = parse::boolean)]
+    pub backup_attachments: bool,
     /// Event streams one visitor may hold open on one instance.
     #[arg(long, env = "LANTERN_MAX_STREAMS_PER_VISITOR", default_value = "10", value_parser = parse::whole::<u32>(1..=1_000_000))]
     pub max_streams_per_visitor: u32,

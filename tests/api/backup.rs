@@ -21,13 +21,13 @@ async fn round_trip(backend: Backend) {
     }
     let dir = TempDir::new(&format!("lantern-backup-{}", uuid::Uuid::new_v4().simple()));
     let file = dir.0.join("lantern.backup.gz");
-    lantern_server::backup::backup(&app.database_url, &file)
+    lantern_server::backup::backup(&app.database_url, None, &file)
         .await
         .expect("backup while serving");
     assert!(std::fs::metadata(&file).expect("backup file").len() > 0);
 
     let target = backend.fresh_database().await;
-    lantern_server::backup::restore(&target.url, &file)
+    lantern_server::backup::restore(&target.url, None, &file)
         .await
         .expect("restore");
 
@@ -67,12 +67,12 @@ async fn refusals(backend: Backend) {
     let id = app.conversation_id(&visitor).await;
     let dir = TempDir::new(&format!("lantern-backup-{}", uuid::Uuid::new_v4().simple()));
     let good = dir.0.join("good.backup");
-    lantern_server::backup::backup(&app.database_url, &good)
+    lantern_server::backup::backup(&app.database_url, None, &good)
         .await
         .expect("backup");
 
     // A running server's database is not replaced.
-    let err = lantern_server::backup::restore(&app.database_url, &good)
+    let err = lantern_server::backup::restore(&app.database_url, None, &good)
         .await
         .expect_err("refused while serving");
     assert!(format!("{err:#}").contains("stop"), "{err:#}");
@@ -95,7 +95,7 @@ async fn refusals(backend: Backend) {
     )
     .expect("write");
     for (file, says) in [(&damaged, "damaged"), (&stranger, "not a backup")] {
-        let err = lantern_server::backup::restore(&target.url, file)
+        let err = lantern_server::backup::restore(&target.url, None, file)
             .await
             .expect_err("refused");
         assert!(format!("{err:#}").contains(says), "{err:#}");
@@ -117,7 +117,7 @@ async fn refusals(backend: Backend) {
     // after the client), so a refusal for that alone is retried briefly.
     let mut tries = 0;
     loop {
-        match lantern_server::backup::restore(&target.url, &good).await {
+        match lantern_server::backup::restore(&target.url, None, &good).await {
             Ok(_) => break,
             Err(e) if tries < 50 && format!("{e:#}").contains("use this database") => {
                 tries += 1;
@@ -140,9 +140,10 @@ async fn rotation(backend: Backend) {
     let mut written = Vec::new();
     for _ in 0..3 {
         written.push(
-            lantern_server::backup::backup_to_dir(&app.database_url, &dir.0, 2)
+            lantern_server::backup::backup_to_dir(&app.database_url, None, &dir.0, 2)
                 .await
-                .expect("backup"),
+                .expect("backup")
+                .0,
         );
     }
     let mut left: Vec<_> = std::fs::read_dir(&dir.0)

@@ -17,6 +17,7 @@ mod knowledge;
 mod knowledge_uploads;
 mod llm;
 mod memory;
+mod memory_earlier;
 mod messages;
 mod privacy;
 mod prune;

@@ -52,13 +52,13 @@ fn openai_remembers(fact: &str) -> Script {
     ])
 }
 
-fn openai_says(text: &str) -> Script {
+pub fn openai_says(text: &str) -> Script {
     let mut parts = vec![openai_delta(text)];
     parts.extend(openai_done());
     Script::stream(parts)
 }
 
-async fn app_with(backend: Backend, provider: LlmProvider, stand_in: &StandIn) -> TestApp {
+pub async fn app_with(backend: Backend, provider: LlmProvider, stand_in: &StandIn) -> TestApp {
     let base = stand_in.base_url.clone();
     TestApp::spawn_with(backend, move |s| {
         s.llm = Some(LlmSettings::new(
@@ -114,7 +114,7 @@ fn urlencoding(q: &str) -> String {
 
 /// A site that lets the LLM answer when half the question's words are
 /// found: a question that also states a fact has words no passage holds.
-async fn lenient_site(app: &TestApp) -> lantern_tests::app::SiteKeys {
+pub async fn lenient_site(app: &TestApp) -> lantern_tests::app::SiteKeys {
     let site = app.site().await;
     crate::knowledge::load(app, &site.admin_key).await;
     let res = app

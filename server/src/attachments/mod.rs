@@ -41,6 +41,8 @@ pub struct Attachments {
     /// Where uploads are received before they go to the store.
     staging: PathBuf,
     images: Arc<Semaphore>,
+    /// When this instance last looked for stray files ([`sweep`]).
+    strays_checked: Arc<std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>>,
 }
 
 /// Why an upload was refused; each has its label in
@@ -130,6 +132,7 @@ impl Attachments {
             store,
             staging,
             images: Arc::new(Semaphore::new(IMAGES_AT_ONCE)),
+            strays_checked: Arc::default(),
         })
     }
 

@@ -147,6 +147,28 @@ impl Store {
         Ok((size, got.into_stream()))
     }
 
+    /// Every stored object, as the store lists it (in no set order).
+    pub fn list(&self) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+        self.inner.list(None)
+    }
+
+    /// Copies the object `key` into the local file `to` (created private),
+    /// a piece at a time; returns its size.
+    pub async fn get_to_file(&self, key: &str, to: &std::path::Path) -> anyhow::Result<u64> {
+        use futures::StreamExt;
+        use std::io::Write;
+        let (_, mut pieces) = self.get(key).await?;
+        let mut file = std::io::BufWriter::new(crate::backup::private_file(to)?);
+        let mut copied = 0;
+        while let Some(piece) = pieces.next().await {
+            let piece = piece?;
+            file.write_all(&piece)?;
+            copied += piece.len() as u64;
+        }
+        file.flush()?;
+        Ok(copied)
+    }
+
     /// Deletes `key`; one already gone is fine.
     pub async fn delete(&self, key: &str) -> object_store::Result<()> {
         match self.inner.delete(&Path::from(key)).await {

@@ -7,12 +7,13 @@
 
 use std::path::PathBuf;
 
-use crate::settings::Settings;
+use crate::{attachments::Store, settings::Settings};
 
-pub fn spawn(settings: &Settings, mut closing: tokio::sync::watch::Receiver<bool>) {
+pub fn spawn(settings: &Settings, files: Store, mut closing: tokio::sync::watch::Receiver<bool>) {
     let (Some(every), Some(dir)) = (settings.backup_every, settings.backup_dir.clone()) else {
         return;
     };
+    let files = settings.backup_attachments.then_some(files);
     let url = settings.database_url.expose().to_string();
     let keep = settings.backup_keep;
     tokio::spawn(async move {
@@ -22,23 +23,29 @@ pub fn spawn(settings: &Settings, mut closing: tokio::sync::watch::Receiver<bool
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = ticks.tick() => once(&url, &dir, keep).await,
+                _ = ticks.tick() => once(&url, files.as_ref(), &dir, keep).await,
                 _ = closing.changed() => return,
             }
         }
     });
 }
 
-async fn once(url: &str, dir: &PathBuf, keep: usize) {
+async fn once(url: &str, files: Option<&Store>, dir: &PathBuf, keep: usize) {
     let Some(_turn) = take_turn(dir) else {
         tracing::info!(dir = %dir.display(), "another instance is writing a backup; skipped");
         return;
     };
     let started = std::time::Instant::now();
-    match super::backup_to_dir(url, dir, keep).await {
-        Ok(file) => {
+    match super::backup_to_dir(url, files, dir, keep).await {
+        Ok((file, held)) => {
             crate::stats::backup("written");
-            tracing::info!(file = %file.display(), ms = started.elapsed().as_millis() as u64, "backup written");
+            tracing::info!(
+                file = %file.display(),
+                files = held.files,
+                file_bytes = held.file_bytes,
+                ms = started.elapsed().as_millis() as u64,
+                "backup written"
+            );
         }
         Err(e) => {
             crate::stats::backup("failed");

@@ -208,6 +208,17 @@ impl Db {
         .await)?)
     }
 
+    /// Whether attachment `id` has a row (sent, unsent or marked).
+    pub async fn attachment_row_exists(&self, id: &str) -> Result<bool> {
+        let row: Option<(String,)> = read!(self, p => sqlx::query_as(
+            "SELECT id FROM attachments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+        Ok(row.is_some())
+    }
+
     /// Deletes a marked row once its files are gone.
     pub async fn forget_attachment(&self, id: &str) -> Result<()> {
         write!(self, p => sqlx::query(

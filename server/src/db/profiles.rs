@@ -147,4 +147,43 @@ impl Db {
         .fetch_all(p)
         .await)?)
     }
+
+    /// The visitor's latest `limit` other conversations that asked
+    /// something, newest first: when, how it went, how long, the first and
+    /// the last question (the answerer's summary of "last time").
+    pub async fn earlier_conversations(
+        &self,
+        visitor_id: &str,
+        except_conversation: &str,
+        limit: i64,
+    ) -> Result<Vec<EarlierRow>> {
+        Ok(read!(self, p => sqlx::query_as(
+            "SELECT c.created_at, c.status, c.handed_over_at IS NOT NULL AS handed_over, \
+             (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
+               AND m.role IN ('user', 'assistant', 'agent') AND NOT m.internal) AS messages, \
+             (SELECT m.content FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user' \
+               ORDER BY m.seq LIMIT 1) AS first_question, \
+             (SELECT m.content FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user' \
+               ORDER BY m.seq DESC LIMIT 1) AS last_question \
+             FROM conversations c WHERE c.visitor_id = $1 AND c.id <> $2 \
+             AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user') \
+             ORDER BY c.created_at DESC LIMIT $3",
+        )
+        .bind(visitor_id)
+        .bind(except_conversation)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+}
+
+/// One earlier conversation, as [`Db::earlier_conversations`] reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EarlierRow {
+    pub created_at: DateTime<Utc>,
+    pub status: String,
+    pub handed_over: bool,
+    pub messages: i64,
+    pub first_question: String,
+    pub last_question: String,
 }

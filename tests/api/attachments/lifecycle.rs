@@ -192,3 +192,68 @@ on_both_backends!(
     uploads_never_sent_go_after_a_day,
     super::uploads_never_sent_go_after_a_day
 );
+
+/// A file stored without a row (the process stopped between storing an
+/// upload and recording it) goes once it is a day old; files with rows,
+/// young strays and objects not named as Lantern names them stay.
+async fn stray_files_go_after_a_day(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = scene(&app).await;
+    let kept = uploaded(&app, &s.conversation, &s.visitor, "kept.png", png(12, 12)).await;
+    let unsent = uploaded(
+        &app,
+        &s.conversation,
+        &s.visitor,
+        "later.txt",
+        b"soon".to_vec(),
+    )
+    .await;
+    let dir = &app.attachments_dir.0;
+    let stray = format!("{}/{}", s.site.id, uuid::Uuid::now_v7());
+    std::fs::write(dir.join(&stray), b"orphan").expect("stray");
+    std::fs::write(dir.join(format!("{stray}.thumb")), b"orphan thumb").expect("stray thumb");
+    std::fs::create_dir_all(dir.join("elsewhere")).expect("dir");
+    std::fs::write(dir.join("elsewhere/notes.v1.txt"), b"not ours").expect("foreign");
+    assert_eq!(stored_files(&app).len(), 6, "{:?}", stored_files(&app));
+
+    let mut settings = lantern_server::settings::Settings::default();
+    settings.attachments.store = Some(format!("file://{}", dir.display()));
+    let attachments = lantern_server::attachments::Attachments::open(&settings).expect("store");
+    let db = lantern_server::db::Db::connect(&app.database_url)
+        .await
+        .expect("db");
+    let now = chrono::Utc::now();
+    assert_eq!(
+        attachments.sweep_strays(&db, now).await,
+        0,
+        "young strays stay"
+    );
+    let later = now + chrono::Duration::days(2);
+    assert_eq!(
+        attachments.sweep_strays(&db, later).await,
+        2,
+        "{:?}",
+        stored_files(&app)
+    );
+    let mut left = stored_files(&app);
+    left.sort();
+    assert_eq!(left.len(), 4, "{left:?}");
+    assert!(!left.iter().any(|f| f.starts_with(&stray)), "{left:?}");
+    assert!(
+        left.contains(&"elsewhere/notes.v1.txt".to_string()),
+        "{left:?}"
+    );
+    for a in [&kept, &unsent] {
+        assert_eq!(
+            fetch(&app, a["url"].as_str().expect("url"), &s.visitor)
+                .await
+                .0,
+            200
+        );
+    }
+    db.close().await;
+}
+on_both_backends!(
+    stray_files_go_after_a_day,
+    super::stray_files_go_after_a_day
+);

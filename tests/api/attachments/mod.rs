@@ -2,9 +2,10 @@
 //! a corpus of hostile files ([`hostile`]); who may see what ([`access`]);
 //! limits ([`limits`]); deletion, erasure, export, unsent uploads
 //! ([`lifecycle`]); the S3 store against a real S3-compatible server
-//! ([`s3`]).
+//! ([`s3`]); backups that carry the files ([`backup`]).
 
 mod access;
+mod backup;
 mod basics;
 mod hostile;
 mod lifecycle;

@@ -15,7 +15,11 @@ use serde_json::json;
 
 use super::{fetch, jpeg, scene, uploaded};
 
-fn s3_settings(s: &mut lantern_server::settings::Settings, endpoint: String, store: &str) {
+pub(super) fn s3_settings(
+    s: &mut lantern_server::settings::Settings,
+    endpoint: String,
+    store: &str,
+) {
     s.attachments.store = Some(store.to_string());
     s.attachments.aws_endpoint = Some(endpoint);
     s.attachments.aws_allow_http = true;

@@ -108,9 +108,19 @@ fn remembered(system: &mut String, known: &Known) {
         system.push_str(&format!("- {}\n", cut(&m.content)));
     }
     if !known.earlier.is_empty() {
-        system.push_str("Their latest questions in earlier conversations:\n");
-        for q in &known.earlier {
-            system.push_str(&format!("- {}\n", cut(q)));
+        system.push_str("Their earlier conversations, newest first:\n");
+        for c in &known.earlier {
+            system.push_str(&format!(
+                "- {} ({} messages, {}): asked \"{}\"",
+                c.date,
+                c.messages,
+                c.outcome,
+                cut(&c.first_question)
+            ));
+            if let Some(last) = &c.last_question {
+                system.push_str(&format!(", last \"{}\"", cut(last)));
+            }
+            system.push('\n');
         }
     }
 }
