@@ -68,7 +68,10 @@ pub fn ConversationLog() -> impl IntoView {
     let note = RwSignal::new(Note::None);
     // A first page replaces the list; a later one is appended.
     let load = move |cursor: Option<String>| {
-        let path = api::site_path(&site.get_value(), &format!("/conversations/log{}", f.query(cursor.as_deref())));
+        let path = api::site_path(
+            &site.get_value(),
+            &format!("/conversations/log{}", f.query(cursor.as_deref())),
+        );
         spawn_local(async move {
             match api::get::<Page<LogEntry>>(&path, Some(&site.get_value())).await {
                 Ok(p) => {
@@ -139,7 +142,12 @@ pub fn ConversationLog() -> impl IntoView {
 #[component]
 fn Row(entry: LogEntry, open: impl Fn(String) + Copy + Send + Sync + 'static) -> impl IntoView {
     let id = entry.id.clone();
-    let started = entry.created_at.replace('T', " ").get(..16).unwrap_or_default().to_string();
+    let started = entry
+        .created_at
+        .replace('T', " ")
+        .get(..16)
+        .unwrap_or_default()
+        .to_string();
     view! {
         <tr data-unanswered=(entry.unanswered > 0).then_some("true")>
             <td>{started}</td>

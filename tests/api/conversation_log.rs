@@ -22,7 +22,11 @@ async fn body(res: reqwest::Response) -> Value {
 async fn vote(app: &TestApp, token: &str, reply: &Value, rating: &str) {
     let id = reply["id"].as_str().expect("reply id");
     let res = app
-        .post_json(&format!("/api/v1/messages/{id}/feedback"), token, &json!({"rating": rating}))
+        .post_json(
+            &format!("/api/v1/messages/{id}/feedback"),
+            token,
+            &json!({"rating": rating}),
+        )
         .await;
     assert!(res.status().is_success(), "{}", res.status());
 }
@@ -30,7 +34,11 @@ async fn vote(app: &TestApp, token: &str, reply: &Value, rating: &str) {
 /// A new conversation of `token` in `language`.
 async fn started(app: &TestApp, token: &str, language: &str) -> String {
     let res = app
-        .post_json("/api/v1/conversations", token, &json!({"language": language}))
+        .post_json(
+            "/api/v1/conversations",
+            token,
+            &json!({"language": language}),
+        )
         .await;
     body(res).await["id"].as_str().expect("id").to_string()
 }
@@ -38,8 +46,11 @@ async fn started(app: &TestApp, token: &str, language: &str) -> String {
 /// The ids the log lists for `query`, in order.
 async fn listed(app: &TestApp, site: &str, key: &str, query: &str) -> Vec<String> {
     let page = body(
-        app.get_auth(&format!("/api/v1/sites/{site}/conversations/log{query}"), key)
-            .await,
+        app.get_auth(
+            &format!("/api/v1/sites/{site}/conversations/log{query}"),
+            key,
+        )
+        .await,
     )
     .await;
     page["items"]
@@ -53,8 +64,11 @@ async fn listed(app: &TestApp, site: &str, key: &str, query: &str) -> Vec<String
 /// The transcript of `id` read with `key`: its messages.
 async fn transcript(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
     let page = body(
-        app.get_auth(&format!("/api/v1/conversations/{id}/transcript?limit=100"), key)
-            .await,
+        app.get_auth(
+            &format!("/api/v1/conversations/{id}/transcript?limit=100"),
+            key,
+        )
+        .await,
     )
     .await;
     page["items"].as_array().expect("items").clone()
@@ -106,27 +120,55 @@ async fn conversation_log(backend: Backend) {
     .await;
 
     let all = listed(&app, &site.id, key, "").await;
-    assert_eq!(all, [old.as_str(), handed.as_str(), missed.as_str(), answered.as_str()], "newest first");
+    assert_eq!(
+        all,
+        [
+            old.as_str(),
+            handed.as_str(),
+            missed.as_str(),
+            answered.as_str()
+        ],
+        "newest first"
+    );
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     for (query, expected) in [
         ("?status=handoff", vec![handed.as_str()]),
-        ("?status=open", vec![old.as_str(), missed.as_str(), answered.as_str()]),
+        (
+            "?status=open",
+            vec![old.as_str(), missed.as_str(), answered.as_str()],
+        ),
         ("?rating=up", vec![answered.as_str()]),
         ("?rating=down", vec![old.as_str()]),
         ("?rating=none", vec![handed.as_str(), missed.as_str()]),
-        ("?unanswered=true", vec![old.as_str(), handed.as_str(), missed.as_str()]),
+        (
+            "?unanswered=true",
+            vec![old.as_str(), handed.as_str(), missed.as_str()],
+        ),
         ("?unanswered=false", vec![answered.as_str()]),
         ("?language=fr", vec![handed.as_str()]),
-        ("?language=en", vec![old.as_str(), missed.as_str(), answered.as_str()]),
+        (
+            "?language=en",
+            vec![old.as_str(), missed.as_str(), answered.as_str()],
+        ),
         ("?language=en-gb", vec![old.as_str()]),
-        ("?unanswered=true&language=en", vec![old.as_str(), missed.as_str()]),
+        (
+            "?unanswered=true&language=en",
+            vec![old.as_str(), missed.as_str()],
+        ),
     ] {
-        assert_eq!(listed(&app, &site.id, key, query).await, expected, "{query}");
+        assert_eq!(
+            listed(&app, &site.id, key, query).await,
+            expected,
+            "{query}"
+        );
     }
     let dated = format!("?from={then_day}&to={then_day}");
     assert_eq!(listed(&app, &site.id, key, &dated).await, [old.as_str()]);
     let since = format!("?from={today}");
-    assert_eq!(listed(&app, &site.id, key, &since).await, [handed.as_str(), missed.as_str(), answered.as_str()]);
+    assert_eq!(
+        listed(&app, &site.id, key, &since).await,
+        [handed.as_str(), missed.as_str(), answered.as_str()]
+    );
 
     // What each entry says happened.
     let page = body(
@@ -145,7 +187,10 @@ async fn conversation_log(backend: Backend) {
     };
     let a = entry(&answered);
     assert_eq!(a["question"], KNOWN, "{a}");
-    assert_eq!((a["thumbs_up"].as_i64(), a["thumbs_down"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (a["thumbs_up"].as_i64(), a["thumbs_down"].as_i64()),
+        (Some(1), Some(0))
+    );
     assert_eq!(a["unanswered"], 0);
     assert_eq!(entry(&missed)["unanswered"], 1);
     assert_eq!(entry(&handed)["status"], "handoff");
@@ -174,18 +219,26 @@ async fn conversation_log(backend: Backend) {
     assert!(d["confidence"].as_f64().is_some_and(|c| c > 0.5), "{d}");
     assert!(d["threshold"].as_f64().is_some(), "{d}");
     assert!(
-        d["document_ids"].as_array().is_some_and(|ids| !ids.is_empty()),
+        d["document_ids"]
+            .as_array()
+            .is_some_and(|ids| !ids.is_empty()),
         "{d}"
     );
     assert_eq!(kb.last().expect("reply")["rating"], "up");
     assert_eq!(kb[0]["decision"]["kind"], "welcome", "{kb:?}");
     assert!(
-        kb.iter().filter(|m| m["role"] == "user").all(|m| m.get("decision").is_none()),
+        kb.iter()
+            .filter(|m| m["role"] == "user")
+            .all(|m| m.get("decision").is_none()),
         "visitor messages carry no decision"
     );
     let none = transcript(&app, key, &missed).await;
     assert_eq!(last_decision(&none)["kind"], "not_answered");
-    assert!(last_decision(&none)["confidence"].as_f64().is_some_and(|c| c < 0.6));
+    assert!(
+        last_decision(&none)["confidence"]
+            .as_f64()
+            .is_some_and(|c| c < 0.6)
+    );
     let human = transcript(&app, key, &handed).await;
     assert_eq!(last_decision(&human)["kind"], "handed_over");
     let before = transcript(&app, key, &old).await;
@@ -195,12 +248,18 @@ async fn conversation_log(backend: Backend) {
     let path = format!("/api/v1/conversations/{answered}/transcript");
     assert_envelope(app.get_auth(&path, &visitor).await, 403, "forbidden").await;
     let own = app
-        .get_auth(&format!("/api/v1/conversations/{answered}/messages"), &visitor)
+        .get_auth(
+            &format!("/api/v1/conversations/{answered}/messages"),
+            &visitor,
+        )
         .await
         .text()
         .await
         .expect("body");
-    assert!(!own.contains("decision") && !own.contains("knowledge_base"), "{own}");
+    assert!(
+        !own.contains("decision") && !own.contains("knowledge_base"),
+        "{own}"
+    );
     let posted = app
         .post_json(
             &format!("/api/v1/conversations/{answered}/messages"),
@@ -211,22 +270,41 @@ async fn conversation_log(backend: Backend) {
         .text()
         .await
         .expect("body");
-    assert!(!posted.contains("decision") && !posted.contains("confidence"), "{posted}");
+    assert!(
+        !posted.contains("decision") && !posted.contains("confidence"),
+        "{posted}"
+    );
 
     // Owners read the log; agents read transcripts but not the log.
     app.person("owner@log.example", &site.id, "owner").await;
     app.person("agent@log.example", &site.id, "agent").await;
-    let log = format!("/api/v1/sites/{}/conversations/log?unanswered=true", site.id);
+    let log = format!(
+        "/api/v1/sites/{}/conversations/log?unanswered=true",
+        site.id
+    );
     let mut owner = app.signed_in("owner@log.example").await;
-    assert_eq!(body(owner.get(&log).await).await["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        body(owner.get(&log).await).await["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
     let mut agent = app.signed_in("agent@log.example").await;
     assert_envelope(agent.get(&log).await, 403, "forbidden").await;
     let mut headers = lantern_tests::people::same_origin_headers(&app);
     headers.push(("x-lantern-site", site.id.clone()));
     let res = agent
-        .send_with(Method::GET, &format!("/api/v1/conversations/{missed}/transcript"), None, &headers)
+        .send_with(
+            Method::GET,
+            &format!("/api/v1/conversations/{missed}/transcript"),
+            None,
+            &headers,
+        )
         .await;
-    assert_eq!(last_decision(body(res).await["items"].as_array().expect("items"))["kind"], "not_answered");
+    assert_eq!(
+        last_decision(body(res).await["items"].as_array().expect("items"))["kind"],
+        "not_answered"
+    );
 
     // Bad filters, strangers.
     for bad in [
@@ -243,8 +321,11 @@ async fn conversation_log(backend: Backend) {
         "?week=1",
     ] {
         assert_envelope(
-            app.get_auth(&format!("/api/v1/sites/{}/conversations/log{bad}", site.id), key)
-                .await,
+            app.get_auth(
+                &format!("/api/v1/sites/{}/conversations/log{bad}", site.id),
+                key,
+            )
+            .await,
             400,
             "validation_failed",
         )
@@ -255,11 +336,17 @@ async fn conversation_log(backend: Backend) {
     let other = app.site().await;
     assert_envelope(app.get_auth(&log, &other.admin_key).await, 403, "forbidden").await;
     assert_envelope(
-        app.get_auth(&format!("/api/v1/conversations/{missed}/transcript"), &other.admin_key)
-            .await,
+        app.get_auth(
+            &format!("/api/v1/conversations/{missed}/transcript"),
+            &other.admin_key,
+        )
+        .await,
         404,
         "not_found",
     )
     .await;
 }
-on_both_backends!(the_conversation_log_filters_and_explains, super::conversation_log);
+on_both_backends!(
+    the_conversation_log_filters_and_explains,
+    super::conversation_log
+);

@@ -23,9 +23,8 @@ pub fn pdf(text: &str) -> Vec<u8> {
 /// tries the empty password can tell, it is a locked file.
 pub fn encrypted_pdf(text: &str) -> Vec<u8> {
     let hash = "A1".repeat(32);
-    let encrypt = format!(
-        "<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <{hash}> /U <{hash}> >>"
-    );
+    let encrypt =
+        format!("<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <{hash}> /U <{hash}> >>");
     pdf_with(text, Some(&encrypt))
 }
 
@@ -204,7 +203,10 @@ async fn bad_files_fail_alone(backend: Backend) {
         ("bad.docx", b"PK\x03\x04 not a zip".to_vec()),
         ("empty.md", Vec::new()),
         ("bad.csv", b"a,b,c\n".to_vec()),
-        ("locked.pdf", encrypted_pdf("The safe code is four four two.")),
+        (
+            "locked.pdf",
+            encrypted_pdf("The safe code is four four two."),
+        ),
         ("hours.txt", good.clone()),
     ];
     let res = json_ok(upload(&app, &site.admin_key, &files).await, 202).await;
@@ -235,7 +237,10 @@ async fn bad_files_fail_alone(backend: Backend) {
     let locked = &items[files.len() - 2];
     assert_eq!(locked["name"], "locked.pdf");
     assert!(
-        locked["error"].as_str().expect("e").contains("encrypted PDF"),
+        locked["error"]
+            .as_str()
+            .expect("e")
+            .contains("encrypted PDF"),
         "a clear reason for a locked PDF: {res}"
     );
     let imported = items[files.len() - 1]["document_id"]

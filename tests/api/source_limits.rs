@@ -12,8 +12,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+use axum::{
+    Router, body::Body, extract::State, http::header, response::IntoResponse, routing::get,
+};
 use futures::StreamExt;
-use axum::{Router, body::Body, extract::State, http::header, response::IntoResponse, routing::get};
 use lantern_tests::{Backend, TestApp, on_both_backends};
 use serde_json::{Value, json};
 
@@ -27,7 +29,10 @@ async fn huge(State(sent): State<Arc<AtomicUsize>>) -> impl IntoResponse {
         sent.fetch_add(CHUNK, Ordering::SeqCst);
         Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'x'; CHUNK]))
     });
-    ([(header::CONTENT_TYPE, "text/html")], Body::from_stream(chunks))
+    (
+        [(header::CONTENT_TYPE, "text/html")],
+        Body::from_stream(chunks),
+    )
 }
 
 async fn hang() -> &'static str {
@@ -42,7 +47,9 @@ async fn start_site() -> (String, Arc<AtomicUsize>) {
         .route("/huge", get(huge))
         .route("/slow", get(hang))
         .with_state(sent.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -59,7 +66,9 @@ async fn imported(app: &TestApp, key: &str, url: &str, within: Duration) -> Valu
     assert_eq!(res.status(), 202);
     let deadline = Instant::now() + within;
     loop {
-        let res = app.get_auth("/api/v1/knowledge/documents?limit=100", key).await;
+        let res = app
+            .get_auth("/api/v1/knowledge/documents?limit=100", key)
+            .await;
         let list: Value = res.json().await.expect("json");
         let doc = list["items"]
             .as_array()
@@ -83,18 +92,33 @@ async fn limits(backend: Backend) {
 
     let big = imported(&app, key, &format!("{base}/huge"), Duration::from_secs(20)).await;
     assert_eq!(big["state"], "failed", "{big}");
-    assert!(big["error"].as_str().is_some_and(|e| e.contains("larger")), "{big}");
+    assert!(
+        big["error"].as_str().is_some_and(|e| e.contains("larger")),
+        "{big}"
+    );
     assert_eq!(big["passages"], 0, "nothing half-indexed: {big}");
     // The limit is 2 MB; socket buffers may hold a few more, never 50.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got = sent.load(Ordering::SeqCst);
-    assert!(got < 16 * 1024 * 1024, "the fetcher read on: {got} bytes sent");
+    assert!(
+        got < 16 * 1024 * 1024,
+        "the fetcher read on: {got} bytes sent"
+    );
 
     // The fetcher gives up after its 10 s timeout.
     let started = Instant::now();
     let slow = imported(&app, key, &format!("{base}/slow"), Duration::from_secs(30)).await;
     assert_eq!(slow["state"], "failed", "{slow}");
-    assert!(slow["error"].as_str().is_some_and(|e| e.contains("timed out")), "{slow}");
-    assert!(started.elapsed() < Duration::from_secs(25), "{:?}", started.elapsed());
+    assert!(
+        slow["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timed out")),
+        "{slow}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "{:?}",
+        started.elapsed()
+    );
 }
 on_both_backends!(a_slow_or_huge_page_fails_on_its_own, super::limits);
