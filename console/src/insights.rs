@@ -5,7 +5,7 @@
 
 use gloo_net::http::Method;
 use lantern_shared::{
-    api::{Message, Page},
+    conversation_log::TranscriptMessage,
     insights::{CitedDocuments, Insights, UnansweredList, UnansweredQuestion},
     knowledge::{CreateCuratedAnswer, CuratedAnswer},
 };
@@ -16,6 +16,7 @@ use crate::{
     api,
     chart::{DayChart, DayTable},
     ctx,
+    transcript::{self, Transcript},
     ui::{Note, Status},
 };
 
@@ -43,7 +44,7 @@ pub fn InsightsPage() -> impl IntoView {
     let figures = RwSignal::new(None::<Insights>);
     let cited = RwSignal::new(None::<CitedDocuments>);
     let unanswered = RwSignal::new(Vec::<UnansweredQuestion>::new());
-    let transcript = RwSignal::new(None::<(String, Vec<Message>)>);
+    let transcript = RwSignal::new(None::<(String, Vec<TranscriptMessage>)>);
     let note = RwSignal::new(Note::None);
     let load = move || {
         let q = range(&from.get_untracked(), &to.get_untracked());
@@ -84,15 +85,7 @@ pub fn InsightsPage() -> impl IntoView {
             }
         });
     };
-    let open = move |id: String| {
-        spawn_local(async move {
-            let path = format!("/api/v1/conversations/{id}/messages?limit=100");
-            match api::get::<Page<Message>>(&path, Some(&site.get_value())).await {
-                Ok(p) => transcript.set(Some((id, p.items))),
-                Err(e) => note.set(Note::Err(e.message)),
-            }
-        });
-    };
+    let open = move |id: String| transcript::open(id, site.get_value(), transcript, note);
     view! {
         <section class="card insights">
             <h1>"Insights"</h1>
@@ -134,20 +127,7 @@ pub fn InsightsPage() -> impl IntoView {
                     <Unanswered item=u note=note open=open/>
                 </For>
             </ul>
-            {move || transcript.get().map(|(id, messages)| view! {
-                <section class="transcript" aria-label="Conversation">
-                    <h2>{format!("Conversation {id}")}</h2>
-                    <button type="button" class="secondary" on:click=move |_| transcript.set(None)>"Close"</button>
-                    <ol class="plain">
-                        {messages.into_iter().filter(|m| !m.internal).map(|m| view! {
-                            <li class=format!("msg {:?}", m.role).to_lowercase()>
-                                <strong>{format!("{:?}", m.role)}</strong>
-                                <div inner_html=m.html></div>
-                            </li>
-                        }).collect_view()}
-                    </ol>
-                </section>
-            })}
+            <Transcript shown=transcript/>
         </section>
     }
 }

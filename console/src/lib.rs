@@ -1,5 +1,6 @@
 //! The console: sign in, pick a site, work its inbox, feed its knowledge base
-//! and see where the bot fails (knowledge, try it, insights), and run it — settings with a
+//! and see where the bot fails (knowledge, try it, insights, the
+//! conversation log), and run it — settings with a
 //! live preview of the real widget, the embed tag, admin keys, the team and
 //! webhooks. Everything goes through the documented `/api/v1` routes with
 //! the shared request and response types; the server enforces every role,
@@ -13,12 +14,14 @@ mod insights;
 mod install;
 mod keys;
 mod knowledge;
+mod log;
 mod new_site;
 mod passages;
 mod playground;
 mod settings;
 mod signin;
 mod team;
+mod transcript;
 mod ui;
 mod webhooks;
 
@@ -33,6 +36,7 @@ pub enum Page {
     Knowledge,
     Try,
     Insights,
+    Log,
     Settings,
     Install,
     Keys,
@@ -43,11 +47,12 @@ pub enum Page {
 }
 
 impl Page {
-    const OWNER: [Page; 11] = [
+    const OWNER: [Page; 12] = [
         Page::Inbox,
         Page::Knowledge,
         Page::Try,
         Page::Insights,
+        Page::Log,
         Page::Settings,
         Page::Install,
         Page::Keys,
@@ -63,6 +68,7 @@ impl Page {
             Page::Knowledge => "Knowledge",
             Page::Try => "Try it",
             Page::Insights => "Insights",
+            Page::Log => "Conversations",
             Page::Settings => "Settings",
             Page::Install => "Install",
             Page::Keys => "API keys",
@@ -214,6 +220,7 @@ fn Shell() -> impl IntoView {
                     Page::Knowledge => view! { <knowledge::Knowledge/> }.into_any(),
                     Page::Try => view! { <playground::Playground/> }.into_any(),
                     Page::Insights => view! { <insights::InsightsPage/> }.into_any(),
+                    Page::Log => view! { <log::ConversationLog/> }.into_any(),
                     Page::Settings => view! { <settings::Settings/> }.into_any(),
                     Page::Install => view! { <install::Install/> }.into_any(),
                     Page::Keys => view! { <keys::Keys/> }.into_any(),

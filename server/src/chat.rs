@@ -157,7 +157,11 @@ impl Chat {
             let welcome = self
                 .append(
                     &conv.id,
-                    &assistant_message(Answer::plain(&welcome_text)),
+                    &assistant_message(Answer {
+                        // Told apart from answers in the owner's log.
+                        retrieval: Some(serde_json::json!({ "decision": "welcome" })),
+                        ..Answer::plain(&welcome_text)
+                    }),
                 )
                 .await?;
             messages.push(welcome.message);

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api;
 pub mod cache;
+pub mod conversation_log;
 pub mod error;
 pub mod event;
 pub mod health;

@@ -14,6 +14,21 @@ const UPLOADS: &str = "/api/v1/knowledge/uploads";
 
 /// A one-page PDF whose text is `text` (Helvetica), with a correct xref.
 pub fn pdf(text: &str) -> Vec<u8> {
+    pdf_with(text, None)
+}
+
+/// [`pdf`] locked with a user password (standard security handler, RC4
+/// 40-bit): without the password nothing can be read. The password
+/// hashes are made up, so no password opens it — as far as a reader that
+/// tries the empty password can tell, it is a locked file.
+pub fn encrypted_pdf(text: &str) -> Vec<u8> {
+    let hash = "A1".repeat(32);
+    let encrypt =
+        format!("<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <{hash}> /U <{hash}> >>");
+    pdf_with(text, Some(&encrypt))
+}
+
+fn pdf_with(text: &str, encrypt: Option<&str>) -> Vec<u8> {
     let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
@@ -28,6 +43,16 @@ pub fn pdf(text: &str) -> Vec<u8> {
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
             .to_string(),
     ];
+    let mut objects = objects.to_vec();
+    let mut trailer = String::new();
+    if let Some(dict) = encrypt {
+        objects.push(dict.to_string());
+        trailer = format!(
+            " /Encrypt {} 0 R /ID [<{id}> <{id}>]",
+            objects.len(),
+            id = "0123456789ABCDEF".repeat(2)
+        );
+    }
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -41,7 +66,7 @@ pub fn pdf(text: &str) -> Vec<u8> {
     }
     out.extend(
         format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            "trailer\n<< /Size {} /Root 1 0 R{trailer} >>\nstartxref\n{xref}\n%%EOF\n",
             objects.len() + 1
         )
         .bytes(),
@@ -178,6 +203,10 @@ async fn bad_files_fail_alone(backend: Backend) {
         ("bad.docx", b"PK\x03\x04 not a zip".to_vec()),
         ("empty.md", Vec::new()),
         ("bad.csv", b"a,b,c\n".to_vec()),
+        (
+            "locked.pdf",
+            encrypted_pdf("The safe code is four four two."),
+        ),
         ("hours.txt", good.clone()),
     ];
     let res = json_ok(upload(&app, &site.admin_key, &files).await, 202).await;
@@ -204,6 +233,15 @@ async fn bad_files_fail_alone(backend: Backend) {
     assert!(
         items[2]["error"].as_str().expect("e").contains("binary"),
         "{res}"
+    );
+    let locked = &items[files.len() - 2];
+    assert_eq!(locked["name"], "locked.pdf");
+    assert!(
+        locked["error"]
+            .as_str()
+            .expect("e")
+            .contains("encrypted PDF"),
+        "a clear reason for a locked PDF: {res}"
     );
     let imported = items[files.len() - 1]["document_id"]
         .as_str()

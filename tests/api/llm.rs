@@ -33,6 +33,21 @@ async fn app_with(provider: LlmProvider, stand_in: &StandIn) -> TestApp {
     .await
 }
 
+/// Who wrote a stored reply, as its decision records it (`llm` or
+/// `knowledge_base`): what the owner's conversation log shows.
+async fn written_by(app: &TestApp, reply: &Value) -> String {
+    let id = reply["id"].as_str().expect("reply id");
+    let stored = lantern_tests::backend::raw_text(
+        &app.database_url,
+        "SELECT CAST(retrieval AS TEXT) FROM messages WHERE id = $1",
+        id,
+    )
+    .await;
+    let decision: Value = serde_json::from_str(&stored[0]).expect("a stored decision");
+    assert_eq!(decision["decision"], "answered", "{decision}");
+    decision["via"].as_str().expect("via").to_string()
+}
+
 fn stored_fallback(reply: &Value) {
     let content = reply["content"].as_str().expect("content");
     assert!(content.contains("Here's what I found"), "{reply}");
@@ -57,6 +72,7 @@ async fn openai_answer_streams_with_sources_and_citations() {
         reply["citations"],
         json!([{"title": "Returns and refunds", "url": "/help/returns"}])
     );
+    assert_eq!(written_by(&app, &reply).await, "llm");
 
     let seen = llm.requests();
     assert_eq!(seen.len(), 1);
@@ -125,7 +141,9 @@ async fn provider_errors_fall_back_to_the_knowledge_base() {
     let llm = StandIn::start(vec![openai_500]).await;
     let app = app_with(LlmProvider::OpenAi, &llm).await;
     let (visitor, id) = conversation_with_docs(&app).await;
-    stored_fallback(&ask(&app, &visitor, &id, QUESTION).await);
+    let reply = ask(&app, &visitor, &id, QUESTION).await;
+    stored_fallback(&reply);
+    assert_eq!(written_by(&app, &reply).await, "knowledge_base");
 
     let overloaded = Script::error(
         529,

@@ -1,8 +1,10 @@
 // The owner's knowledge loop in headless Chromium against the real server:
 // upload a file and watch it become ready, ask it in the playground, open
 // insights (chart and table), turn an unanswered question into a curated
-// answer and see the bot give it. Screenshots in
-// test-artifacts/screenshots/console-knowledge*.png and console-insights*.png.
+// answer and see the bot give it; the conversation log filtered to
+// unanswered conversations, with the decision behind each answer. Screenshots
+// in test-artifacts/screenshots/console-knowledge*.png, console-insights*.png
+// and console-log*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -105,9 +107,30 @@ test('owner: upload, see it ready, try it, insights, write the missing answer', 
     await page.getByRole('status').filter({ hasText: 'Answer saved' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'console-insights-answered.png'), fullPage: true });
 
-    // The bot now gives it.
+    // The conversation log: only conversations with an unanswered reply,
+    // and the transcript says why each answer was given.
+    await tab(page, 'Conversations').click();
+    await page.locator('table.log tbody tr').first().waitFor();
+    await page.getByLabel('Answers').selectOption('true');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const missed = page.locator('table.log tbody tr', { hasText: UNKNOWN });
+    await missed.waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('table.log tbody tr')]
+      .every((tr) => tr.dataset.unanswered === 'true'));
+    await page.screenshot({ path: join(SHOTS, 'console-log.png'), fullPage: true });
+    await missed.getByRole('button', { name: 'Open' }).click();
+    const shown = page.locator('.transcript', { hasText: UNKNOWN });
+    await shown.locator('.decision', { hasText: 'not answered' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'console-log-transcript.png'), fullPage: true });
+
+    // The bot now gives it, and the log shows it was the curated answer.
     await page.goto(`${env.server.base}/`);
     assert.match(await ask(page, UNKNOWN), /main entrance/);
+    await page.goto(`${env.server.base}/console/`);
+    await tab(page, 'Conversations').click();
+    await page.locator('table.log tbody tr').first().getByRole('button', { name: 'Open' }).click();
+    await page.locator('.transcript .decision', { hasText: 'curated answer' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'console-log-curated.png'), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -30,10 +30,10 @@ pub struct Miss {
 }
 
 /// How the backends spell "the UTC day of `col`" and "the text field `f` of
-/// the JSON in `col`".
-struct Dialect {
-    day: fn(&str) -> String,
-    field: fn(&str, &str) -> String,
+/// the JSON in `col`" (the conversation log reads the same fields).
+pub(super) struct Dialect {
+    pub(super) day: fn(&str) -> String,
+    pub(super) field: fn(&str, &str) -> String,
 }
 
 const SQLITE: Dialect = Dialect {
@@ -47,7 +47,7 @@ const POSTGRES: Dialect = Dialect {
 };
 
 impl Db {
-    fn dialect(&self) -> &'static Dialect {
+    pub(super) fn dialect(&self) -> &'static Dialect {
         match self.pool() {
             PoolRef::Sqlite { .. } => &SQLITE,
             PoolRef::Postgres(_) => &POSTGRES,
@@ -149,7 +149,6 @@ impl Db {
         limit: i64,
     ) -> Result<Vec<Miss>> {
         let d = self.dialect();
-        let decision = (d.field)("a.retrieval", "decision");
         let sql = format!(
             "SELECT q.content AS question, c.language, c.id AS conversation_id, a.created_at AS at \
              FROM messages a \
@@ -158,8 +157,8 @@ impl Db {
              LEFT JOIN feedback f ON f.message_id = a.id \
              WHERE c.site_id = $1 AND a.created_at >= $2 AND a.created_at < $3 \
              AND a.role = 'assistant' AND q.role = 'user' \
-             AND ({decision} IN ('not_found', 'handoff') OR f.rating = 'down') \
-             ORDER BY a.created_at DESC LIMIT $4"
+             AND {missed} ORDER BY a.created_at DESC LIMIT $4",
+            missed = missed(d, "a", "f")
         );
         Ok(super::read!(self, p => sqlx::query_as(&sql)
             .bind(site_id)
@@ -169,6 +168,14 @@ impl Db {
             .fetch_all(p)
             .await)?)
     }
+}
+
+/// "Reply `a` (with its vote `f` joined) did not help": nothing found,
+/// handed over, or voted down. The one definition of an unanswered
+/// question, for insights and the conversation log.
+pub(super) fn missed(d: &Dialect, a: &str, f: &str) -> String {
+    let decision = (d.field)(&format!("{a}.retrieval"), "decision");
+    format!("({decision} IN ('not_found', 'handoff') OR {f}.rating = 'down')")
 }
 
 /// Messages of the site per day that match `filter` (on `m`).

@@ -3,7 +3,7 @@
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
 //! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
 //! `inbox`, `canned`, `privacy`, `insights`, `profiles`, `memories`, `attachments`,
-//! `documents`,
+//! `documents`, `conversation_log`,
 //! `sources`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
@@ -14,6 +14,7 @@ mod attachments;
 mod canned;
 pub mod backup;
 mod connect;
+mod conversation_log;
 mod conversations;
 mod curated;
 mod documents;
@@ -36,6 +37,7 @@ pub mod webhooks;
 mod writer;
 
 pub use attachments::{AttachmentPolicy, AttachmentRecord, Doomed};
+pub use conversation_log::{LogFilter, LogRow, VoteFilter};
 pub use conversations::{ConversationFilter, ConversationRecord, NewConversation, StatusChange};
 pub use inbox::{InboxChange, SiteEvent};
 pub use insights::{Figure, Miss};

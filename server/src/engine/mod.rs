@@ -4,6 +4,7 @@
 //! LLM's answer grounded in them. A failing LLM never leaves the visitor
 //! waiting: they get the retrieval answer or an honest apology instead.
 
+pub mod decision;
 pub mod extractive;
 pub mod intent;
 pub mod llm;
@@ -88,8 +89,16 @@ impl Answerer for Engine {
             _ => extractive_answer(&q, &found, threshold, &deltas),
         };
         let decision = if answer.citations.is_empty() { "not_found" } else { "answered" };
+        // The LLM's answers mark themselves (see `llm_outcome`); a fallback
+        // to the quoted passage does not.
+        let via = answer
+            .retrieval
+            .as_ref()
+            .and_then(|r| r.get("via").cloned())
+            .unwrap_or_else(|| json!("knowledge_base"));
         answer.retrieval = Some(json!({
             "decision": decision,
+            "via": via,
             "confidence": (confidence * 1000.0).round() / 1000.0,
             "threshold": threshold,
             "score": found.hits.first().map(|h| (h.score * 1000.0).round() / 1000.0),
@@ -218,6 +227,7 @@ impl Engine {
                 }
                 Answer {
                     citations,
+                    retrieval: Some(json!({ "via": "llm" })),
                     ..Answer::plain(&text)
                 }
             }
@@ -238,6 +248,7 @@ impl Engine {
                     Answer {
                         citations: cited(&failure.partial, sources, &q.language),
                         incomplete: true,
+                        retrieval: Some(json!({ "via": "llm" })),
                         ..Answer::plain(&format!("{}{note}", failure.partial))
                     }
                 }

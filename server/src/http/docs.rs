@@ -12,7 +12,7 @@ use utoipa::{
 };
 
 use super::{
-    AppState, attachments, canned, conversations, curated, documents, events, feedback, inbox,
+    AppState, attachments, canned, conversation_log, conversations, curated, documents, events, feedback, inbox,
     insights, insights_export, keys, knowledge, messages, new_site, privacy, session, site_admin,
     site_events, sites, sources, team, uploads, visitors, webhooks,
 };
@@ -42,6 +42,7 @@ use super::{
         privacy::erase, privacy::erasures, privacy::retention, privacy::set_retention,
         insights::try_it, insights::insights, insights::unanswered,
         insights_export::cited, insights_export::csv,
+        conversation_log::log, conversation_log::transcript,
         uploads::upload, documents::set_enabled, documents::passages, documents::set_passage,
         sources::create, sources::list, sources::sync, sources::remove,
         visitors::list, visitors::show, visitors::update, visitors::memories,

@@ -15,6 +15,7 @@ pub mod extract;
 mod feedback;
 mod health;
 mod inbox;
+mod conversation_log;
 mod insights;
 mod insights_export;
 mod keys;
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(curated::router())
         .merge(privacy::router())
         .merge(insights::router())
+        .merge(conversation_log::router())
         .merge(insights_export::router())
         .merge(sources::router())
         .merge(new_site::router())

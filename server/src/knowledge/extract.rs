@@ -91,7 +91,10 @@ fn pdf_text(bytes: &[u8]) -> Result<String, String> {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {
             let e = e.to_string();
-            return Err(if e.to_ascii_lowercase().contains("encrypt") {
+            // The PDF library names a locked file's failure after the step
+            // that failed ("decryption error: …"), seldom after the lock.
+            let lower = e.to_ascii_lowercase();
+            return Err(if lower.contains("crypt") || lower.contains("password") {
                 "is an encrypted PDF; remove the password and upload it again".into()
             } else {
                 format!("cannot be read as a PDF ({e})")
