@@ -88,6 +88,22 @@ impl Widget {
         self.chat.adopt(id);
     }
 
+    /// For `attach.js`: a promise of `[token, upload URL]`, the visitor's
+    /// token (which the files need, see `message.rs`) and where the
+    /// conversation (created now if need be) takes uploads.
+    pub fn auth(&self) -> js_sys::Promise {
+        let chat = self.chat;
+        wasm_bindgen_futures::future_to_promise(async move {
+            let conv = chat.ensure_conversation().await.map_err(|_| JsValue::NULL)?;
+            let token = chat.token().await.map_err(|_| JsValue::NULL)?;
+            let url = chat.url(&lantern_shared::routes::fill(
+                lantern_shared::routes::CONVERSATION_ATTACHMENTS,
+                &conv,
+            ));
+            Ok(js_sys::Array::of2(&token.into(), &url.into()).into())
+        })
+    }
+
     /// The stream (re)connected in the leading tab, which may have missed
     /// events meanwhile: fetch what is newer than the messages shown.
     pub fn catch_up(&self) {

@@ -1,8 +1,8 @@
 //! One message in the list. Replies are shown from the server's sanitised
 //! `html` only, never from their raw `content`; the visitor's own messages
-//! are plain text.
+//! are plain text. Files sent with a message follow it (see [`Files`]).
 
-use lantern_shared::api::{Citation, Message, Rating, Role};
+use lantern_shared::api::{Attachment, Citation, Message, Rating, Role};
 use leptos::prelude::*;
 
 use crate::chat::Chat;
@@ -18,8 +18,9 @@ fn web_url(c: &Citation) -> Option<String> {
 
 #[component]
 pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
+    let files = (!m.attachments.is_empty()).then(|| view! { <Files chat=chat list=m.attachments/> });
     if m.role == Role::User {
-        return view! { <div class="msg user"><p class="text" dir="auto">{m.content}</p></div> }
+        return view! { <div class="msg user"><p class="text" dir="auto">{m.content}</p>{files}</div> }
             .into_any();
     }
     let cites: Vec<_> = m
@@ -44,11 +45,38 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
         <div class=format!("msg {}", m.role.as_str())>
             {who}
             <div class="html" dir="auto" prop:innerHTML=hooks::trusted(&m.html)></div>
+            {files}
             {cites}
             {rate}
         </div>
     }
     .into_any()
+}
+
+/// A message's files: an image as its thumbnail, any other file as its
+/// name and size. Each is a button: the files need the visitor's token
+/// (an `<img src>` or a link could not send it), so `attach.js` fetches
+/// the thumbnails (`data-src`) and, on a click, the file (`data-url`),
+/// which an image opens in a tab and anything else downloads.
+#[component]
+fn Files(chat: Chat, list: Vec<Attachment>) -> impl IntoView {
+    let file = move |a: Attachment| {
+        let size = match a.size {
+            n if n < 1024 => format!("{n} B"),
+            n if n < 1 << 20 => format!("{} KB", n >> 10),
+            n => format!("{}.{} MB", n >> 20, ((n & 0xfffff) * 10) >> 20),
+        };
+        let label = format!("{} ({size})", a.name);
+        let thumb = a.thumbnail_url.map(|t| view! { <img data-src=chat.url(&t) alt=label.clone()/> });
+        let text = thumb.is_none().then(|| label.clone());
+        view! {
+            <button type="button" class="file" title=label data-url=chat.url(&a.url) data-name=a.name
+                data-type=a.media_type>
+                {thumb}{text}
+            </button>
+        }
+    };
+    view! { <div class="files">{list.into_iter().map(file).collect_view()}</div> }
 }
 
 /// Thumbs up / down, with `aria-pressed` showing the visitor's choice.
