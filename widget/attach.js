@@ -4,7 +4,7 @@
  * weight budget). scripts/build-widget.sh bundles it into
  * dist/lantern-attach-<hash>.js.
  *
- * The tray (`.tray`, drawn by the panel above the composer) lists the files
+ * The tray (`.tray`, put above the panel's composer) lists the files
  * to send: a preview of an image, the name and size of anything else, the
  * upload's progress, a cancel button, and on failure the server's reason and
  * a retry. The composer takes the uploaded files along with the message
@@ -22,7 +22,7 @@ var TABLE = {
 };
 // The tray's styles (the panel's own, style.css, leave it out: only
 // visitors who attach need them).
-var CSS = '.tray{display:grid;gap:6px;padding:8px 10px 0;max-height:150px;overflow-y:auto;font-size:13px}' +
+var CSS = '.tray:empty{display:none}.tray{display:grid;gap:6px;padding:8px 10px 0;max-height:150px;overflow-y:auto;font-size:13px}' +
   '.item{display:flex;gap:8px;align-items:center}.item img{width:44px;height:44px;object-fit:cover;border-radius:6px}' +
   '.info{flex:1;min-width:0;overflow-wrap:anywhere}.info progress,.info .error{display:block;width:100%}' +
   '.error{color:#b91c1c}.item button{border:1px solid #9ca3af;background:transparent;color:inherit;border-radius:6px;padding:2px 8px}' +
@@ -50,13 +50,26 @@ export function init(el, widget, lang, style) {
   style(CSS);
   var t = (TABLE[String(lang).split('-')[0]] || TABLE.en).split('|');
   var items = [];
+  // The visitor's token and the upload URL, from the panel (none before
+  // the conversation exists: the panel makes it when it opens).
+  function auth() {
+    var a = widget.auth();
+    return a.length ? Promise.resolve(a) : Promise.reject();
+  }
   var picker;
 
   // Draws the tray again (on a change of state; progress moves the bar
   // alone), keeping the focus on the same button when it is still there.
   function render() {
     var tray = el.querySelector('.tray');
-    if (!tray) return;
+    if (!tray) {
+      // Above the composer (again, when the panel was drawn anew).
+      var form = el.querySelector('.composer');
+      if (!form) return;
+      tray = node('div', 'tray');
+      tray.setAttribute('aria-live', 'polite');
+      form.before(tray);
+    }
     var focused = el.getRootNode().activeElement;
     var key = focused && tray.contains(focused) && focused.getAttribute('aria-label');
     tray.replaceChildren.apply(tray, items.map(function (it) {
@@ -106,7 +119,7 @@ export function init(el, widget, lang, style) {
     it.pct = 0;
     it.p = new Promise(function (ok) { it.done = ok; });
     render();
-    widget.auth().then(function (a) {
+    auth().then(function (a) {
       if (items.indexOf(it) < 0) return it.done();
       var x = it.xhr = new XMLHttpRequest();
       x.open('POST', a[1]);
@@ -173,7 +186,7 @@ export function init(el, widget, lang, style) {
   }
 
   function get(url) {
-    return widget.auth().then(function (a) {
+    return auth().then(function (a) {
       return fetch(url, { headers: { Authorization: 'Bearer ' + a[0] } });
     }).then(function (r) {
       if (!r.ok) throw r.status;

@@ -4,8 +4,8 @@
 //!
 //! Files: the attach button, pasting and dropping hand over to `attach.js`
 //! (loaded by `app.js` the first time it is needed, so visitors who never
-//! attach never download it), which draws the files to send in `.tray`
-//! and uploads them; a message takes them along (`hooks.files`).
+//! attach never download it), which lists the files to send above the
+//! form and uploads them; a message takes them along (`hooks.files`).
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -31,7 +31,6 @@ pub fn Composer(chat: Chat, input: NodeRef<Textarea>) -> impl IntoView {
         }
     };
     view! {
-        <div class="tray" aria-live="polite"></div>
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send() }>
             <button type="button" class="icon attach" aria-label=chat.t().attach title=chat.t().attach
                 prop:innerHTML=hooks::trusted(icons::CLIP) on:click=|_| hooks::call("attach", JsValue::UNDEFINED)>

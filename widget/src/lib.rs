@@ -88,20 +88,22 @@ impl Widget {
         self.chat.adopt(id);
     }
 
-    /// For `attach.js`: a promise of `[token, upload URL]`, the visitor's
-    /// token (which the files need, see `message.rs`) and where the
-    /// conversation (created now if need be) takes uploads.
-    pub fn auth(&self) -> js_sys::Promise {
-        let chat = self.chat;
-        wasm_bindgen_futures::future_to_promise(async move {
-            let conv = chat.ensure_conversation().await.map_err(|_| JsValue::NULL)?;
-            let token = chat.token().await.map_err(|_| JsValue::NULL)?;
-            let url = chat.url(&lantern_shared::routes::fill(
-                lantern_shared::routes::CONVERSATION_ATTACHMENTS,
-                &conv,
-            ));
-            Ok(js_sys::Array::of2(&token.into(), &url.into()).into())
-        })
+    /// For `attach.js`: `[token, upload URL]`, the visitor's token (which
+    /// the files need, see `message.rs`) and where the open conversation
+    /// takes uploads; empty before there is one. Synchronous: an async
+    /// export would cost every visitor its own task glue in the wasm.
+    pub fn auth(&self) -> Vec<String> {
+        let (token, conv) = chat::session(|s| (s.token.clone(), s.conv.clone()));
+        match (token, conv) {
+            (Some(t), Some(c)) => vec![
+                t,
+                self.chat.url(&lantern_shared::routes::fill(
+                    lantern_shared::routes::CONVERSATION_ATTACHMENTS,
+                    &c,
+                )),
+            ],
+            _ => Vec::new(),
+        }
     }
 
     /// The stream (re)connected in the leading tab, which may have missed

@@ -85,29 +85,7 @@ impl Chat {
                 failed: false,
             })
         });
-        spawn_local(async move {
-            if !files.is_undefined() {
-                self.sending.set(true);
-                let ids: Vec<String> = JsFuture::from(js_sys::Promise::resolve(&files))
-                    .await
-                    .ok()
-                    .filter(js_sys::Array::is_array)
-                    .map(|v| js_sys::Array::from(&v).iter().filter_map(|x| x.as_string()).collect())
-                    .unwrap_or_default();
-                self.sending.set(false);
-                let nothing = content.is_empty() && ids.is_empty();
-                self.pending.update(|p| {
-                    p.retain(|x| !(nothing && x.client_id == id));
-                    for x in p.iter_mut().filter(|x| x.client_id == id) {
-                        x.files.clone_from(&ids);
-                    }
-                });
-                if nothing {
-                    return;
-                }
-            }
-            self.send(id, content).await;
-        });
+        spawn_local(self.send(id, content, files));
     }
 
     /// Retries the failed message(s), or the start-up when nothing failed.
@@ -116,13 +94,33 @@ impl Chat {
             .pending
             .with_untracked(|p| p.iter().find(|x| x.failed).cloned());
         match failed {
-            Some(p) => spawn_local(self.send(p.client_id, p.content)),
+            Some(p) => spawn_local(self.send(p.client_id, p.content, JsValue::UNDEFINED)),
             None => spawn_local(self.ensure_ready()),
         }
     }
 
-    async fn send(self, client_id: String, content: String) {
+    async fn send(self, client_id: String, content: String, files: JsValue) {
         self.sending.set(true);
+        if !files.is_undefined() {
+            let ids: Vec<String> = JsFuture::from(js_sys::Promise::resolve(&files))
+                .await
+                .ok()
+                .filter(js_sys::Array::is_array)
+                .map(|v| js_sys::Array::from(&v).iter().filter_map(|x| x.as_string()).collect())
+                .unwrap_or_default();
+            // Only files, and none of them uploaded: nothing to send.
+            let nothing = content.is_empty() && ids.is_empty();
+            self.pending.update(|p| {
+                p.retain(|x| !(nothing && x.client_id == client_id));
+                for x in p.iter_mut().filter(|x| x.client_id == client_id) {
+                    x.files = ids.clone();
+                }
+            });
+            if nothing {
+                self.sending.set(false);
+                return;
+            }
+        }
         self.notice.set(None);
         self.mark(&client_id, false);
         let result = self.post(&client_id, content).await;
