@@ -91,7 +91,8 @@ export function init(el, widget, lang, style) {
         info.append(bar);
       }
       row.append(info);
-      if (it.error) row.append(button(t[2], it, function () { upload(it); }));
+      // A refusal (type, size, quota) stays one: retry only what may pass.
+      if (it.error && it.retry) row.append(button(t[2], it, function () { upload(it); }));
       row.append(button(t[1], it, function () { remove(it); }));
       return row;
     }));
@@ -132,14 +133,17 @@ export function init(el, widget, lang, style) {
         try { body = JSON.parse(x.responseText); } catch (e) { /* not JSON */ }
         if (x.status === 201 && body.id) it.id = body.id;
         // The error envelope's message says why (too large, type, quota…).
-        else it.error = body.message || 'HTTP ' + x.status;
+        else {
+          it.error = body.message || 'HTTP ' + x.status;
+          it.retry = x.status === 429 || x.status >= 500;
+        }
         settle(it);
       };
-      x.onerror = function () { it.error = t[4]; settle(it); };
+      x.onerror = function () { it.error = t[4]; it.retry = true; settle(it); };
       var form = new FormData();
       form.append('file', it.file, it.file.name || 'image.png');
       x.send(form);
-    }, function () { it.error = t[4]; settle(it); });
+    }, function () { it.error = t[4]; it.retry = true; settle(it); });
   }
 
   function remove(it) {
@@ -155,7 +159,8 @@ export function init(el, widget, lang, style) {
   function add(files) {
     [].slice.call(files, 0, MAX - items.length).forEach(function (f) {
       var it = { file: f, pct: 0 };
-      if (/^image\//.test(f.type)) it.preview = URL.createObjectURL(f);
+      // Pictures the server takes only (an SVG is refused: no preview).
+      if (/^image\/(png|jpeg|gif|webp)$/.test(f.type)) it.preview = URL.createObjectURL(f);
       items.push(it);
       upload(it);
     });

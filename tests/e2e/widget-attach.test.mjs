@@ -133,7 +133,6 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     assert.match(await file.innerText(), /steps\.txt \(31 B\)/);
     const [download] = await Promise.all([page.waitForEvent('download'), file.click()]);
     assert.equal(download.suggestedFilename(), 'steps.txt');
-    await page.screenshot({ path: join(SHOTS, 'widget-attach.png') });
 
     // From the keyboard: the button opens the file picker; refused files
     // show the server's reason, and nothing is sent.
@@ -147,6 +146,7 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     const refused = page.locator(`${W} .tray .item.failed`, { hasText: 'logo.svg' });
     await refused.waitFor({ timeout: 10_000 });
     assert.match(await refused.innerText(), /not accepted/);
+    assert.equal(await refused.locator('button', { hasText: 'Retry' }).count(), 0, 'a refusal is not retried');
     [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.locator(`${W} button.attach`).click()]);
     await chooser.setFiles({ name: 'big.txt', mimeType: 'text/plain', buffer: Buffer.alloc(MAX_BYTES + 1, 'a') });
     const big = page.locator(`${W} .tray .item.failed`, { hasText: 'big.txt' });
@@ -156,10 +156,26 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     await page.waitForTimeout(500);
     assert.equal((await stored(page)).length, before, 'nothing was sent');
     assert.equal(await page.locator(`${W} .tray .item.failed`).count(), 2, 'the refused files stay, with why');
+    await thumb.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'widget-attach.png') });
     // Removing one from the keyboard.
     await page.locator(`${W} .tray button[aria-label="Remove logo.svg"]`).focus();
     await page.keyboard.press('Enter');
     assert.equal(await page.locator(`${W} .tray .item`).count(), 1);
+    await page.locator(`${W} .tray button[aria-label="Remove big.txt"]`).click();
+
+    // Offline: the upload fails with a retry, which then goes through.
+    await context.setOffline(true);
+    await pasteScreenshot(page);
+    const cut = page.locator(`${W} .tray .item.failed`, { hasText: 'No connection' });
+    await cut.waitFor({ timeout: 10_000 });
+    await context.setOffline(false);
+    await cut.locator('button', { hasText: 'Retry' }).click();
+    await page.locator(`${W} .tray .item.done`).waitFor({ timeout: 10_000 });
+    await send(page, 'Again, after the retry');
+    await page.locator(`${W} .log .msg.user .files img`).nth(1).waitFor({ timeout: 10_000 });
+    const again = (await stored(page)).find((m) => m.content === 'Again, after the retry');
+    assert.equal(again.attachments.length, 1);
     assert.deepEqual(problems.errors, []);
   } finally {
     await context.close();

@@ -4,8 +4,8 @@
 //! missing, unknown fields are ignored.
 
 use lantern_shared::api::{
-    Attachment, Author, Citation, Conversation, ConversationStatus, CreateConversation, Message, Page,
-    PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
+    Attachment, Author, Citation, Conversation, ConversationStatus, CreateConversation, Message,
+    Page, PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
 use lantern_shared::inbox::{LeaveContact, SetTyping};

@@ -82,7 +82,10 @@ fn files(chat: Chat, list: &[Attachment]) -> String {
         };
         let label = escape(&format!("{} ({size})", a.name));
         let inner = match &a.thumbnail_url {
-            Some(t) => format!("<img data-src=\"{}\" alt=\"{label}\">", escape(&chat.url(t))),
+            Some(t) => format!(
+                "<img data-src=\"{}\" alt=\"{label}\">",
+                escape(&chat.url(t))
+            ),
             None => label.clone(),
         };
         out += &format!(

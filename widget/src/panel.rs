@@ -95,7 +95,11 @@ pub fn Panel(chat: Chat) -> impl IntoView {
                     "msg user"
                 };
                 // Files alone: their thumbnails come with the stored message.
-                let text = if p.content.is_empty() { "…".into() } else { p.content };
+                let text = if p.content.is_empty() {
+                    "…".into()
+                } else {
+                    p.content
+                };
                 plain(class, text)
             })
             .collect_view()

@@ -106,7 +106,12 @@ impl Chat {
                 .await
                 .ok()
                 .filter(js_sys::Array::is_array)
-                .map(|v| js_sys::Array::from(&v).iter().filter_map(|x| x.as_string()).collect())
+                .map(|v| {
+                    js_sys::Array::from(&v)
+                        .iter()
+                        .filter_map(|x| x.as_string())
+                        .collect()
+                })
                 .unwrap_or_default();
             // Only files, and none of them uploaded: nothing to send.
             let nothing = content.is_empty() && ids.is_empty();
