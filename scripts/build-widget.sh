@@ -60,17 +60,28 @@ wasm-opt -Oz --low-memory-unused --enable-bulk-memory --enable-nontrapping-float
 python3 scripts/wasm-glue.py "$dist/lantern-widget_bg.wasm" "$dist/lantern-widget.js" \
   || die "slimming the wasm and its JS glue failed"
 
+# Content-hashed names: the server caches them for a year (immutable), and
+# only loader.js, which names them, is short-lived.
+hash16() { cat "$@" | sha256sum | cut -c1-16; }
+
+# attach.js: files (upload, preview, thumbnails), a module of its own that
+# app.js imports only when the visitor first uses them; app.js names it.
+esbuild widget/attach.js --minify --format=esm --target=es2020 \
+  --outfile="$dist/attach.tmp.js" --log-level=warning || die "minifying widget/attach.js failed"
+attach="lantern-attach-$(hash16 "$dist/attach.tmp.js").js"
+mv "$dist/attach.tmp.js" "$dist/$attach"
+
 # app.js: wasm-bindgen's glue, the panel's CSS and the tabs' coordination,
 # bundled and minified into one module (the glue's unused exports go).
 esbuild widget/src/style.css --minify --outfile="$dist/style.css" --log-level=warning \
   || die "minifying the panel's CSS failed"
 esbuild widget/app.js --bundle --minify --format=esm --target=es2020 --loader:.css=text \
+  --define:ATTACH_JS="\"./$attach\"" \
   --outfile="$dist/app.tmp.js" --log-level=warning || die "bundling widget/app.js failed"
+grep -q "$attach" "$dist/app.tmp.js" || die "app.js no longer names attach.js as the build expects"
 rm -f "$dist/lantern-widget.js" "$dist/style.css"
 
-# Content-hashed names (one hash for the pair): the server caches them for
-# a year (immutable), and only loader.js, which names them, is short-lived.
-hash16() { cat "$@" | sha256sum | cut -c1-16; }
+# One hash for the app and its wasm (app.js's bytes include attach.js's name).
 id="lantern-widget-$(hash16 "$dist/app.tmp.js" "$dist/lantern-widget_bg.wasm")"
 js="$id.js"
 wasm="${id}_bg.wasm"
@@ -87,8 +98,8 @@ rm -f "$dist/loader.src.js"
 loader="loader-$(hash16 "$dist/loader.js").js"
 cp "$dist/loader.js" "$dist/$loader"
 sri="sha384-$(openssl dgst -sha384 -binary "$dist/loader.js" | base64 -w0)"
-printf '{"loader":"/widget/%s","integrity":"%s","app":"/widget/%s","wasm":"/widget/%s"}\n' \
-  "$loader" "$sri" "$js" "$wasm" >"$dist/embed.json"
+printf '{"loader":"/widget/%s","integrity":"%s","app":"/widget/%s","wasm":"/widget/%s","attach":"/widget/%s"}\n' \
+  "$loader" "$sri" "$js" "$wasm" "$attach" >"$dist/embed.json"
 
 # `lantern serve` sends these to browsers that accept brotli or gzip
 # (ServeDir's precompressed files): the widget's weight on the wire.

@@ -2,7 +2,8 @@
 # Prints the widget's weight: raw, gzip (-9) and brotli (q11) bytes of the
 # loader (paid by every page view) and of everything fetched when the chat
 # opens (the wasm and app.js: the JS glue, the panel's CSS, the tabs'
-# coordination). Budgets: loader <= 2,048 B gzip; everything on open
+# coordination), and attach.js, fetched only when files are first used.
+# Budgets: loader <= 2,048 B gzip; everything on open
 # <= 80,000 B gzip and <= 70,000 B brotli. Exits non-zero when a budget is
 # exceeded. Run after scripts/build-widget.sh. With --crates, also prints
 # where the wasm's code goes, crate by crate (scripts/wasm-crates.py).
@@ -35,6 +36,10 @@ for f in loader.js "$app" "$wasm"; do
 done
 row "  (style.css, in $app)" "$(wc -c <widget/src/style.css)" "$(gz widget/src/style.css)" "$(br widget/src/style.css)"
 row "total on open" "$total_raw" "$total_gz" "$total_br"
+# attach.js: fetched only when the visitor first uses files (not on open).
+attach=$(grep -o 'lantern-attach-[0-9a-f]\{16\}\.js' "$dist/$app" | head -1 || true)
+[ -n "$attach" ] && [ -f "$dist/$attach" ] &&
+  row "  + $attach (on first use)" "$(wc -c <"$dist/$attach")" "$(gz "$dist/$attach")" "$(br "$dist/$attach")"
 # What `lantern serve` actually sends gzip clients: the build's .gz files
 # (zopfli when it was installed). The budget is checked on gzip -9 above.
 if [ -f "$dist/$wasm.gz" ] && [ -f "$dist/$app.gz" ] && [ -f "$dist/loader.js.gz" ]; then

@@ -1,8 +1,8 @@
 /* The module loader.js imports when the chat opens. scripts/build-widget.sh
  * bundles it with esbuild into dist/lantern-widget-<hash>.js: wasm-bindgen's
  * JS glue (Trunk's output), the panel's styles (src/style.css), the Trusted
- * Types policy for the markup the panel inserts, and the coordination of the
- * visitor's tabs. Plain JS: per byte, this kind of code costs far less here
+ * Types policy for the markup the panel inserts, the coordination of the
+ * visitor's tabs, and the hooks that load attach.js when files are used. Plain JS: per byte, this kind of code costs far less here
  * than in the wasm.
  */
 import init, { mount } from './dist/lantern-widget.js';
@@ -66,6 +66,49 @@ function tabs(site, widget, other) {
 }
 
 /**
+ * Files (attach button, paste, drop; thumbnails and downloads in the
+ * transcript) are attach.js's, imported the first time one of them is
+ * needed: most visitors never download it. `ATTACH_JS` is its hashed name,
+ * put in by scripts/build-widget.sh. Returns the hooks for the panel.
+ */
+function files(el, widget, lang, style) {
+  var loading, mod;
+  function use(fn) {
+    loading = loading || import(new URL(ATTACH_JS, import.meta.url).href).then(function (m) {
+      return (mod = m.init(el, widget(), lang, style));
+    });
+    loading.then(fn, function () { loading = null; });
+  }
+  function dropped(e) {
+    var f = e.clipboardData || e.dataTransfer;
+    f = f && [].slice.call(f.files || []);
+    if (f && f.length) {
+      e.preventDefault();
+      use(function (m) { m.add(f); });
+    }
+  }
+  el.addEventListener('paste', dropped);
+  el.addEventListener('drop', dropped);
+  el.addEventListener('dragover', function (e) {
+    if (e.dataTransfer && [].indexOf.call(e.dataTransfer.types, 'Files') >= 0) e.preventDefault();
+  });
+  el.addEventListener('click', function (e) {
+    var b = e.target.closest && e.target.closest('[data-url]');
+    if (b) use(function (m) { m.open(b); });
+  });
+  new MutationObserver(function () {
+    if (el.querySelector('img[data-src]')) use(function (m) { m.show(); });
+  }).observe(el, { childList: true, subtree: true });
+  return {
+    attach: function () { use(function (m) { m.pick(); }); },
+    // Files pasted a moment ago may wait for attach.js still.
+    files: function () {
+      return mod ? mod.take() : loading && loading.then(function (m) { return m.take() || []; });
+    }
+  };
+}
+
+/**
  * Loads the wasm from `wasm`, mounts the panel into `el` with the embed's
  * settings `config`, and wires it up: the panel's hooks (widget/src/hooks.rs)
  * to the loader's `ui` (launcher, badge, `Lantern.on` listeners, styles) and
@@ -75,7 +118,11 @@ export function start(wasm, el, config, ui) {
   return init({ module_or_path: wasm }).then(function () {
     ui.style(css);
     var post = function () {};
+    var widget;
+    var file = files(el, function () { return widget; }, config.lang, ui.style);
     var hooks = {
+      attach: file.attach,
+      files: file.files,
       html: html,
       close: function () { ui.close(); },
       color: ui.color,
@@ -88,7 +135,7 @@ export function start(wasm, el, config, ui) {
       conv: function (id) { post({ t: 'conv', id: id }); },
       sync: function () { post({ t: 'sync' }); }
     };
-    var widget = mount(el, JSON.stringify(config), hooks);
+    widget = mount(el, JSON.stringify(config), hooks);
     post = ui.post = tabs(config.site, widget, function (m) {
       if (m.t === 'open') m.v ? ui.open(true) : ui.close(true);
       else if (m.t === 'unread') ui.unread(m.n);

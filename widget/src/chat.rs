@@ -19,6 +19,8 @@ use crate::{hooks, sse};
 pub struct Pending {
     pub client_id: String,
     pub content: String,
+    /// Ids of the uploaded files it carries (kept for a retry).
+    pub files: Vec<String>,
     pub failed: bool,
 }
 

@@ -4,8 +4,8 @@
 //! missing, unknown fields are ignored.
 
 use lantern_shared::api::{
-    Author, Citation, Conversation, ConversationStatus, CreateConversation, Message, Page,
-    PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
+    Attachment, Author, Citation, Conversation, ConversationStatus, CreateConversation, Message,
+    Page, PostFeedback, PostMessage, PostMessageResponse, Role, SiteConfig, Theme, VisitorToken,
 };
 use lantern_shared::event::{AnswerDelta, StatusChanged};
 use lantern_shared::inbox::{LeaveContact, SetTyping};
@@ -120,9 +120,28 @@ impl FromJson for Message {
                 }),
             },
             rating: None,
-            // Files are shown by the console; the widget lists none yet.
-            attachments: Vec::new(),
+            attachments: list(v, "attachments")?,
             created_at: string(v, "created_at")?,
+        })
+    }
+}
+
+/// A dimension (`width`, `height`): a missing or unfitting one reads as none.
+fn dim(v: &Json, key: &str) -> Option<u32> {
+    v.get(key).int().and_then(|n| u32::try_from(n).ok())
+}
+
+impl FromJson for Attachment {
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(Attachment {
+            id: string(v, "id")?,
+            name: string(v, "name")?,
+            media_type: string(v, "type")?,
+            size: u64::try_from(v.get("size").int()?).ok()?,
+            width: dim(v, "width"),
+            height: dim(v, "height"),
+            url: string(v, "url")?,
+            thumbnail_url: opt_string(v, "thumbnail_url")?,
         })
     }
 }
@@ -260,6 +279,7 @@ impl ToJson for PostMessage {
             .str("content", &self.content)
             .opt("client_message_id", self.client_message_id.as_deref())
             .opt("language", self.language.as_deref())
+            .strs("attachment_ids", &self.attachment_ids)
             .finish()
     }
 }
@@ -337,7 +357,29 @@ mod tests {
                 name: "Sam".into(),
             }),
             rating: None,
-            attachments: Vec::new(),
+            attachments: match role {
+                Role::User => vec![Attachment {
+                    id: "a1".into(),
+                    name: "shot \"1\".png".into(),
+                    media_type: "image/png".into(),
+                    size: 48_213,
+                    width: Some(1280),
+                    height: Some(720),
+                    url: "/api/v1/attachments/a1".into(),
+                    thumbnail_url: Some("/api/v1/attachments/a1/thumbnail".into()),
+                }],
+                Role::Agent => vec![Attachment {
+                    id: "a2".into(),
+                    name: "steps.txt".into(),
+                    media_type: "text/plain".into(),
+                    size: 31,
+                    width: None,
+                    height: None,
+                    url: "/api/v1/attachments/a2".into(),
+                    thumbnail_url: None,
+                }],
+                _ => Vec::new(),
+            },
             created_at: "2026-11-22T10:00:00Z".into(),
         }
     }
@@ -470,6 +512,12 @@ mod tests {
         accepted(&PostMessage {
             content: "line 1\nline \"2\" \\ </script> \u{7} 😀".into(),
             client_message_id: Some("w1-2".into()),
+            ..Default::default()
+        });
+        accepted(&PostMessage {
+            content: String::new(),
+            client_message_id: Some("w1-3".into()),
+            attachment_ids: vec!["a1".into(), "a\"2".into()],
             ..Default::default()
         });
         accepted(&LeaveContact {

@@ -25,6 +25,8 @@ pub struct Strings {
     pub email: &'static str,
     pub leave: &'static str,
     pub thanks: &'static str,
+    /// The composer's attach button (a file, or paste / drop an image).
+    pub attach: &'static str,
 }
 
 const EN: Strings = Strings {
@@ -50,6 +52,7 @@ const EN: Strings = Strings {
     email: "Your email",
     leave: "Send",
     thanks: "Thank you: we will reply by email.",
+    attach: "Attach a file",
 };
 
 const AR: Strings = Strings {
@@ -75,6 +78,7 @@ const AR: Strings = Strings {
     email: "بريدك الإلكتروني",
     leave: "إرسال",
     thanks: "شكرًا: سنرد عليك بالبريد الإلكتروني.",
+    attach: "إرفاق ملف",
 };
 
 const FR: Strings = Strings {
@@ -100,6 +104,7 @@ const FR: Strings = Strings {
     email: "Votre e-mail",
     leave: "Envoyer",
     thanks: "Merci : nous vous répondrons par e-mail.",
+    attach: "Joindre un fichier",
 };
 
 const ES: Strings = Strings {
@@ -125,6 +130,7 @@ const ES: Strings = Strings {
     email: "Tu correo",
     leave: "Enviar",
     thanks: "Gracias: te responderemos por correo.",
+    attach: "Adjuntar un archivo",
 };
 
 const DE: Strings = Strings {
@@ -150,6 +156,7 @@ const DE: Strings = Strings {
     email: "Ihre E-Mail",
     leave: "Senden",
     thanks: "Danke: Wir antworten per E-Mail.",
+    attach: "Datei anhängen",
 };
 
 fn primary(lang: &str) -> &str {

@@ -261,6 +261,20 @@ impl Writer {
         }
     }
 
+    /// An array of strings, left out when empty (`attachment_ids`).
+    pub fn strs(mut self, key: &str, values: &[String]) -> Self {
+        if values.is_empty() {
+            return self;
+        }
+        self.key(key);
+        for (i, v) in values.iter().enumerate() {
+            self.0.push(if i == 0 { '[' } else { ',' });
+            quote(&mut self.0, v);
+        }
+        self.0.push(']');
+        self
+    }
+
     /// Members already written as JSON (`"a":1,"b":2`), appended as they are.
     pub fn members(mut self, text: &str) -> Self {
         if !text.is_empty() {

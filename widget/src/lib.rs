@@ -88,6 +88,24 @@ impl Widget {
         self.chat.adopt(id);
     }
 
+    /// For `attach.js`: `[token, upload URL]`, the visitor's token (which
+    /// the files need, see `message.rs`) and where the open conversation
+    /// takes uploads; empty before there is one. Synchronous: an async
+    /// export would cost every visitor its own task glue in the wasm.
+    pub fn auth(&self) -> Vec<String> {
+        let (token, conv) = chat::session(|s| (s.token.clone(), s.conv.clone()));
+        match (token, conv) {
+            (Some(t), Some(c)) => vec![
+                t,
+                self.chat.url(&lantern_shared::routes::fill(
+                    lantern_shared::routes::CONVERSATION_ATTACHMENTS,
+                    &c,
+                )),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
     /// The stream (re)connected in the leading tab, which may have missed
     /// events meanwhile: fetch what is newer than the messages shown.
     pub fn catch_up(&self) {

@@ -1,8 +1,8 @@
 //! One message in the list. Replies are shown from the server's sanitised
 //! `html` only, never from their raw `content`; the visitor's own messages
-//! are plain text.
+//! are plain text. Files sent with a message follow it (see [`files`]).
 
-use lantern_shared::api::{Citation, Message, Rating, Role};
+use lantern_shared::api::{Attachment, Citation, Message, Rating, Role};
 use leptos::prelude::*;
 
 use crate::chat::Chat;
@@ -18,9 +18,12 @@ fn web_url(c: &Citation) -> Option<String> {
 
 #[component]
 pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
+    let files = files(chat, &m.attachments);
     if m.role == Role::User {
-        return view! { <div class="msg user"><p class="text" dir="auto">{m.content}</p></div> }
-            .into_any();
+        return view! {
+            <div class="msg user"><p class="text" dir="auto">{m.content}</p><div prop:innerHTML=hooks::trusted(&files)></div></div>
+        }
+        .into_any();
     }
     let cites: Vec<_> = m
         .citations
@@ -43,12 +46,56 @@ pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
     view! {
         <div class=format!("msg {}", m.role.as_str())>
             {who}
-            <div class="html" dir="auto" prop:innerHTML=hooks::trusted(&m.html)></div>
+            <div class="html" dir="auto" prop:innerHTML=hooks::trusted(&(m.html + &files))></div>
             {cites}
             {rate}
         </div>
     }
     .into_any()
+}
+
+/// `s` for HTML text and quoted attributes.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+        .replace('>', "&gt;")
+}
+
+/// A message's files: an image as its thumbnail, any other file as its
+/// name and size. Each is a button: the files need the visitor's token
+/// (an `<img src>` or a link could not send it), so `attach.js` fetches
+/// the thumbnails (`data-src`) and, on a click, the file (`data-url`),
+/// which an image opens in a tab and anything else downloads.
+/// Markup (every value escaped) rather than a view: a Leptos view of its
+/// own costs every visitor several KB of wasm, a string a few hundred bytes.
+fn files(chat: Chat, list: &[Attachment]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<div class=\"files\">");
+    for a in list {
+        let size = match a.size {
+            n if n < 1024 => format!("{n} B"),
+            n if n < 1 << 20 => format!("{} KB", n >> 10),
+            n => format!("{}.{} MB", n >> 20, ((n & 0xfffff) * 10) >> 20),
+        };
+        let label = escape(&format!("{} ({size})", a.name));
+        let inner = match &a.thumbnail_url {
+            Some(t) => format!(
+                "<img data-src=\"{}\" alt=\"{label}\">",
+                escape(&chat.url(t))
+            ),
+            None => label.clone(),
+        };
+        out += &format!(
+            "<button type=\"button\" class=\"file\" title=\"{label}\" data-url=\"{}\" data-name=\"{}\" data-type=\"{}\">{inner}</button>",
+            escape(&chat.url(&a.url)),
+            escape(&a.name),
+            escape(&a.media_type)
+        );
+    }
+    out + "</div>"
 }
 
 /// Thumbs up / down, with `aria-pressed` showing the visitor's choice.

@@ -94,7 +94,13 @@ pub fn Panel(chat: Chat) -> impl IntoView {
                 } else {
                     "msg user"
                 };
-                plain(class, p.content)
+                // Files alone: their thumbnails come with the stored message.
+                let text = if p.content.is_empty() {
+                    "…".into()
+                } else {
+                    p.content
+                };
+                plain(class, text)
             })
             .collect_view()
     };

@@ -8,6 +8,8 @@ use lantern_shared::event::kind;
 use lantern_shared::routes;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::chat::{Chat, Pending};
 use crate::http::{ApiError, Call, decode, is_event_stream, read_body};
@@ -65,10 +67,13 @@ impl Chat {
         });
     }
 
-    /// The composer submitted `text`.
-    pub fn submit(self, text: String) {
+    /// The composer submitted `text`, with `files`: `attach.js`'s promise
+    /// of the ids of the files uploaded for it, or `undefined`. The message
+    /// shows at once; it goes once the uploads under way have finished
+    /// (a file that failed stays in the tray with its error).
+    pub fn submit(self, text: String, files: JsValue) {
         let content = text.trim().to_string();
-        if content.is_empty() || self.sending.get_untracked() {
+        if (content.is_empty() && files.is_undefined()) || self.sending.get_untracked() {
             return;
         }
         let id = client_id();
@@ -76,10 +81,11 @@ impl Chat {
             p.push(Pending {
                 client_id: id.clone(),
                 content: content.clone(),
+                files: Vec::new(),
                 failed: false,
             })
         });
-        spawn_local(self.send(id, content));
+        spawn_local(self.send(id, content, files));
     }
 
     /// Retries the failed message(s), or the start-up when nothing failed.
@@ -88,13 +94,38 @@ impl Chat {
             .pending
             .with_untracked(|p| p.iter().find(|x| x.failed).cloned());
         match failed {
-            Some(p) => spawn_local(self.send(p.client_id, p.content)),
+            Some(p) => spawn_local(self.send(p.client_id, p.content, JsValue::UNDEFINED)),
             None => spawn_local(self.ensure_ready()),
         }
     }
 
-    async fn send(self, client_id: String, content: String) {
+    async fn send(self, client_id: String, content: String, files: JsValue) {
         self.sending.set(true);
+        if !files.is_undefined() {
+            let ids: Vec<String> = JsFuture::from(js_sys::Promise::resolve(&files))
+                .await
+                .ok()
+                .filter(js_sys::Array::is_array)
+                .map(|v| {
+                    js_sys::Array::from(&v)
+                        .iter()
+                        .filter_map(|x| x.as_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            // Only files, and none of them uploaded: nothing to send.
+            let nothing = content.is_empty() && ids.is_empty();
+            self.pending.update(|p| {
+                p.retain(|x| !(nothing && x.client_id == client_id));
+                for x in p.iter_mut().filter(|x| x.client_id == client_id) {
+                    x.files = ids.clone();
+                }
+            });
+            if nothing {
+                self.sending.set(false);
+                return;
+            }
+        }
         self.notice.set(None);
         self.mark(&client_id, false);
         let result = self.post(&client_id, content).await;
@@ -121,9 +152,16 @@ impl Chat {
     async fn post(self, client_id: &str, content: String) -> Result<(), ApiError> {
         let conv = self.ensure_conversation().await?;
         let token = self.token().await?;
+        let attachment_ids = self.pending.with_untracked(|p| {
+            p.iter()
+                .find(|x| x.client_id == client_id)
+                .map(|x| x.files.clone())
+                .unwrap_or_default()
+        });
         let body = PostMessage {
             content,
             client_message_id: Some(client_id.to_string()),
+            attachment_ids,
             ..Default::default()
         };
         let url = self.url(&routes::fill(routes::CONVERSATION_MESSAGES, &conv));

@@ -198,7 +198,9 @@ assistant's, an agent's), <code>'open'</code> or <code>'close'</code>.</li>\
 <p>No <code>'unsafe-inline'</code> is needed: the widget's styles are constructed stylesheets, and with \
 <code>require-trusted-types-for 'script'</code> it inserts markup (the server's sanitised replies, its icons) \
 only through a Trusted Types policy named <code>lantern</code>; a page that lists its policies adds it: \
-<code>trusted-types lantern</code>. If the widget cannot load, the bubble says the chat is unavailable; \
+<code>trusted-types lantern</code>. Pictures shared in the conversation are fetched with the visitor's token \
+and shown from <code>blob:</code> addresses: a page that sets <code>img-src</code> (or <code>default-src</code>) \
+adds <code>blob:</code> to it. If the widget cannot load, the bubble says the chat is unavailable; \
 nothing is thrown into the page.</p></section>\n";
 
 fn render_docs(pinned: Option<&serde_json::Value>) -> String {
