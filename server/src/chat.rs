@@ -146,8 +146,9 @@ impl Chat {
                 .await?
                 .and_then(|p| p.name)
         {
-            let last = self.db.earlier_questions(visitor_id, &conv.id, 1).await?;
-            let greeting = crate::engine::replies::welcome_back(&language, &name, last.first().map(String::as_str));
+            let last = self.db.earlier_conversations(visitor_id, &conv.id, 1).await?;
+            let last = last.first().map(|c| c.last_question.as_str());
+            let greeting = crate::engine::replies::welcome_back(&language, &name, last);
             welcome_text = match greeting {
                 Some(greeting) => format!("{greeting} {welcome_text}"),
                 None => welcome_text,

@@ -8,28 +8,11 @@ use lantern_tests::{Backend, TestApp, backend::raw_exec, on_both_backends};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{answers::ask, assert_envelope};
-
-const KNOWN: &str = "Within how many days can I return an item for a refund?";
-
-async fn body(res: reqwest::Response) -> Value {
-    let status = res.status();
-    let text = res.text().await.expect("body");
-    assert!(status.is_success(), "{status}: {text}");
-    serde_json::from_str(&text).expect("json")
-}
-
-async fn vote(app: &TestApp, token: &str, reply: &Value, rating: &str) {
-    let id = reply["id"].as_str().expect("reply id");
-    let res = app
-        .post_json(
-            &format!("/api/v1/messages/{id}/feedback"),
-            token,
-            &json!({"rating": rating}),
-        )
-        .await;
-    assert!(res.status().is_success(), "{}", res.status());
-}
+use crate::{
+    answers::ask,
+    assert_envelope,
+    insights::{KNOWN, body, vote},
+};
 
 /// A new conversation of `token` in `language`.
 async fn started(app: &TestApp, token: &str, language: &str) -> String {

@@ -945,10 +945,6 @@ async fn webhooks(backend: Backend) {
         ..
     } = inbox(&app).await;
     let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     let receiver = Router::new()
         .route(
             "/hook",
@@ -961,7 +957,7 @@ async fn webhooks(backend: Backend) {
             ),
         )
         .with_state(seen.clone());
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let url = format!("{}/hook", lantern_tests::serve(receiver).await);
     let events = [
         "conversation.assigned",
         "conversation.agent_replied",

@@ -8,16 +8,16 @@ use serde_json::{Value, json};
 
 use crate::{answers::ask, assert_envelope};
 
-const KNOWN: &str = "Within how many days can I return an item for a refund?";
+pub const KNOWN: &str = "Within how many days can I return an item for a refund?";
 
-async fn body(res: reqwest::Response) -> Value {
+pub async fn body(res: reqwest::Response) -> Value {
     let status = res.status();
     let text = res.text().await.expect("body");
     assert!(status.is_success(), "{status}: {text}");
     serde_json::from_str(&text).expect("json")
 }
 
-async fn vote(app: &TestApp, token: &str, reply: &Value, rating: &str) {
+pub async fn vote(app: &TestApp, token: &str, reply: &Value, rating: &str) {
     let id = reply["id"].as_str().expect("reply id");
     let res = app
         .post_json(

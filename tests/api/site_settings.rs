@@ -151,10 +151,6 @@ async fn invite_webhook(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.webhook_allow_private = true).await;
     let site = app.site().await;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     let receiver = axum::Router::new().route(
         "/hook",
         axum::routing::post({
@@ -165,7 +161,7 @@ async fn invite_webhook(backend: Backend) {
             }
         }),
     );
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let url = format!("{}/hook", lantern_tests::serve(receiver).await);
     let res = app
         .post_json(
             &format!("/api/v1/sites/{}/webhooks", site.id),

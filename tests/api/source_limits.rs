@@ -47,13 +47,7 @@ async fn start_site() -> (String, Arc<AtomicUsize>) {
         .route("/huge", get(huge))
         .route("/slow", get(hang))
         .with_state(sent.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let base = lantern_tests::serve(app).await;
     (base, sent)
 }
 

@@ -96,13 +96,7 @@ async fn start_site() -> (String, Shared) {
         .route("/slow", get(hang))
         .route("/{*path}", get(serve))
         .with_state(site.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let base = lantern_tests::serve(app).await;
     {
         let mut s = site.lock().expect("lock");
         s.base = base.clone();

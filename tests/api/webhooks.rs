@@ -44,15 +44,11 @@ impl Receiver {
             seen: Arc::default(),
             fail_first,
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let app = Router::new()
             .route("/hook", post(receive))
             .with_state(receiver.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (receiver, format!("http://{addr}/hook"))
+        let base = lantern_tests::serve(app).await;
+        (receiver, format!("{base}/hook"))
     }
 
     fn delivered(&self) -> Vec<Received> {

@@ -36,3 +36,16 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Serves `router` on 127.0.0.1 port 0 for the rest of the test (a site, a
+/// webhook receiver); its base URL, `http://127.0.0.1:PORT`.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    base
+}

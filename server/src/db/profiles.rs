@@ -128,26 +128,6 @@ impl Db {
         Ok(())
     }
 
-    /// The visitor's latest `limit` questions in their other conversations,
-    /// newest first (what "last time" was about).
-    pub async fn earlier_questions(
-        &self,
-        visitor_id: &str,
-        except_conversation: &str,
-        limit: i64,
-    ) -> Result<Vec<String>> {
-        Ok(read!(self, p => sqlx::query_scalar(
-            "SELECT m.content FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-             WHERE c.visitor_id = $1 AND c.id <> $2 AND m.role = 'user' \
-             ORDER BY m.created_at DESC LIMIT $3",
-        )
-        .bind(visitor_id)
-        .bind(except_conversation)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?)
-    }
-
     /// The visitor's latest `limit` other conversations that asked
     /// something, newest first: when, how it went, how long, the first and
     /// the last question (the answerer's summary of "last time").
