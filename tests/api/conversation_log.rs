@@ -45,7 +45,7 @@ async fn listed(app: &TestApp, site: &str, key: &str, query: &str) -> Vec<String
 }
 
 /// The transcript of `id` read with `key`: its messages.
-async fn transcript(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
+pub async fn transcript(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
     let page = body(
         app.get_auth(
             &format!("/api/v1/conversations/{id}/transcript?limit=100"),
@@ -58,7 +58,7 @@ async fn transcript(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
 }
 
 /// The decision shown on the last bot answer of `messages`.
-fn last_decision(messages: &[Value]) -> &Value {
+pub fn last_decision(messages: &[Value]) -> &Value {
     &messages
         .iter()
         .rev()

@@ -584,5 +584,8 @@ async fn a_returning_visitor_is_known_to_the_llm_and_greeted_by_name() {
     );
     assert!(after.contains("Their name: Ann Example"), "{after}");
     assert!(after.contains("- Uses the Pro plan"), "{after}");
-    assert!(after.contains(&format!("- {QUESTION}")), "{after}");
+    assert!(
+        after.contains(&format!("messages, still open): asked \"{QUESTION}\"")),
+        "the earlier conversation, summed up: {after}"
+    );
 }

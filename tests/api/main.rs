@@ -19,6 +19,7 @@ mod knowledge_uploads;
 mod llm;
 mod memory;
 mod memory_earlier;
+mod memory_facts;
 mod messages;
 mod privacy;
 mod prune;

@@ -23,7 +23,7 @@ const QUESTION: &str =
 const FACT: &str = "Order number is ZQ-88417 (quokkaberry)";
 
 /// OpenAI's stream for a `remember` call, its arguments in two pieces.
-fn openai_remembers(fact: &str) -> Script {
+pub fn openai_remembers(fact: &str) -> Script {
     let args = json!({ "fact": fact }).to_string();
     let (a, b) = args.split_at(args.len() / 2);
     let chunk = |delta: Value, finish: Value| {
@@ -71,7 +71,7 @@ pub async fn app_with(backend: Backend, provider: LlmProvider, stand_in: &StandI
     .await
 }
 
-async fn memories(
+pub async fn memories(
     app: &TestApp,
     key: &str,
     visitor: &str,
@@ -129,7 +129,7 @@ pub async fn lenient_site(app: &TestApp) -> lantern_tests::app::SiteKeys {
     site
 }
 
-fn content(reply: &Value) -> String {
+pub fn content(reply: &Value) -> String {
     reply["content"].as_str().expect("content").to_string()
 }
 

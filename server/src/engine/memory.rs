@@ -91,6 +91,84 @@ const FORGET_LAST: &[&str] = &[
 ];
 
 /// Words that may ride along without changing the request.
+/// How a clause that tells something about the visitor starts, in the
+/// five languages: "my order number is …", "I use …", "je m'appelle …".
+/// Only a clause's start counts, so "can I use it offline?" is a question.
+const FACT_STARTS: &[&str] = &[
+    "my name is",
+    "my order number is",
+    "my order is",
+    "my email is",
+    "my email address is",
+    "my phone number is",
+    "my account is",
+    "my plan is",
+    "my company is",
+    "call me",
+    "i use",
+    "i'm using",
+    "i am using",
+    "i'm on",
+    "i am on",
+    "i live in",
+    "i prefer",
+    "i work at",
+    "i work for",
+    "je m'appelle",
+    "mon nom est",
+    "mon numéro de commande est",
+    "ma commande est",
+    "mon email est",
+    "mon adresse email est",
+    "j'utilise",
+    "je suis sur",
+    "j'habite",
+    "je préfère",
+    "je travaille chez",
+    "ich heiße",
+    "ich heisse",
+    "mein name ist",
+    "meine bestellnummer ist",
+    "meine bestellung ist",
+    "meine e mail ist",
+    "ich nutze",
+    "ich benutze",
+    "ich verwende",
+    "ich wohne in",
+    "ich bevorzuge",
+    "ich arbeite bei",
+    "me llamo",
+    "mi nombre es",
+    "mi número de pedido es",
+    "mi pedido es",
+    "mi correo es",
+    "uso el",
+    "uso la",
+    "vivo en",
+    "prefiero",
+    "trabajo en",
+    "اسمي",
+    "رقم طلبي",
+    "بريدي الإلكتروني",
+    "أستخدم",
+    "أسكن في",
+    "أعيش في",
+    "أفضل",
+];
+
+/// Whether `text` tells something lasting about the visitor (a clause
+/// starting as in [`FACT_STARTS`]), which the LLM may keep even when the
+/// knowledge base has nothing to say about the message.
+pub fn states_fact(text: &str) -> bool {
+    text.split(['.', '!', '?', ',', ';', '\n', '؟', '،', '¿', '¡'])
+        .map(normalise)
+        .any(|clause| {
+            FACT_STARTS
+                .iter()
+                .any(|p| clause == *p || clause.strip_prefix(p).is_some_and(|rest| rest.starts_with(' ')))
+        })
+}
+
 const POLITE: &[&str] = &[
     "please", "can", "you", "could", "now", "ok", "okay", "and", "s'il", "te", "plaît", "plait",
     "vous", "por", "favor", "bitte", "من", "فضلك", "لو", "سمحت",
@@ -247,6 +325,31 @@ fn without(norm: &str, phrase: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facts_are_told_from_questions() {
+        for told in [
+            "I use the Pro plan",
+            "Hi, my order number is ZQ-88417",
+            "My name is Ana. Can I change my delivery address?",
+            "J'utilise le forfait Pro",
+            "Ich wohne in Berlin.",
+            "Me llamo Lucía",
+            "اسمي سارة",
+        ] {
+            assert!(states_fact(told), "{told}");
+        }
+        for asked in [
+            "Can I use the app offline?",
+            "What is my order number?",
+            "How do I change my name?",
+            "Where is the shop in Lyon?",
+            "Puis-je utiliser l'application hors ligne ?",
+            "i usually pay by card",
+        ] {
+            assert!(!states_fact(asked), "{asked}");
+        }
+    }
 
     #[test]
     fn requests_are_recognised_and_questions_are_not() {

@@ -77,6 +77,15 @@ impl Answerer for Engine {
         };
         let threshold = q.site.answer_threshold.unwrap_or(extractive::CONFIDENCE);
         let confidence = extractive::confidence(&found, &q.site.name);
+        // A fact told with nothing to answer from: kept, not "not found".
+        if let Some(llm) = &self.llm
+            && q.visitor_id.is_some()
+            && confidence < threshold
+            && memory::states_fact(&q.text)
+            && self.llm_budget.spend(&q.site.id).await
+        {
+            return self.note_fact(llm, &q, &found, threshold, &deltas).await;
+        }
         let mut answer = match &self.llm {
             Some(llm) if !found.hits.is_empty() && confidence >= threshold => {
                 if self.llm_budget.spend(&q.site.id).await {
@@ -162,11 +171,26 @@ impl Engine {
             &q.known,
         );
         prompt.remember = q.visitor_id.is_some();
+        let (outcome, facts) = self.converse(llm, q, prompt, deltas).await;
+        let mut answer = self.llm_outcome(q, found, &sources, outcome, deltas);
+        answer.memory.save = facts;
+        answer
+    }
+
+    /// Streams the LLM's answer to `prompt`; when it calls `remember`, it
+    /// hears the facts were kept and answers on. The answer (or how it
+    /// failed) and the facts, the site's LLM budget charged for both turns.
+    async fn converse(
+        &self,
+        llm: &LlmClient,
+        q: &Question,
+        mut prompt: llm::prompt::Prompt,
+        deltas: &DeltaSink,
+    ) -> (Result<String, llm::Failure>, Vec<String>) {
         let mut used = llm::Usage::default();
         let mut sent = prompt.chars();
         let mut outcome = llm.stream(&prompt, deltas, &mut used).await;
         let mut facts = Vec::new();
-        // The model kept facts: it hears they were kept and answers on.
         if let Ok(first) = &mut outcome
             && !first.calls.is_empty()
         {
@@ -201,7 +225,47 @@ impl Engine {
         self.llm_budget
             .charge(&q.site.id, &used, sent, answer_chars)
             .await;
-        let mut answer = self.llm_outcome(q, found, &sources, outcome, deltas);
+        (outcome, facts)
+    }
+
+    /// A visitor telling something about themselves that the knowledge
+    /// base has nothing on ("I use the Pro plan"): the LLM, given no
+    /// sources, may keep it with its tool and acknowledges it. Without an
+    /// answer from the LLM, the usual "I don't know" from the knowledge base.
+    async fn note_fact(&self, llm: &LlmClient, q: &Question, found: &Retrieved, threshold: f64, deltas: &DeltaSink) -> Answer {
+        let mut prompt = llm::prompt::build(
+            &q.site.bot_name,
+            &q.site.name,
+            &q.language,
+            &[],
+            &q.history,
+            &q.text,
+            &q.known,
+        );
+        prompt.system.push_str(llm::prompt::NOTE_FACT);
+        prompt.remember = true;
+        let (outcome, facts) = self.converse(llm, q, prompt, deltas).await;
+        let mut answer = match outcome {
+            Ok(text) if !text.trim().is_empty() => Answer {
+                retrieval: Some(json!({ "decision": "memory", "via": "llm", "saved": facts.len() })),
+                ..Answer::plain(&text)
+            },
+            Ok(_) => extractive_answer(q, found, threshold, deltas),
+            Err(failure) => {
+                crate::stats::llm_error(failure.error.kind());
+                tracing::warn!(kind = failure.error.kind(), error = %failure.error, "the LLM failed on a stated fact");
+                if failure.partial.is_empty() {
+                    extractive_answer(q, found, threshold, deltas)
+                } else {
+                    let note = replies::cut_short(&q.language);
+                    deltas.send(note);
+                    Answer {
+                        incomplete: true,
+                        ..Answer::plain(&format!("{}{note}", failure.partial))
+                    }
+                }
+            }
+        };
         answer.memory.save = facts;
         answer
     }

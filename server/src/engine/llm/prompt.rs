@@ -40,6 +40,14 @@ impl Prompt {
     }
 }
 
+/// Added to the instructions when the visitor told something about
+/// themselves that the knowledge base has nothing on: no sources are given.
+pub const NOTE_FACT: &str = "\nThere are no sources for this message: the visitor is telling you \
+     something about themselves. If it is a lasting fact worth remembering in later \
+     conversations (an order number, their plan, a preference), save it with the remember tool. \
+     Then acknowledge it in one short sentence without adding anything you were not told; if \
+     they also asked something, say you don't know and offer to connect them with a person.\n";
+
 /// Rough token count: characters / 4, rounded up.
 pub fn tokens(text: &str) -> usize {
     text.chars().count().div_ceil(4)
