@@ -85,8 +85,11 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     await page.keyboard.press('Tab'); // back to the message box
 
     // Paste: the preview shows, the upload finishes, the message goes.
+    // attach.js loads on first use: the import starts after the paste event,
+    // so its request is awaited, not looked for at once.
+    const attachLoaded = page.waitForRequest((r) => r.url().includes('lantern-attach-'), { timeout: 10_000 });
     await pasteScreenshot(page);
-    assert.ok(scripts.some((u) => u.includes('lantern-attach-')), 'attach.js loads on first use');
+    await attachLoaded;
     const item = page.locator(`${W} .tray .item`);
     await item.locator('img').waitFor({ timeout: 10_000 });
     await page.locator(`${W} .tray .item.done`).waitFor({ timeout: 10_000 });
