@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use lantern_shared::api::Attachment;
 use sqlx::types::Json;
 
-use super::{Db, Error, Result, Tx, read, tx, write};
+use super::{Db, found, Error, Result, Tx, read, tx, write};
 
 /// An attachment as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -119,7 +119,7 @@ impl Db {
     /// Records a stored upload. Fails with `NotFound` when its conversation
     /// went meanwhile (the caller then deletes the files).
     pub async fn insert_attachment(&self, a: &AttachmentRecord) -> Result<()> {
-        let done = write!(self, p => sqlx::query(
+        found(write!(self, p => sqlx::query(
             "INSERT INTO attachments (id, site_id, conversation_id, message_id, by_staff, name, \
              media_type, size, width, height, object_key, thumbnail_key, thumbnail_size, created_at) \
              SELECT $1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 \
@@ -140,11 +140,7 @@ impl Db {
         .bind(a.created_at)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(Error::NotFound);
-        }
-        Ok(())
+        .map(|r| r.rows_affected()))?)
     }
 
     /// An attachment that is not marked for deletion, with whether the

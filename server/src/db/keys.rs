@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Db, Error, Result, new_id, read, write};
+use super::{Db, found, Result, new_id, read, write};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KeyRow {
@@ -54,7 +54,7 @@ impl Db {
 
     /// Revokes one key of the site; it stops working at once.
     pub async fn revoke_api_key(&self, site_id: &str, id: &str) -> Result<()> {
-        let done = write!(self, p => sqlx::query(
+        found(write!(self, p => sqlx::query(
             "UPDATE api_keys SET revoked_at = $3 WHERE site_id = $1 AND id = $2 AND revoked_at IS NULL",
         )
         .bind(site_id)
@@ -62,11 +62,7 @@ impl Db {
         .bind(Utc::now())
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(Error::NotFound);
-        }
-        Ok(())
+        .map(|r| r.rows_affected()))?)
     }
 
     /// Records that the key was used now (at most once a minute per key).

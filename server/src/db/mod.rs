@@ -116,6 +116,11 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// An update or delete of one named row: `NotFound` when it changed none.
+fn found(rows_changed: u64) -> Result<()> {
+    if rows_changed == 0 { Err(Error::NotFound) } else { Ok(()) }
+}
+
 /// A handle over the database: cheap to clone, shared by every request.
 #[derive(Clone, Debug)]
 pub struct Db {

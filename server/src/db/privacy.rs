@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{
     ConversationRecord, Db, Error, Result, Tx,
     conversations::{CONVERSATION_COLUMNS, ConversationRow},
-    new_id, read, tx, write,
+    found, new_id, read, tx, write,
 };
 
 /// One feedback verdict, with its comment.
@@ -260,7 +260,7 @@ impl Db {
     }
 
     pub async fn set_retention(&self, site_id: &str, rule: Retention) -> Result<()> {
-        let changed = write!(self, p => sqlx::query(
+        found(write!(self, p => sqlx::query(
             "UPDATE sites SET retention_closed_days = $2, retention_inactive_days = $3 WHERE id = $1",
         )
         .bind(site_id)
@@ -268,11 +268,7 @@ impl Db {
         .bind(rule.inactive_days)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
-        if changed == 0 {
-            return Err(Error::NotFound);
-        }
-        Ok(())
+        .map(|r| r.rows_affected()))?)
     }
 
     /// Deletes up to `batch` closed conversations of `site_id` last changed

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use sqlx::types::Json;
 
-use super::{Db, Error, Result, new_id, read, tx, unique_to_conflict, write};
+use super::{Db, found, Result, new_id, read, tx, unique_to_conflict, write};
 
 /// A site as the server sees it (the public part is `SiteConfig`).
 #[derive(Clone, PartialEq)]
@@ -168,7 +168,7 @@ impl Db {
 
     /// Replaces a site's editable settings (everything but id and secrets).
     pub async fn update_site(&self, site: &Site) -> Result<()> {
-        let done = write!(self, p => sqlx::query(
+        found(write!(self, p => sqlx::query(
             "UPDATE sites SET name = $2, bot_name = $3, welcome_message = $4, languages = $5, \
              theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9, \
              welcome_messages = $10, position = $11, answer_threshold = $12, \
@@ -189,11 +189,7 @@ impl Db {
         .bind(site.typing_preview)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(Error::NotFound);
-        }
-        Ok(())
+        .map(|r| r.rows_affected()))?)
     }
 
     /// Revokes every admin key of the site and stores the new one's hash.

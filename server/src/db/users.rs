@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, Error, Result, Tx, new_id, read, tx, unique_to_conflict, write};
+use super::{Db, found, Error, Result, Tx, new_id, read, tx, unique_to_conflict, write};
 
 /// A user as stored. `password_hash` is `None` until a password is set (an
 /// owner created with a one-time link).
@@ -138,7 +138,7 @@ impl Db {
         email: Option<&str>,
         password_hash: Option<&str>,
     ) -> Result<()> {
-        let done = write!(self, p => sqlx::query(
+        found(write!(self, p => sqlx::query(
             "UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email), \
              email_key = COALESCE($4, email_key), password_hash = COALESCE($5, password_hash) \
              WHERE id = $1",
@@ -151,11 +151,7 @@ impl Db {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))
-        .map_err(|e| unique_to_conflict(e, "a user with this email already exists"))?;
-        if done == 0 {
-            return Err(Error::NotFound);
-        }
-        Ok(())
+        .map_err(|e| unique_to_conflict(e, "a user with this email already exists"))?)
     }
 
     /// Ends every session of the user ("sign out everywhere").

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use lantern_shared::api::{Webhook, WebhookDelivery};
 use serde_json::Value;
 
-use super::{Db, Error, Result, Tx, new_id, read, rfc3339, tx, write};
+use super::{Db, found, Error, Result, Tx, new_id, read, rfc3339, tx, write};
 
 pub const CONVERSATION_CREATED: &str = "conversation.created";
 pub const MESSAGE_CREATED: &str = "message.created";
@@ -177,18 +177,14 @@ impl Db {
 
     /// Deletes the endpoint and its delivery log.
     pub async fn delete_webhook(&self, site_id: &str, id: &str) -> Result<()> {
-        let done = write!(self, p => sqlx::query(
+        found(write!(self, p => sqlx::query(
             "DELETE FROM webhook_endpoints WHERE site_id = $1 AND id = $2",
         )
         .bind(site_id)
         .bind(id)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(Error::NotFound);
-        }
-        Ok(())
+        .map(|r| r.rows_affected()))?)
     }
 
     /// The newest `limit` deliveries of an endpoint.
