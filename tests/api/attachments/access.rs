@@ -6,7 +6,7 @@
 use lantern_tests::{Backend, TestApp, on_both_backends};
 use serde_json::{Value, json};
 
-use super::{fetch, png, scene, uploaded};
+use super::{fetch, png, scene, send_files, uploaded};
 
 async fn files_follow_their_conversations_authorisation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -60,13 +60,7 @@ async fn files_follow_their_conversations_authorisation(backend: Backend) {
     assert_eq!(fetch(&app, staff_url, &s.visitor).await.0, 404);
     // ... and the visitor cannot send it as theirs.
     let path = format!("/api/v1/conversations/{}/messages", s.conversation);
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "x", "attachment_ids": [by_staff["id"]]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "x", json!([by_staff["id"]])).await;
     crate::assert_envelope(res, 400, "validation_failed").await;
     let res = app
         .post_json(

@@ -9,7 +9,7 @@ use lantern_server::{attachments::Store, settings::Settings};
 use lantern_tests::{Backend, TestApp, backend::TempDir, on_both_backends};
 use serde_json::{Value, json};
 
-use super::{fetch, jpeg, scene, stored_files, uploaded};
+use super::{fetch, jpeg, scene, send_files, stored_files, uploaded};
 
 fn store_at(dir: &Path) -> Store {
     let mut settings = Settings::default();
@@ -35,13 +35,7 @@ async fn files_round_trip(backend: Backend) {
     let log = "a line of a log\n".repeat(4_000).into_bytes();
     let text = uploaded(&app, &s.conversation, &s.visitor, "log.txt", log.clone()).await;
     let ids = json!([photo["id"], text["id"]]);
-    let res = app
-        .post_json(
-            &format!("/api/v1/conversations/{}/messages", s.conversation),
-            &s.visitor,
-            &json!({"content": "see attached", "attachment_ids": ids}),
-        )
-        .await;
+    let res = send_files(&app, &s, "see attached", json!(ids)).await;
     assert_eq!(res.status(), 201);
     let held = stored_files(&app);
     assert_eq!(

@@ -5,7 +5,7 @@
 use lantern_tests::{Backend, TestApp, on_both_backends};
 use serde_json::{Value, json};
 
-use super::{fetch, jpeg, scene, uploaded};
+use super::{fetch, jpeg, scene, send_files, uploaded};
 
 async fn an_image_goes_up_and_comes_back_clean(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -125,13 +125,7 @@ async fn files_are_sent_with_messages(backend: Backend) {
         .expect("json");
     assert_eq!(again["message"]["id"], posted["message"]["id"], "{again}");
     // Sent once only.
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "again", "attachment_ids": [id]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "again", json!([id])).await;
     crate::assert_envelope(res, 400, "validation_failed").await;
     // Every reader of messages shows them: the list, the conversation.
     let list: Value = app
@@ -166,13 +160,7 @@ async fn files_are_sent_with_messages(backend: Backend) {
     )
     .await;
     assert_eq!(b["type"], "text/plain");
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "", "attachment_ids": [b["id"]]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "", json!([b["id"]])).await;
     assert_eq!(res.status(), 201);
     let alone: Value = res.json().await.expect("json");
     assert!(alone["reply"].is_null(), "{alone}");
@@ -205,13 +193,7 @@ async fn only_this_conversations_unsent_uploads_can_be_sent(backend: Backend) {
                 .collect::<Vec<_>>()
         ),
     ] {
-        let res = app
-            .post_json(
-                &path,
-                &s.visitor,
-                &json!({"content": "x", "attachment_ids": ids}),
-            )
-            .await;
+        let res = send_files(&app, &s, "x", json!(ids)).await;
         crate::assert_envelope(res, 400, "validation_failed").await;
     }
     // Nothing was stored by the refused posts.
@@ -231,13 +213,7 @@ async fn only_this_conversations_unsent_uploads_can_be_sent(backend: Backend) {
     );
     // Refused twice in one post.
     let b = uploaded(&app, &s.conversation, &s.visitor, "b.txt", b"here".to_vec()).await;
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "x", "attachment_ids": [b["id"], b["id"]]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "x", json!([b["id"], b["id"]])).await;
     crate::assert_envelope(res, 400, "validation_failed").await;
 }
 on_both_backends!(

@@ -11,7 +11,7 @@ use lantern_tests::{
 };
 use serde_json::{Value, json};
 
-use super::{fetch, png, scene, stored_files, uploaded};
+use super::{fetch, png, scene, send_files, stored_files, uploaded};
 
 /// Waits until `done` holds (the housekeeping job runs every second).
 async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
@@ -25,15 +25,8 @@ async fn eventually(what: &str, mut done: impl AsyncFnMut() -> bool) {
 async fn files_go_with_their_conversation_and_visitor(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.prune_every_secs = 1).await;
     let s = scene(&app).await;
-    let path = format!("/api/v1/conversations/{}/messages", s.conversation);
     let a = uploaded(&app, &s.conversation, &s.visitor, "a.png", png(20, 20)).await;
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "look", "attachment_ids": [a["id"]]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "look", json!([a["id"]])).await;
     assert_eq!(res.status(), 201);
     let unsent = uploaded(
         &app,
@@ -120,7 +113,6 @@ on_both_backends!(
 async fn uploads_never_sent_go_after_a_day(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.prune_every_secs = 1).await;
     let s = scene(&app).await;
-    let path = format!("/api/v1/conversations/{}/messages", s.conversation);
     let sent = uploaded(
         &app,
         &s.conversation,
@@ -129,13 +121,7 @@ async fn uploads_never_sent_go_after_a_day(backend: Backend) {
         b"kept".to_vec(),
     )
     .await;
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "x", "attachment_ids": [sent["id"]]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "x", json!([sent["id"]])).await;
     assert_eq!(res.status(), 201);
     let fresh = uploaded(
         &app,
@@ -179,13 +165,7 @@ async fn uploads_never_sent_go_after_a_day(backend: Backend) {
         );
     }
     // Sending it now is refused: it is gone.
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "x", "attachment_ids": [old["id"]]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "x", json!([old["id"]])).await;
     crate::assert_envelope(res, 400, "validation_failed").await;
 }
 on_both_backends!(

@@ -35,6 +35,16 @@ pub async fn scene(app: &TestApp) -> Scene {
     }
 }
 
+/// Posts a message of the scene's visitor with the uploads `ids`.
+pub async fn send_files(app: &TestApp, s: &Scene, content: &str, ids: Value) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/conversations/{}/messages", s.conversation),
+        &s.visitor,
+        &serde_json::json!({"content": content, "attachment_ids": ids}),
+    )
+    .await
+}
+
 /// Uploads `bytes` and expects 201; the attachment.
 pub async fn uploaded(
     app: &TestApp,

@@ -13,7 +13,7 @@ use lantern_tests::{
 };
 use serde_json::json;
 
-use super::{fetch, jpeg, scene, uploaded};
+use super::{fetch, jpeg, scene, send_files, uploaded};
 
 pub(super) fn s3_settings(
     s: &mut lantern_server::settings::Settings,
@@ -68,14 +68,7 @@ async fn files_live_in_an_s3_bucket(backend: Backend) {
     assert_eq!((status, body.len()), (200, text.len()));
     assert!(body == text.as_bytes());
 
-    let path = format!("/api/v1/conversations/{}/messages", s.conversation);
-    let res = app
-        .post_json(
-            &path,
-            &s.visitor,
-            &json!({"content": "see", "attachment_ids": [a["id"]]}),
-        )
-        .await;
+    let res = send_files(&app, &s, "see", json!([a["id"]])).await;
     assert_eq!(res.status(), 201);
     let res = app
         .client
