@@ -6,15 +6,12 @@
 // Screenshot: test-artifacts/screenshots/console-attachments.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { ROOT, startLantern, launchBrowser } from './support.mjs';
+import { SHOTS, createUser, startLantern, launchBrowser } from './support.mjs';
 
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-const BIN = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
 const PASSWORD = 'an attachments test passphrase';
 const env = { browser: null };
 
@@ -71,9 +68,7 @@ test('a visitor sends a screenshot, the agent sees it and replies with a file', 
   const server = await startLantern(dbEnv);
   const base = server.base;
   try {
-    execFileSync(BIN, ['user', 'create', '--email', 'ada@example.com', '--site', 'demo', '--role', 'agent',
-      '--name', 'Ada Agent', '--password-stdin'],
-    { input: `${PASSWORD}\n`, env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } });
+    createUser(dbEnv, { email: 'ada@example.com', name: 'Ada Agent', password: PASSWORD });
 
     // The visitor, over the API as the widget would.
     const json = { 'content-type': 'application/json', origin: base };

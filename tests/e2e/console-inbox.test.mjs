@@ -15,10 +15,8 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startLantern, launchBrowser } from './support.mjs';
+import { SHOTS, createUser, startLantern, launchBrowser } from './support.mjs';
 
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
-const BIN = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
 const W = '#lantern-widget';
 const PASSWORD = 'an inbox test passphrase';
 const env = { browser: null };
@@ -33,9 +31,7 @@ after(async () => {
 
 /** `lantern user create` on the database of `dbEnv`. */
 function createAgent(dbEnv, email, name, role = 'agent') {
-  execFileSync(BIN, ['user', 'create', '--email', email, '--site', 'demo', '--role', role,
-    '--name', name, '--password-stdin'],
-  { input: `${PASSWORD}\n`, env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } });
+  createUser(dbEnv, { email, name, role, password: PASSWORD });
 }
 
 async function open(options = {}) {

@@ -9,9 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startLantern, launchBrowser } from './support.mjs';
+import { SHOTS, startLantern, launchBrowser } from './support.mjs';
 
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const env = { server: null, browser: null, link: null };
 const UNKNOWN = 'Is there a cloakroom for coats?';
 const ANSWER = 'Yes: the cloakroom is next to the main entrance.';

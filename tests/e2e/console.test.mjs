@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, startLantern, launchBrowser } from './support.mjs';
+import { SHOTS, startLantern, launchBrowser } from './support.mjs';
 
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const env = { server: null, browser: null, link: null };
 const PASSWORD = 'a console test passphrase';
 

@@ -2,13 +2,22 @@
 // SQLite file, the edge worker under `wrangler dev` (workerd), and Debian's
 // Chromium driven by playwright-core. Every process is on loopback and is
 // stopped by the test that started it.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+export const BIN = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
+
+/** `lantern user create` on the database of `dbEnv`: a member of the demo site. */
+export function createUser(dbEnv, { email, name, password, role = 'agent' }) {
+  execFileSync(BIN, ['user', 'create', '--email', email, '--site', 'demo', '--role', role,
+    '--name', name, '--password-stdin'],
+  { input: `${password}\n`, env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } });
+}
 
 export function freePort() {
   return new Promise((ok, fail) => {
@@ -59,7 +68,7 @@ function stop(child) {
 
 /** Starts `lantern serve` on a fresh SQLite database. */
 export async function startLantern(env = {}) {
-  const bin = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
+  const bin = BIN;
   const dir = mkdtempSync(join(tmpdir(), 'lantern-e2e-'));
   const port = await freePort();
   const child = track(spawn(bin, ['serve'], {

@@ -8,14 +8,12 @@
 // Screenshot: test-artifacts/screenshots/widget-attach.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startLantern, launchBrowser } from './support.mjs';
+import { createUser, startLantern, launchBrowser } from './support.mjs';
 import { env, newHost, openPanel, waitForConversation, send, shadowActive, SHOTS, W } from './widget-support.mjs';
 
-const BIN = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
 const PASSWORD = 'a widget attachments passphrase';
 // The server's cap, low enough for a test file to exceed it.
 const MAX_BYTES = 100_000;
@@ -28,9 +26,7 @@ before(async () => {
   dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'files.db')}`, LANTERN_DEMO: '1' };
   env.server = await startLantern({ ...dbEnv, LANTERN_ATTACHMENTS_MAX_BYTES: String(MAX_BYTES) });
   env.browser = await launchBrowser();
-  execFileSync(BIN, ['user', 'create', '--email', 'ada@example.com', '--site', 'demo', '--role', 'agent',
-    '--name', 'Ada Agent', '--password-stdin'],
-  { input: `${PASSWORD}\n`, env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } });
+  createUser(dbEnv, { email: 'ada@example.com', name: 'Ada Agent', password: PASSWORD });
 });
 after(async () => {
   await env.browser?.close();

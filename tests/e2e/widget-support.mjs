@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startLantern, launchBrowser } from './support.mjs';
+import { BIN, SHOTS, startLantern, launchBrowser } from './support.mjs';
 
-export const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
+export { SHOTS };
 export const W = '#lantern-widget';
 
 /** The server and browser of the current test file, set by `useWidgetEnv`. */
@@ -110,7 +110,7 @@ export async function ownSite(name, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'lantern-widget-'));
   const dbEnv = { DATABASE_URL: `sqlite://${join(dir, 'own.db')}` };
   const srv = await startLantern({ ...dbEnv, ...extraEnv });
-  const bin = process.env.LANTERN_BIN ?? join(ROOT, 'target', 'debug', 'lantern');
+  const bin = BIN;
   const out = execFileSync(bin, ['site', 'create', '--name', name, '--origin', srv.base, '--json'],
     { env: { ...process.env, ...dbEnv, LANTERN_LOG: 'warn' } }).toString();
   const { site_id: site, admin_key: key } = JSON.parse(out.trim().split('\n').pop());
