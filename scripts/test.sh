@@ -26,6 +26,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 say "building the widget and the console (Trunk) and the edge worker (worker-build)"
 bash scripts/build-widget.sh
+# The widget's weight budgets (issue 22): a build over them fails the run.
+say "widget weight"
+bash scripts/widget-weight.sh || die "the widget is over its weight budget (scripts/widget-weight.sh)"
 bash scripts/build-console.sh
 bash scripts/build-worker.sh >"$logs/worker-build.log" 2>&1 || { cat "$logs/worker-build.log"; die "worker build failed"; }
 

@@ -82,7 +82,8 @@ function files(el, widget, lang, style) {
   function dropped(e) {
     var f = e.clipboardData || e.dataTransfer;
     f = f && [].slice.call(f.files || []);
-    if (f && f.length) {
+    // The attach button is hidden when the site takes no files.
+    if (f && f.length && !el.querySelector('.attach[hidden]')) {
       e.preventDefault();
       use(function (m) { m.add(f); });
     }

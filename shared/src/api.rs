@@ -26,6 +26,15 @@ pub struct SiteConfig {
     /// type: the widget then sends it with its typing calls.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub typing_preview: bool,
+    /// False when the owner turned visitors' files off: the widget then
+    /// offers no attach button and ignores pasted or dropped files.
+    /// Missing (a config cached by an older server) means on, the default.
+    #[serde(default = "files_default")]
+    pub attachments_enabled: bool,
+}
+
+fn files_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, startLantern, launchBrowser } from './support.mjs';
-import { env, newHost, openPanel, waitForConversation, send, shadowActive, SHOTS, W } from './widget-support.mjs';
+import { env, newHost, openPanel, ownSite, waitForConversation, send, shadowActive, SHOTS, W } from './widget-support.mjs';
 
 const PASSWORD = 'a widget attachments passphrase';
 // The server's cap, low enough for a test file to exceed it.
@@ -83,6 +83,11 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     // Paste: the preview shows, the upload finishes, the message goes.
     // attach.js loads on first use: the import starts after the paste event,
     // so its request is awaited, not looked for at once.
+    // The host page hears of the files too (`Lantern.on('message')`).
+    await page.evaluate(() => {
+      window.__files = [];
+      Lantern.on('message', (m) => window.__files.push(...m.attachments.map((a) => `${a.name} ${a.type} ${a.size} ${a.url}`)));
+    });
     const attachLoaded = page.waitForRequest((r) => r.url().includes('lantern-attach-'), { timeout: 10_000 });
     await pasteScreenshot(page);
     await attachLoaded;
@@ -103,6 +108,9 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     const mine = (await stored(page)).find((m) => m.content === 'This error appears at checkout');
     assert.equal(mine.attachments.length, 1);
     assert.equal(mine.attachments[0].type, 'image/png');
+    const heard = mine.attachments[0];
+    assert.deepEqual(await page.evaluate(() => window.__files),
+      [`image.png image/png ${heard.size} ${env.server.base}${heard.url}`]);
 
     // An agent takes the conversation and replies with a file.
     await page.locator(`${W} button[aria-label="Talk to a human"]`).click();
@@ -178,5 +186,79 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     assert.deepEqual(problems.errors, []);
   } finally {
     await context.close();
+  }
+});
+
+/** Drops `files` ([{name, type, text}]) on the message box, as a drag from the desktop. */
+function dropFiles(page, files) {
+  return page.evaluate((files) => {
+    const data = new DataTransfer();
+    for (const f of files) data.items.add(new File([f.text], f.name, { type: f.type }));
+    const box = document.getElementById('lantern-widget').shadowRoot.querySelector('textarea');
+    for (const kind of ['dragover', 'drop']) {
+      box.dispatchEvent(new DragEvent(kind, { dataTransfer: data, bubbles: true, composed: true, cancelable: true }));
+    }
+  }, files);
+}
+
+test('a dropped file can be cancelled mid-upload; a site that takes no files offers none', async () => {
+  const own = await ownSite('Files off later');
+  const { context, page, problems } = await newHost({ site: own.site }, {}, own.srv);
+  try {
+    await openPanel(page);
+    await waitForConversation(page, own.site);
+    const attach = page.locator(`${W} button.attach`);
+    assert.ok(await attach.isVisible(), 'a new site takes files');
+
+    // Uploads crawl at 4 KB/s: the 60 KB file is still on its way when the
+    // visitor removes it, which aborts the upload.
+    const cdp = await context.newCDPSession(page);
+    const throttle = (up) => cdp.send('Network.emulateNetworkConditions',
+      { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: up });
+    await throttle(4096);
+    await dropFiles(page, [{ name: 'notes.txt', type: 'text/plain', text: 'x'.repeat(60_000) }]);
+    const item = page.locator(`${W} .tray .item`, { hasText: 'notes.txt' });
+    await item.locator('progress').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator(`${W} .tray .item.done`).count(), 0, 'still uploading');
+    await page.locator(`${W} .tray button[aria-label="Remove notes.txt"]`).click();
+    assert.equal(await page.locator(`${W} .tray .item`).count(), 0, 'the tray is empty');
+    await throttle(-1);
+    await send(page, 'No file after all');
+    await page.locator(`${W} .log .msg.user`, { hasText: 'No file after all' }).waitFor();
+    await page.locator(`${W} .log .msg.user:not(.failed)`, { hasText: 'No file after all' }).waitFor();
+    const [token, conv] = await page.evaluate((s) =>
+      [localStorage.getItem(`lantern:${s}:token`), localStorage.getItem(`lantern:${s}:conv`)], own.site);
+    const r = await fetch(`${own.srv.base}/api/v1/conversations/${conv}/messages?limit=100`,
+      { headers: { authorization: `Bearer ${token}`, origin: own.srv.base } });
+    const mine = (await r.json()).items.find((m) => m.content === 'No file after all');
+    assert.deepEqual(mine.attachments ?? [], [], 'the cancelled file did not go with the message');
+
+    // The owner turns files off: the next page view shows no attach button,
+    // and a pasted image is left to the page (nothing is uploaded).
+    const off = await fetch(`${own.srv.base}/api/v1/sites/${own.site}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${own.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ attachments_enabled: false }),
+    });
+    assert.equal(off.status, 200, await off.text());
+    const config = await (await fetch(`${own.srv.base}/api/v1/sites/${own.site}/config`)).json();
+    assert.equal(config.attachments_enabled, false, 'the public config says so');
+    // A new visitor (browsers keep the config up to a minute, its max-age).
+    const later = await newHost({ site: own.site }, {}, own.srv);
+    await openPanel(later.page);
+    // The site's config has arrived (its bot name is the title).
+    await later.page.locator(`${W} h2`, { hasText: config.bot_name }).waitFor({ timeout: 10_000 });
+    assert.equal(await later.page.locator(`${W} button.attach`).isHidden(), true, 'no attach button');
+    const uploads = [];
+    later.page.on('request', (q) => { if (q.url().includes('/attachments')) uploads.push(q.url()); });
+    await pasteScreenshot(later.page);
+    await later.page.waitForTimeout(500);
+    assert.equal(await later.page.locator(`${W} .tray .item`).count(), 0, 'no tray item');
+    assert.deepEqual(uploads, [], 'nothing uploaded');
+    assert.deepEqual([...problems.errors, ...later.problems.errors], []);
+    await later.context.close();
+  } finally {
+    await context.close();
+    await own.stop();
   }
 });

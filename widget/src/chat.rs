@@ -173,10 +173,10 @@ impl Chat {
                     // A member who stops typing without sending says so
                     // only by going quiet (they re-send every 3 s).
                     if on {
-                        set_timeout(
-                            move || self.agent_typing.set(false),
-                            std::time::Duration::from_secs(8),
-                        );
+                        leptos::task::spawn_local(async move {
+                            crate::http::sleep(8_000).await;
+                            self.agent_typing.set(false);
+                        });
                     }
                 }
             }

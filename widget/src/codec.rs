@@ -75,6 +75,7 @@ impl FromJson for SiteConfig {
             },
             allowed_origins: list(v, "allowed_origins")?,
             typing_preview: *v.get("typing_preview") == Json::Bool(true),
+            attachments_enabled: *v.get("attachments_enabled") != Json::Bool(false),
         })
     }
 }
@@ -397,6 +398,7 @@ mod tests {
             },
             allowed_origins: vec!["*".into()],
             typing_preview: true,
+            attachments_enabled: false,
         });
         round_trip(&VisitorToken {
             visitor_id: "v".into(),

@@ -61,6 +61,23 @@ pub fn message(m: &Message) {
         let _ = js_sys::Reflect::set(&o, &k.into(), &v.into());
     }
     let _ = js_sys::Reflect::set(&o, &"seq".into(), &(m.seq as f64).into());
+    // Its files, with URLs the host page can fetch with the visitor's token.
+    let files = js_sys::Array::new();
+    for a in &m.attachments {
+        let f = js_sys::Object::new();
+        let url = crate::chat::config(|c| format!("{}{}", c.api, a.url));
+        for (k, v) in [
+            ("id", &a.id),
+            ("name", &a.name),
+            ("type", &a.media_type),
+            ("url", &url),
+        ] {
+            let _ = js_sys::Reflect::set(&f, &k.into(), &v.into());
+        }
+        let _ = js_sys::Reflect::set(&f, &"size".into(), &(a.size as f64).into());
+        files.push(&f);
+    }
+    let _ = js_sys::Reflect::set(&o, &"attachments".into(), &files);
     call("message", o.into());
 }
 

@@ -9,8 +9,8 @@
 mod actions;
 mod chat;
 mod codec;
-mod composer;
 pub mod config;
+mod dom;
 mod hooks;
 mod http;
 pub mod i18n;
@@ -24,7 +24,6 @@ mod session;
 pub mod sse;
 mod store;
 
-use std::any::Any;
 use std::cell::RefCell;
 
 use leptos::prelude::*;
@@ -39,9 +38,9 @@ use crate::config::MountConfig;
 pub struct Widget {
     chat: Chat,
     el: web_sys::HtmlElement,
-    /// The drawn panel (its `UnmountHandle`): dropping it takes the panel
-    /// out of the page; the conversation lives on in `chat`.
-    view: RefCell<Option<Box<dyn Any>>>,
+    /// The drawn panel; the conversation lives on in `chat` when it is
+    /// drawn again.
+    view: RefCell<Option<panel::Drawn>>,
     // Owns the app's signals for as long as the page keeps the widget.
     _owner: Owner,
 }
@@ -51,6 +50,9 @@ impl Widget {
     /// Shows or hides the panel; the first open starts a conversation.
     pub fn set_open(&self, open: bool) {
         self.chat.set_open(open);
+        if let (true, Some(drawn)) = (open, self.view.borrow().as_ref()) {
+            drawn.focus();
+        }
     }
 
     /// `Lantern.identify(who)`, given as the JSON of `who`.
@@ -117,6 +119,8 @@ impl Widget {
 #[wasm_bindgen]
 pub fn mount(el: web_sys::HtmlElement, config: String, hooks: JsValue) -> Widget {
     hooks::set(hooks);
+    // Effects and `spawn_local` run on the browser's microtask queue.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     let owner = Owner::new();
     let chat = owner.with(|| Chat::new(MountConfig::parse(&config)));
     let widget = Widget {
@@ -136,11 +140,10 @@ pub fn mount(el: web_sys::HtmlElement, config: String, hooks: JsValue) -> Widget
 impl Widget {
     /// Draws the panel into the loader's element (again: the old one goes).
     fn draw(&self) {
-        self.view.borrow_mut().take();
-        let chat = self.chat;
-        let handle = self._owner.with(|| {
-            leptos::mount::mount_to(self.el.clone(), move || view! { <panel::Panel chat=chat/> })
-        });
-        *self.view.borrow_mut() = Some(Box::new(handle));
+        if let Some(old) = self.view.borrow_mut().take() {
+            old.remove();
+        }
+        let drawn = self._owner.with(|| panel::draw(&self.el, self.chat));
+        *self.view.borrow_mut() = Some(drawn);
     }
 }

@@ -1,12 +1,13 @@
-//! One message in the list. Replies are shown from the server's sanitised
-//! `html` only, never from their raw `content`; the visitor's own messages
-//! are plain text. Files sent with a message follow it (see [`files`]).
+//! One message of the list, as markup. Replies are shown from the server's
+//! sanitised `html` only, never from their raw `content`; the visitor's own
+//! messages and every other value are escaped text. Files sent with a
+//! message follow it (see [`files`]).
 
 use lantern_shared::api::{Attachment, Citation, Message, Rating, Role};
-use leptos::prelude::*;
 
 use crate::chat::Chat;
-use crate::{hooks, icons};
+use crate::dom::escape;
+use crate::icons;
 
 /// Only web links become `href`s: a `javascript:` URL in a citation would
 /// run in the host page.
@@ -16,50 +17,64 @@ fn web_url(c: &Citation) -> Option<String> {
     (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.to_string())
 }
 
-#[component]
-pub fn Bubble(chat: Chat, m: Message) -> impl IntoView {
-    let files = files(chat, &m.attachments);
-    if m.role == Role::User {
-        return view! {
-            <div class="msg user"><p class="text" dir="auto">{m.content}</p><div prop:innerHTML=hooks::trusted(&files)></div></div>
-        }
-        .into_any();
-    }
-    let cites: Vec<_> = m
-        .citations
-        .iter()
-        .filter_map(|c| Some((c.title.clone(), web_url(c)?)))
-        .collect();
-    let cites = (!cites.is_empty()).then(|| {
-        view! {
-            <ul class="cites" aria-label=chat.t().sources>
-                {cites.into_iter().map(|(title, url)| view! {
-                    <li><a href=url target="_blank" rel="noopener noreferrer">{title}</a></li>
-                }).collect_view()}
-            </ul>
-        }
-    });
-    // The welcome (seq 1) is canned text: nothing to rate.
-    let rate = (m.role == Role::Assistant && m.seq > 1)
-        .then(|| view! { <Rate chat=chat id=m.id.clone()/> });
-    let who = m.author.map(|a| view! { <b class="who">{a.name}</b> });
-    view! {
-        <div class=format!("msg {}", m.role.as_str())>
-            {who}
-            <div class="html" dir="auto" prop:innerHTML=hooks::trusted(&(m.html + &files))></div>
-            {cites}
-            {rate}
-        </div>
-    }
-    .into_any()
+/// A plain-text bubble: the welcome, unconfirmed messages, replies being
+/// written (none of them has the server's html yet).
+pub fn plain(class: &str, text: &str) -> String {
+    format!(
+        "<div class=\"{class}\"><p class=\"text\" dir=\"auto\">{}</p></div>",
+        escape(text)
+    )
 }
 
-/// `s` for HTML text and quoted attributes.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('"', "&quot;")
-        .replace('>', "&gt;")
+/// A stored message. Its rating buttons carry `data-act` and `data-id` for
+/// the panel's one click listener; whether they are pressed is set by the
+/// panel (it changes after the message is drawn).
+pub fn markup(chat: Chat, m: &Message) -> String {
+    let files = files(chat, &m.attachments);
+    if m.role == Role::User {
+        return format!(
+            "<div class=\"msg user\"><p class=\"text\" dir=\"auto\">{}</p><div>{files}</div></div>",
+            escape(&m.content)
+        );
+    }
+    let t = chat.t();
+    let mut out = format!("<div class=\"msg {}\">", m.role.as_str());
+    if let Some(a) = &m.author {
+        out += &format!("<b class=\"who\">{}</b>", escape(&a.name));
+    }
+    out += &format!("<div class=\"html\" dir=\"auto\">{}{files}</div>", m.html);
+    let cites: String = m
+        .citations
+        .iter()
+        .filter_map(|c| {
+            Some(format!(
+                "<li><a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">{}</a></li>",
+                escape(&web_url(c)?),
+                escape(&c.title)
+            ))
+        })
+        .collect();
+    if !cites.is_empty() {
+        out += &format!(
+            "<ul class=\"cites\" aria-label=\"{}\">{cites}</ul>",
+            t.sources
+        );
+    }
+    // The welcome (seq 1) is canned text: nothing to rate.
+    if m.role == Role::Assistant && m.seq > 1 {
+        let id = escape(&m.id);
+        out += "<div class=\"rate\">";
+        for (rating, label) in [(Rating::Up, t.helpful), (Rating::Down, t.not_helpful)] {
+            // An icon, not an emoji: many systems lack an emoji font.
+            out += &format!(
+                "<button type=\"button\" class=\"{r}\" data-act=\"{r}\" data-id=\"{id}\" aria-label=\"{label}\" title=\"{label}\" aria-pressed=\"false\">{}</button>",
+                icons::THUMB,
+                r = rating.as_str(),
+            );
+        }
+        out += "</div>";
+    }
+    out + "</div>"
 }
 
 /// A message's files: an image as its thumbnail, any other file as its
@@ -67,8 +82,6 @@ fn escape(s: &str) -> String {
 /// (an `<img src>` or a link could not send it), so `attach.js` fetches
 /// the thumbnails (`data-src`) and, on a click, the file (`data-url`),
 /// which an image opens in a tab and anything else downloads.
-/// Markup (every value escaped) rather than a view: a Leptos view of its
-/// own costs every visitor several KB of wasm, a string a few hundred bytes.
 fn files(chat: Chat, list: &[Attachment]) -> String {
     if list.is_empty() {
         return String::new();
@@ -96,30 +109,4 @@ fn files(chat: Chat, list: &[Attachment]) -> String {
         );
     }
     out + "</div>"
-}
-
-/// Thumbs up / down, with `aria-pressed` showing the visitor's choice.
-#[component]
-fn Rate(chat: Chat, id: String) -> impl IntoView {
-    // An icon, not an emoji: many systems lack an emoji font.
-    let button = move |rating: Rating, label: &'static str, class: &'static str| {
-        let (a, b) = (id.clone(), id.clone());
-        let pressed = move || {
-            chat.ratings
-                .with(|r| r.iter().any(|(i, x)| *i == a && *x == rating))
-                .to_string()
-        };
-        view! {
-            <button type="button" class=class aria-label=label title=label aria-pressed=pressed
-                prop:innerHTML=hooks::trusted(icons::THUMB)
-                on:click=move |_| chat.rate(b.clone(), rating)>
-            </button>
-        }
-    };
-    view! {
-        <div class="rate">
-            {button(Rating::Up, chat.t().helpful, "up")}
-            {button(Rating::Down, chat.t().not_helpful, "down")}
-        </div>
-    }
 }

@@ -186,8 +186,9 @@ and the visitor stays anonymous with their conversation. <code>name</code>, <cod
 <code>attributes</code> (flat: strings, integers, booleans) are optional and kept only with a right hash. \
 A visitor who chatted anonymously and then signs in keeps that conversation: it moves to the user.</li>\
 <li><code>Lantern.on(name, fn)</code> with <code>'message'</code> (<code>fn({id, conversation_id, seq, role, \
-content, html, created_at})</code> for each message stored while the page is open: the visitor's, the \
-assistant's, an agent's), <code>'open'</code> or <code>'close'</code>.</li>\
+content, html, created_at, attachments})</code> for each message stored while the page is open: the visitor's, the \
+assistant's, an agent's; <code>attachments</code> is <code>[{id, name, type, size, url}]</code>, each \
+<code>url</code> fetched with the visitor's token), <code>'open'</code> or <code>'close'</code>.</li>\
 <li><code>Lantern.setLanguage(tag)</code>: the widget's language (BCP 47), at once.</li>\
 <li><code>Lantern.hide()</code>, <code>Lantern.show()</code>: the launcher and the panel.</li></ul>\
 <p>The visitor's tabs on one site share one live connection; the panel's state follows across them.</p>\

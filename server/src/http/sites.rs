@@ -33,7 +33,9 @@ pub fn router() -> Router<AppState> {
         .route(routes::VISITOR_TOKENS, delete(revoke_visitor_tokens))
 }
 
-pub fn public_config(site: &Site) -> SiteConfig {
+/// `files`: whether the site takes visitors' attachments (a policy kept
+/// apart from the site row, see `db::attachments`).
+pub fn public_config(site: &Site, files: bool) -> SiteConfig {
     SiteConfig {
         site_id: site.id.clone(),
         name: site.name.clone(),
@@ -45,6 +47,7 @@ pub fn public_config(site: &Site) -> SiteConfig {
         },
         allowed_origins: site.allowed_origins.clone(),
         typing_preview: site.typing_preview,
+        attachments_enabled: files,
     }
 }
 
@@ -93,8 +96,9 @@ pub async fn config(
         Some(c) => c,
         None => {
             let site = state.chat.site(&site_id).await?;
+            let files = state.db.attachment_policy(&site.id).await?;
             let c = CachedConfig {
-                config: public_config(&site),
+                config: public_config(&site, files.attachments_enabled),
                 welcomes: site.welcome_messages.clone(),
             };
             let json = serde_json::to_string(&c).map_err(|e| ApiError::Internal(e.into()))?;

@@ -56,7 +56,9 @@ async fn rates_quota_and_the_switch(backend: Backend) {
     assert!(metric(&app, quota).await > quota_before);
     uploaded(&app, &conv, &other, "small.txt", vec![b'e'; 400]).await;
 
-    // Switched off: nobody uploads.
+    // Switched off: nobody uploads, and the widget's public config says
+    // so (it hides its attach button).
+    assert_eq!(takes_files(&app, &s.site.id).await, true);
     let res = app
         .client
         .patch(app.url(&format!("/api/v1/sites/{}", s.site.id)))
@@ -66,6 +68,7 @@ async fn rates_quota_and_the_switch(backend: Backend) {
         .await
         .expect("sent");
     assert_eq!(res.status(), 200);
+    assert_eq!(takes_files(&app, &s.site.id).await, false);
     let res = app
         .upload(&conv, &s.site.admin_key, "x.txt", b"x".to_vec())
         .await;
@@ -77,6 +80,13 @@ async fn rates_quota_and_the_switch(backend: Backend) {
         .any(|l| l.starts_with("lantern_attachment_bytes_stored "));
     assert!(stored, "the stored-bytes gauge is exported");
 }
+/// `attachments_enabled` of the site's public (widget) config.
+async fn takes_files(app: &TestApp, site: &str) -> serde_json::Value {
+    let url = app.url(&format!("/api/v1/sites/{site}/config"));
+    let res = app.client.get(url).send().await.expect("sent");
+    res.json::<serde_json::Value>().await.expect("json")["attachments_enabled"].clone()
+}
+
 on_both_backends!(
     rates_quota_and_the_switch,
     super::rates_quota_and_the_switch
