@@ -7,6 +7,9 @@ use lantern_tests::{
     Backend, TestApp, app::ALLOWED_ORIGIN, backend::redis_url, on_both_backends,
     people::same_origin_headers, pgproxy::CountingProxy,
 };
+use std::panic::AssertUnwindSafe;
+
+use futures::{FutureExt, future::LocalBoxFuture};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -30,25 +33,44 @@ async fn json(res: reqwest::Response) -> Value {
     res.json().await.expect("json")
 }
 
-/// Each change is made on `a` after `b` has the thing cached, and `b` must
-/// see it on the very next request. With `a` and `b` the same instance,
-/// local invalidation is what is tested.
-async fn story(a: &TestApp, b: &TestApp) {
-    let site = a.site().await;
-    let site_path = format!("/api/v1/sites/{}", site.id);
+/// One change made on `a` after `b` has cached what it changes; `b` must
+/// see it on its very next request.
+type Step = for<'x> fn(&'x TestApp, &'x TestApp) -> LocalBoxFuture<'x, ()>;
 
-    // A revoked admin key stops at once.
-    let created = json(
-        send(
-            a,
-            Method::POST,
-            &format!("{site_path}/keys"),
-            &site.admin_key,
-            Some(json!({"label": "doomed"})),
-        )
-        .await,
-    )
-    .await;
+/// Every step, by name. With `a` and `b` the same instance, local
+/// invalidation is what is tested.
+const STEPS: [(&str, Step); 8] = [
+    ("revoked key", |a, b| Box::pin(revoked_key(a, b))),
+    ("site settings", |a, b| Box::pin(site_settings(a, b))),
+    ("deleted conversation", |a, b| {
+        Box::pin(deleted_conversation(a, b))
+    }),
+    ("status changes", |a, b| Box::pin(status_changes(a, b))),
+    ("erased visitor", |a, b| Box::pin(erased_visitor(a, b))),
+    ("removed member", |a, b| Box::pin(removed_member(a, b))),
+    ("signed out everywhere", |a, b| {
+        Box::pin(signed_out_everywhere(a, b))
+    }),
+    ("rotated admin key", |a, b| Box::pin(rotated_key(a, b))),
+];
+
+/// Runs every step (a failing one does not hide the others) and fails
+/// naming those that failed.
+async fn story(a: &TestApp, b: &TestApp) {
+    let mut failed = Vec::new();
+    for (name, step) in STEPS {
+        if AssertUnwindSafe(step(a, b)).catch_unwind().await.is_err() {
+            failed.push(name);
+        }
+    }
+    assert!(failed.is_empty(), "stale after a change: {failed:?}");
+}
+
+async fn revoked_key(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let keys = format!("/api/v1/sites/{}/keys", site.id);
+    let body = Some(json!({"label": "doomed"}));
+    let created = json(send(a, Method::POST, &keys, &site.admin_key, body).await).await;
     let (key, key_id) = (
         created["key"].as_str().expect("key"),
         created["id"].as_str().expect("id"),
@@ -59,123 +81,101 @@ async fn story(a: &TestApp, b: &TestApp) {
     let res = send(
         a,
         Method::DELETE,
-        &format!("{site_path}/keys/{key_id}"),
+        &format!("{keys}/{key_id}"),
         &site.admin_key,
         None,
     )
     .await;
     assert_eq!(res.status(), 204);
-    assert_envelope(
-        b.get_auth("/api/v1/conversations", key).await,
-        401,
-        "unauthorized",
-    )
-    .await;
+    let res = b.get_auth("/api/v1/conversations", key).await;
+    assert_envelope(res, 401, "unauthorized").await;
+}
 
-    // A site's settings: the widget config and the answers' bot name.
-    let config = format!("{site_path}/config");
+/// The widget config, and a browser on an origin the site dropped.
+async fn site_settings(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let path = format!("/api/v1/sites/{}", site.id);
+    let patch = |body: Value| send(a, Method::PATCH, &path, &site.admin_key, Some(body));
+    let config = format!("{path}/config");
     assert_eq!(json(b.get(&config).await).await["bot_name"], "Lantern");
-    let res = send(
-        a,
-        Method::PATCH,
-        &site_path,
-        &site.admin_key,
-        Some(json!({"bot_name": "Changed on A"})),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(
+        patch(json!({"bot_name": "Changed on A"})).await.status(),
+        200
+    );
     assert_eq!(json(b.get(&config).await).await["bot_name"], "Changed on A");
-    // Origins too: a browser on a dropped origin is refused at once.
+
     let visitor = a.visitor(&site.id).await;
-    let conversations = |app: &TestApp| {
-        app.client
-            .get(app.url("/api/v1/conversations"))
+    let from_site = || {
+        b.client
+            .get(b.url("/api/v1/conversations"))
             .bearer_auth(&visitor)
             .header("origin", ALLOWED_ORIGIN)
+            .send()
     };
-    assert_eq!(conversations(b).send().await.expect("sent").status(), 200);
-    let res = send(
-        a,
-        Method::PATCH,
-        &site_path,
-        &site.admin_key,
-        Some(json!({"allowed_origins": ["https://other.example"]})),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
-    assert_envelope(
-        conversations(b).send().await.expect("sent"),
-        403,
-        "forbidden",
-    )
-    .await;
-    let res = send(
-        a,
-        Method::PATCH,
-        &site_path,
-        &site.admin_key,
-        Some(json!({"allowed_origins": [ALLOWED_ORIGIN]})),
-    )
-    .await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(from_site().await.expect("sent").status(), 200);
+    let other = json!({"allowed_origins": ["https://other.example"]});
+    assert_eq!(patch(other).await.status(), 200);
+    assert_envelope(from_site().await.expect("sent"), 403, "forbidden").await;
+}
 
-    // A deleted conversation is gone for its visitor on every instance.
+/// (The append refuses a deleted conversation too; the cache must not
+/// make it look present.)
+async fn deleted_conversation(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let visitor = a.visitor(&site.id).await;
     let id = a.conversation_id(&visitor).await;
     let messages = format!("/api/v1/conversations/{id}/messages");
     let res = b
         .post_json(&messages, &visitor, &json!({"content": "hello"}))
         .await;
     assert_eq!(res.status(), 201);
-    let res = send(
-        a,
-        Method::DELETE,
-        &format!("/api/v1/conversations/{id}"),
-        &site.admin_key,
-        None,
-    )
-    .await;
+    let path = format!("/api/v1/conversations/{id}");
+    let res = send(a, Method::DELETE, &path, &site.admin_key, None).await;
     assert_eq!(res.status(), 204);
-    assert_envelope(
-        b.post_json(&messages, &visitor, &json!({"content": "again"}))
-            .await,
-        404,
-        "not_found",
-    )
-    .await;
-    assert_envelope(
-        b.get_auth(&format!("/api/v1/conversations/{id}"), &visitor)
-            .await,
-        404,
-        "not_found",
-    )
-    .await;
+    let res = b
+        .post_json(&messages, &visitor, &json!({"content": "again"}))
+        .await;
+    assert_envelope(res, 404, "not_found").await;
+    assert_envelope(b.get_auth(&path, &visitor).await, 404, "not_found").await;
+}
 
-    // A closed conversation refuses its visitor at once (status is cached).
+/// The status is cached with the owner. A closed conversation refuses its
+/// visitor (the append checks that too); one handed over to a person gets
+/// no more bot replies (only the cached status decides that).
+async fn status_changes(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let visitor = a.visitor(&site.id).await;
     let id = a.conversation_id(&visitor).await;
     let messages = format!("/api/v1/conversations/{id}/messages");
+    let (messages, visitor) = (&messages, &visitor);
+    let post = |text: &'static str| async move {
+        let body = json!({ "content": text });
+        b.post_json(messages, visitor, &body).await
+    };
+    let res = post("one").await;
+    assert_eq!(res.status(), 201);
+    assert!(json(res).await["reply"].is_object(), "the bot answers");
+    let handoff = format!("/api/v1/conversations/{id}/handoff");
     assert_eq!(
-        b.post_json(&messages, &visitor, &json!({"content": "one"}))
+        a.post_json(&handoff, visitor, &json!({})).await.status(),
+        200
+    );
+    let res = post("two").await;
+    assert_eq!(res.status(), 201);
+    assert!(json(res).await["reply"].is_null(), "a person has it now");
+    let close = format!("/api/v1/conversations/{id}/close");
+    assert_eq!(
+        a.post_json(&close, &site.admin_key, &json!({}))
             .await
             .status(),
-        201
+        200
     );
-    let res = a
-        .post_json(
-            &format!("/api/v1/conversations/{id}/close"),
-            &site.admin_key,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    assert_envelope(
-        b.post_json(&messages, &visitor, &json!({"content": "two"}))
-            .await,
-        409,
-        "conflict",
-    )
-    .await;
+    assert_envelope(post("three").await, 409, "conflict").await;
+}
 
-    // An erased visitor's token stops at once.
+async fn erased_visitor(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let visitor = a.visitor(&site.id).await;
     let visitor_id = a.conversation(&visitor).await["visitor_id"]
         .as_str()
         .expect("visitor id")
@@ -184,92 +184,76 @@ async fn story(a: &TestApp, b: &TestApp) {
         b.get_auth("/api/v1/conversations", &visitor).await.status(),
         200
     );
-    let res = send(
-        a,
-        Method::DELETE,
-        &format!("/api/v1/visitors/{visitor_id}"),
-        &site.admin_key,
-        None,
-    )
-    .await;
+    let path = format!("/api/v1/visitors/{visitor_id}");
+    let res = send(a, Method::DELETE, &path, &site.admin_key, None).await;
     assert_eq!(res.status(), 204);
-    assert_envelope(
-        b.get_auth("/api/v1/conversations", &visitor).await,
-        401,
-        "unauthorized",
-    )
-    .await;
+    let res = b.get_auth("/api/v1/conversations", &visitor).await;
+    assert_envelope(res, 401, "unauthorized").await;
+}
 
-    // A removed member's session stops reaching the site at once (the
-    // site named, as the console does, so the cached role is what counts).
+/// The console names the site, so the cached role is what counts.
+fn console_headers(app: &TestApp, site_id: &str) -> Vec<(&'static str, String)> {
+    let mut headers = same_origin_headers(app);
+    headers.push(("x-lantern-site", site_id.to_string()));
+    headers
+}
+
+async fn removed_member(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
     let email = format!("agent-{}@example.com", uuid::Uuid::new_v4().simple());
     let agent = a.person(&email, &site.id, "agent").await;
-    let on_a = a.signed_in(&email).await;
-    let mut on_b = on_a.on(b);
-    let mut headers = same_origin_headers(b);
-    headers.push(("x-lantern-site", site.id.clone()));
+    let mut on_b = a.signed_in(&email).await.on(b);
+    let headers = console_headers(b, &site.id);
     for _ in 0..2 {
         let res = on_b
             .send_with(Method::GET, "/api/v1/conversations", None, &headers)
             .await;
         assert_eq!(res.status(), 200);
     }
-    let res = send(
-        a,
-        Method::DELETE,
-        &format!("{site_path}/members/{}", agent.id),
-        &site.admin_key,
-        None,
-    )
-    .await;
+    let path = format!("/api/v1/sites/{}/members/{}", site.id, agent.id);
+    let res = send(a, Method::DELETE, &path, &site.admin_key, None).await;
     assert_eq!(res.status(), 204);
     let res = on_b
         .send_with(Method::GET, "/api/v1/conversations", None, &headers)
         .await;
     assert_envelope(res, 403, "forbidden").await;
+}
 
-    // "Sign out everywhere" on A ends the person's other sessions on B.
-    let owner_email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
-    a.person(&owner_email, &site.id, "owner").await;
-    let mut owner_a = a.signed_in(&owner_email).await;
-    let mut second = a.signed_in(&owner_email).await.on(b);
+/// "Sign out everywhere" on A ends the person's other session on B.
+async fn signed_out_everywhere(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
+    a.person(&email, &site.id, "owner").await;
+    let mut here = a.signed_in(&email).await;
+    let mut there = a.signed_in(&email).await.on(b);
+    let headers = console_headers(b, &site.id);
     for _ in 0..2 {
-        let res = second
+        let res = there
             .send_with(Method::GET, "/api/v1/conversations", None, &headers)
             .await;
         assert_eq!(res.status(), 200);
     }
-    let res = owner_a
+    let res = here
         .send(Method::DELETE, "/api/v1/session?everywhere=true", None)
         .await;
     assert_eq!(res.status(), 204);
-    let res = second
+    let res = there
         .send_with(Method::GET, "/api/v1/conversations", None, &headers)
         .await;
     assert_envelope(res, 401, "unauthorized").await;
+}
 
-    // A rotated admin key: the old one stops at once.
-    assert_eq!(
-        b.get_auth("/api/v1/conversations", &site.admin_key)
-            .await
-            .status(),
-        200
-    );
-    let res = send(
-        a,
-        Method::POST,
-        &format!("{site_path}/admin-key"),
-        &site.admin_key,
-        None,
-    )
-    .await;
+async fn rotated_key(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    for _ in 0..2 {
+        let res = b.get_auth("/api/v1/conversations", &site.admin_key).await;
+        assert_eq!(res.status(), 200);
+    }
+    let path = format!("/api/v1/sites/{}/admin-key", site.id);
+    let res = send(a, Method::POST, &path, &site.admin_key, None).await;
     assert_eq!(res.status(), 201);
-    assert_envelope(
-        b.get_auth("/api/v1/conversations", &site.admin_key).await,
-        401,
-        "unauthorized",
-    )
-    .await;
+    let res = b.get_auth("/api/v1/conversations", &site.admin_key).await;
+    assert_envelope(res, 401, "unauthorized").await;
 }
 
 async fn one_instance(backend: Backend) {
