@@ -4,7 +4,7 @@
 //! from memory. And what the caches save: database round trips per exchange.
 
 use lantern_tests::{
-    Backend, TestApp, app::ALLOWED_ORIGIN, backend::redis_url, on_both_backends,
+    Backend, TestApp, app::ALLOWED_ORIGIN, backend::redis_url, identity, on_both_backends,
     people::same_origin_headers, pgproxy::CountingProxy,
 };
 use std::panic::AssertUnwindSafe;
@@ -39,7 +39,7 @@ type Step = for<'x> fn(&'x TestApp, &'x TestApp) -> LocalBoxFuture<'x, ()>;
 
 /// Every step, by name. With `a` and `b` the same instance, local
 /// invalidation is what is tested.
-const STEPS: [(&str, Step); 8] = [
+const STEPS: [(&str, Step); 11] = [
     ("revoked key", |a, b| Box::pin(revoked_key(a, b))),
     ("site settings", |a, b| Box::pin(site_settings(a, b))),
     ("deleted conversation", |a, b| {
@@ -52,6 +52,11 @@ const STEPS: [(&str, Step); 8] = [
         Box::pin(signed_out_everywhere(a, b))
     }),
     ("rotated admin key", |a, b| Box::pin(rotated_key(a, b))),
+    ("revoked visitor tokens", |a, b| {
+        Box::pin(revoked_visitor_tokens(a, b))
+    }),
+    ("demoted owner", |a, b| Box::pin(demoted_owner(a, b))),
+    ("merged visitor", |a, b| Box::pin(merged_visitor(a, b))),
 ];
 
 /// Runs every step (a failing one does not hide the others) and fails
@@ -253,6 +258,85 @@ async fn rotated_key(a: &TestApp, b: &TestApp) {
     let res = send(a, Method::POST, &path, &site.admin_key, None).await;
     assert_eq!(res.status(), 201);
     let res = b.get_auth("/api/v1/conversations", &site.admin_key).await;
+    assert_envelope(res, 401, "unauthorized").await;
+}
+
+async fn revoked_visitor_tokens(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let visitor = a.visitor(&site.id).await;
+    let visitor_id = a.conversation(&visitor).await["visitor_id"]
+        .as_str()
+        .expect("visitor id")
+        .to_string();
+    assert_eq!(
+        b.get_auth("/api/v1/conversations", &visitor).await.status(),
+        200
+    );
+    let path = format!("/api/v1/visitors/{visitor_id}/tokens");
+    let res = send(a, Method::DELETE, &path, &site.admin_key, None).await;
+    assert_eq!(res.status(), 204);
+    let res = b.get_auth("/api/v1/conversations", &visitor).await;
+    assert_envelope(res, 401, "unauthorized").await;
+}
+
+/// An owner made an agent loses the owner's routes at once.
+async fn demoted_owner(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
+    let owner = a.person(&email, &site.id, "owner").await;
+    let other = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
+    a.person(&other, &site.id, "owner").await;
+    let mut on_b = a.signed_in(&email).await.on(b);
+    let headers = console_headers(b, &site.id);
+    let keys = format!("/api/v1/sites/{}/keys", site.id);
+    for _ in 0..2 {
+        let res = on_b.send_with(Method::GET, &keys, None, &headers).await;
+        assert_eq!(res.status(), 200);
+    }
+    let path = format!("/api/v1/sites/{}/members/{}", site.id, owner.id);
+    let body = Some(json!({"role": "agent"}));
+    let res = send(a, Method::PATCH, &path, &site.admin_key, body).await;
+    assert_eq!(res.status(), 200);
+    let res = on_b.send_with(Method::GET, &keys, None, &headers).await;
+    assert_envelope(res, 403, "forbidden").await;
+}
+
+/// An anonymous visitor who identifies on A: their old token dies on B,
+/// their conversation is the verified visitor's there at once; a new
+/// identity secret then ends the verified tokens.
+async fn merged_visitor(a: &TestApp, b: &TestApp) {
+    let site = a.site().await;
+    let secret = identity::new_secret(a, &site.id, &site.admin_key).await;
+    let anonymous = a.visitor(&site.id).await;
+    let id = a.conversation_id(&anonymous).await;
+    let messages = format!("/api/v1/conversations/{id}/messages");
+    let res = b
+        .post_json(&messages, &anonymous, &json!({"content": "hi"}))
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = a
+        .client
+        .post(a.url(&format!("/api/v1/sites/{}/visitors", site.id)))
+        .header("origin", ALLOWED_ORIGIN)
+        .bearer_auth(&anonymous)
+        .json(&json!({"user_id": "ann", "user_hash": identity::sign(&secret, "ann")}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 201);
+    let ann = json(res).await["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let res = b.get_auth("/api/v1/conversations", &anonymous).await;
+    assert_envelope(res, 401, "unauthorized").await;
+    let res = b
+        .post_json(&messages, &ann, &json!({"content": "me again"}))
+        .await;
+    assert_eq!(res.status(), 201, "the conversation followed");
+
+    identity::new_secret(a, &site.id, &site.admin_key).await;
+    let res = b.get_auth("/api/v1/conversations", &ann).await;
     assert_envelope(res, 401, "unauthorized").await;
 }
 
