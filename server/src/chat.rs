@@ -19,7 +19,8 @@ use crate::{
     events::{EventHub, LiveEvent},
     markdown,
     db::{
-        Appended, ConversationRecord, Db, NewConversation, NewMessage, Site, SiteEvent, StoredEvent,
+        Appended, ConversationFacts, ConversationRecord, Db, NewConversation, NewMessage, Site,
+        SiteEvent, StoredEvent,
     },
     validate,
 };
@@ -49,7 +50,7 @@ pub use crate::watcher::Watcher;
 
 /// A validated message post, ready to store.
 pub struct Post {
-    pub conversation: ConversationRecord,
+    pub conversation: ConversationFacts,
     pub new: NewMessage,
     pub language: String,
     /// The member posting: what they post, they have read.
@@ -70,26 +71,38 @@ impl Chat {
             .conversation(id)
             .await?
             .ok_or_else(|| ApiError::not_found("conversation"))?;
-        let visible = match caller {
-            // Owners and agents alike work the site's inbox.
-            Caller::Admin { site_id } | Caller::Member { site_id, .. } => &conv.site_id == site_id,
-            Caller::Visitor {
-                site_id,
-                visitor_id,
-            } => {
-                &conv.site_id == site_id && conv.visitor_id.as_deref() == Some(visitor_id.as_str())
-            }
-        };
-        if visible {
+        if may_see(caller, &conv.site_id, conv.visitor_id.as_deref()) {
             Ok(conv)
         } else {
             Err(ApiError::not_found("conversation"))
         }
     }
 
+    /// [`Self::visible_conversation`] for a post, which needs only the
+    /// conversation's owner, status and language: from the cache when it
+    /// can (a deletion, erasure, merge or status change clears it).
+    pub async fn visible_facts(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<ConversationFacts, ApiError> {
+        let id = validate::id("conversation", id)?;
+        let facts = self
+            .db
+            .conversation_facts(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("conversation"))?;
+        if may_see(caller, &facts.site_id, facts.visitor_id.as_deref()) {
+            Ok(facts)
+        } else {
+            Err(ApiError::not_found("conversation"))
+        }
+    }
+
+    /// A site's settings (cached; every change to them clears it).
     pub async fn site(&self, id: &str) -> Result<Site, ApiError> {
         self.db
-            .site(id)
+            .site_cached(id)
             .await?
             .ok_or_else(|| ApiError::not_found("site"))
     }
@@ -169,7 +182,7 @@ impl Chat {
         }
         if let Some(text) = initial {
             let post = Post {
-                conversation: conv.clone(),
+                conversation: ConversationFacts::from(&conv),
                 new: user_message(Role::User, &text, None),
                 language,
                 reader: None,
@@ -188,7 +201,7 @@ impl Chat {
         conversation_id: &str,
         req: PostMessage,
     ) -> Result<Post, ApiError> {
-        let conversation = self.visible_conversation(caller, conversation_id).await?;
+        let conversation = self.visible_facts(caller, conversation_id).await?;
         // A person signed in always writes as an agent; keys choose.
         let default_role = match caller {
             Caller::Member { .. } => Role::Agent,
@@ -242,7 +255,7 @@ impl Chat {
             Caller::Member { user_id, .. } => {
                 let user = self
                     .db
-                    .user(user_id)
+                    .user_cached(user_id)
                     .await?
                     .ok_or_else(|| ApiError::Unauthorized("sign in again".into()))?;
                 let name = if user.name.trim().is_empty() { user.email } else { user.name };
@@ -613,6 +626,19 @@ impl Chat {
         self.publish(change.event);
         self.publish_site(change.site_event);
         Ok(change.conversation.to_api(None))
+    }
+}
+
+/// Whether `caller` may see a conversation of `site_id` started by
+/// `visitor_id`: owners and agents alike work the site's inbox; a visitor
+/// sees only their own.
+fn may_see(caller: &Caller, site_id: &str, visitor_id: Option<&str>) -> bool {
+    match caller {
+        Caller::Admin { site_id: s } | Caller::Member { site_id: s, .. } => s == site_id,
+        Caller::Visitor {
+            site_id: s,
+            visitor_id: v,
+        } => s == site_id && visitor_id == Some(v.as_str()),
     }
 }
 

@@ -24,6 +24,7 @@ native! {
     pub mod answer;
     pub mod auth;
     pub mod backup;
+    pub mod cache;
     pub mod chat;
     pub mod cli;
     pub mod db;

@@ -32,6 +32,12 @@ pub struct Settings {
     /// Namespace of Lantern's Redis keys, so deployments can share one Redis.
     #[arg(long, env = "LANTERN_REDIS_PREFIX", default_value = "lantern", value_parser = parse::redis_prefix)]
     pub redis_prefix: String,
+    /// How long a token's caller, a site's settings and a conversation's
+    /// owner are served from memory (seconds) when no change clears them
+    /// first; every change clears them at once, on every instance through
+    /// Redis. 0 turns these caches off.
+    #[arg(long, env = "LANTERN_CACHE_TTL_SECS", default_value = "60", value_parser = parse::seconds(0..=3600))]
+    pub cache_ttl: Duration,
     /// The built widget (Trunk's output) served under `/widget/`.
     #[arg(long, env = "LANTERN_WIDGET_DIR", default_value = "widget/dist", value_parser = parse::path)]
     pub widget_dir: PathBuf,

@@ -27,7 +27,8 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(settings.database_url.expose())
         .await
         .with_context(|| format!("cannot open the database at {}", settings.database_url))?
-        .with_sealer(settings.sealer());
+        .with_sealer(settings.sealer())
+        .with_cache_ttl(settings.cache_ttl);
     db.check_secrets()
         .await
         .context("stored secrets do not open with LANTERN_SECRETS_KEY / LANTERN_SECRETS_OLD_KEYS")?;
@@ -109,6 +110,10 @@ pub async fn build_with_shutdown(
         Some(link) => EventHub::with_redis(link.clone()),
         None => EventHub::default(),
     };
+    if let Some(link) = &redis {
+        // Other instances hear of every change to what `db` caches.
+        db.relay_invalidations(link.clone());
+    }
     let attachments = crate::attachments::Attachments::open(&settings)?;
     crate::prune::spawn(db.clone(), hub.clone(), attachments.clone(), &settings, closing.clone());
     crate::backup::schedule::spawn(&settings, attachments.store.clone(), closing.clone());

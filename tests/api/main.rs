@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod backup;
 mod bad_input;
+mod cache;
 mod conversation_log;
 mod conversations;
 mod drills;

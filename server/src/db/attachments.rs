@@ -91,6 +91,9 @@ impl Db {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        // Not part of the cached `Site` today; dropped anyway so that it
+        // never goes stale if it becomes part of it.
+        self.invalidate(&[crate::cache::Scope::Site(site_id.into())]).await;
         Ok(())
     }
 

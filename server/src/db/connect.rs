@@ -44,6 +44,7 @@ impl Db {
             queued: Default::default(),
             sealer: None,
             _serving: serving.map(std::sync::Arc::new),
+            cache: std::sync::Arc::new(super::cached::DbCache::new(Duration::ZERO)),
         })
     }
 

@@ -277,6 +277,11 @@ impl Db {
         let queued = change.1;
         tx.commit().await?;
         self.deliveries_queued(queued);
+        if change.0.event.is_some() {
+            // The status is part of the cached conversation facts.
+            self.invalidate(&[crate::cache::Scope::Conversation(conversation_id.into())])
+                .await;
+        }
         Ok(change.0)
     }
 

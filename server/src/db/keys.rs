@@ -54,7 +54,7 @@ impl Db {
 
     /// Revokes one key of the site; it stops working at once.
     pub async fn revoke_api_key(&self, site_id: &str, id: &str) -> Result<()> {
-        found(write!(self, p => sqlx::query(
+        let changed = write!(self, p => sqlx::query(
             "UPDATE api_keys SET revoked_at = $3 WHERE site_id = $1 AND id = $2 AND revoked_at IS NULL",
         )
         .bind(site_id)
@@ -62,7 +62,12 @@ impl Db {
         .bind(Utc::now())
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected()))?;
+        found(changed)?;
+        // Cached admin callers carry their site's scope (the key's hash is
+        // not at hand here): every key of the site is looked up again.
+        self.invalidate(&[crate::cache::Scope::Site(site_id.into())]).await;
+        Ok(())
     }
 
     /// Records that the key was used now (at most once a minute per key).

@@ -143,6 +143,11 @@ impl Db {
             };
             tx.commit().await?;
             self.deliveries_queued(queued);
+            if appended.reopened.is_some() {
+                // A reply reopened it: the cached status is stale.
+                self.invalidate(&[crate::cache::Scope::Conversation(conversation_id.into())])
+                    .await;
+            }
             return Ok(appended);
         }
         Err(Error::Conflict(
@@ -597,6 +602,14 @@ impl Db {
             };
             tx.commit().await?;
             self.deliveries_queued(queued);
+            let moved = asked.reopened.is_some()
+                || answered.reopened.is_some()
+                || handoff.as_ref().is_some_and(|h| h.event.is_some());
+            if moved {
+                // The status is part of the cached conversation facts.
+                self.invalidate(&[crate::cache::Scope::Conversation(conversation_id.into())])
+                    .await;
+            }
             return Ok(Exchange {
                 question: asked,
                 reply: Some(answered),

@@ -11,6 +11,7 @@
 //! types live beside their queries. Nothing here imports the layers above.
 
 mod attachments;
+mod cached;
 mod canned;
 pub mod backup;
 mod connect;
@@ -37,6 +38,7 @@ pub mod webhooks;
 mod writer;
 
 pub use attachments::{AttachmentPolicy, AttachmentRecord, Doomed};
+pub use cached::{ConversationFacts, TokenOwner};
 pub use conversation_log::{LogFilter, LogRow, VoteFilter};
 pub use conversations::{ConversationFilter, ConversationRecord, NewConversation, StatusChange};
 pub use inbox::{InboxChange, SiteEvent};
@@ -134,6 +136,9 @@ pub struct Db {
     /// SQLite: the shared lock that keeps a restore from replacing the
     /// file while this process has it open ([`backup`]).
     _serving: Option<std::sync::Arc<std::fs::File>>,
+    /// Tokens, sites, conversation owners, people ([`cached`]); off until
+    /// [`Db::with_cache_ttl`] turns it on (the server does; tools do not).
+    cache: std::sync::Arc<cached::DbCache>,
 }
 
 /// The connections of one backend. SQLite gets a pool of readers and a

@@ -15,6 +15,7 @@ use super::{
     conversations::{CONVERSATION_COLUMNS, ConversationRow},
     found, new_id, read, tx, write,
 };
+use crate::cache::Scope;
 
 /// One feedback verdict, with its comment.
 #[derive(Debug, Clone)]
@@ -85,6 +86,7 @@ impl Db {
         let mut tx = self.begin().await?;
         let messages = purge_conversation(&mut tx, id).await?;
         tx.commit().await?;
+        self.invalidate(&[Scope::Conversation(id.into())]).await;
         messages.ok_or(Error::NotFound)
     }
 
@@ -175,6 +177,8 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         tx.commit().await?;
+        // The visitor's scope covers their tokens and conversations.
+        self.invalidate(&[Scope::Visitor(visitor_id.into())]).await;
         Ok(erased)
     }
 
@@ -221,6 +225,9 @@ impl Db {
                 .map(|r| r.rows_affected()))?;
         }
         tx.commit().await?;
+        // The anonymous visitor's tokens are gone and their conversations
+        // have a new owner.
+        self.invalidate(&[Scope::Visitor(anonymous.into())]).await;
         Ok(moved)
     }
 
@@ -260,7 +267,7 @@ impl Db {
     }
 
     pub async fn set_retention(&self, site_id: &str, rule: Retention) -> Result<()> {
-        found(write!(self, p => sqlx::query(
+        let changed = write!(self, p => sqlx::query(
             "UPDATE sites SET retention_closed_days = $2, retention_inactive_days = $3 WHERE id = $1",
         )
         .bind(site_id)
@@ -268,7 +275,11 @@ impl Db {
         .bind(rule.inactive_days)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected()))?;
+        found(changed)?;
+        // Not part of the cached `Site` today; see `set_attachment_policy`.
+        self.invalidate(&[Scope::Site(site_id.into())]).await;
+        Ok(())
     }
 
     /// Deletes up to `batch` closed conversations of `site_id` last changed
@@ -297,6 +308,8 @@ impl Db {
             purge_conversation(&mut tx, id).await?;
         }
         tx.commit().await?;
+        let gone: Vec<Scope> = ids.iter().map(|(id,)| Scope::Conversation(id.clone())).collect();
+        self.invalidate(&gone).await;
         Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
@@ -358,6 +371,9 @@ impl Db {
             .map(|r| r.rows_affected()))?;
         }
         tx.commit().await?;
+        // Their tokens are gone.
+        let gone: Vec<Scope> = ids.iter().map(|(id,)| Scope::Visitor(id.clone())).collect();
+        self.invalidate(&gone).await;
         Ok(ids.len() as u64)
     }
 }

@@ -6,6 +6,7 @@ use chrono::Utc;
 use sqlx::types::Json;
 
 use super::{Db, found, Result, new_id, read, tx, unique_to_conflict, write};
+use crate::cache::Scope;
 
 /// A site as the server sees it (the public part is `SiteConfig`).
 #[derive(Clone, PartialEq)]
@@ -168,7 +169,7 @@ impl Db {
 
     /// Replaces a site's editable settings (everything but id and secrets).
     pub async fn update_site(&self, site: &Site) -> Result<()> {
-        found(write!(self, p => sqlx::query(
+        let changed = write!(self, p => sqlx::query(
             "UPDATE sites SET name = $2, bot_name = $3, welcome_message = $4, languages = $5, \
              theme_color = $6, allowed_origins = $7, identity_required = $8, updated_at = $9, \
              welcome_messages = $10, position = $11, answer_threshold = $12, \
@@ -189,7 +190,10 @@ impl Db {
         .bind(site.typing_preview)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected()))?;
+        found(changed)?;
+        self.invalidate(&[Scope::Site(site.id.clone())]).await;
+        Ok(())
     }
 
     /// Revokes every admin key of the site and stores the new one's hash.
@@ -214,7 +218,10 @@ impl Db {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-        tx.commit().await
+        tx.commit().await?;
+        // Admin callers are cached under their site: the old keys stop now.
+        self.invalidate(&[Scope::Site(site_id.into())]).await;
+        Ok(())
     }
 
     pub async fn set_identity_secret(&self, site_id: &str, secret: &str) -> Result<()> {
@@ -227,6 +234,7 @@ impl Db {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        self.invalidate(&[Scope::Site(site_id.into())]).await;
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, found, Error, Result, Tx, new_id, read, tx, unique_to_conflict, write};
+use crate::cache::Scope;
 
 /// A user as stored. `password_hash` is `None` until a password is set (an
 /// owner created with a one-time link).
@@ -138,7 +139,7 @@ impl Db {
         email: Option<&str>,
         password_hash: Option<&str>,
     ) -> Result<()> {
-        found(write!(self, p => sqlx::query(
+        let changed = write!(self, p => sqlx::query(
             "UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email), \
              email_key = COALESCE($4, email_key), password_hash = COALESCE($5, password_hash) \
              WHERE id = $1",
@@ -151,7 +152,10 @@ impl Db {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))
-        .map_err(|e| unique_to_conflict(e, "a user with this email already exists"))?)
+        .map_err(|e| unique_to_conflict(e, "a user with this email already exists"))?;
+        found(changed)?;
+        self.invalidate(&[Scope::User(id.into())]).await;
+        Ok(())
     }
 
     /// Ends every session of the user ("sign out everywhere").
@@ -163,6 +167,8 @@ impl Db {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        // Sessions check the cached user's epoch: they end here.
+        self.invalidate(&[Scope::User(user_id.into())]).await;
         Ok(())
     }
 
@@ -276,7 +282,10 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))?,
         };
-        tx.commit().await
+        tx.commit().await?;
+        // Their cached role (and so their session's powers) ends here.
+        self.invalidate(&[Scope::User(user_id.into())]).await;
+        Ok(())
     }
 
     /// Stores a one-time sign-in link (by its token's hash).

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use super::{Db, Result, Tx, VerifiedProfile, new_id, read, tx, write};
+use crate::cache::Scope;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Visitor {
@@ -143,6 +144,8 @@ impl Db {
         .map(|r| r.rows_affected()))?;
         insert_token(&mut tx, visitor_id, new_hash, expires_at, now).await?;
         tx.commit().await?;
+        // The old token now ends sooner than a cached entry thinks.
+        self.invalidate(&[Scope::Token(old_hash.into())]).await;
         Ok(())
     }
 
@@ -159,18 +162,20 @@ impl Db {
         if exists.is_none() {
             return Err(super::Error::NotFound);
         }
-        Ok(write!(self, p => sqlx::query("DELETE FROM visitor_tokens WHERE visitor_id = $1")
+        let deleted = write!(self, p => sqlx::query("DELETE FROM visitor_tokens WHERE visitor_id = $1")
             .bind(visitor_id)
             .execute(p)
             .await
-            .map(|r| r.rows_affected()))?)
+            .map(|r| r.rows_affected()))?;
+        self.invalidate(&[Scope::Visitor(visitor_id.into())]).await;
+        Ok(deleted)
     }
 
     /// Deletes the tokens of a site's verified visitors (`verified`: the
     /// identity secret changed) or of its anonymous ones (identity became
     /// required): tokens issued under a rule that no longer holds.
     pub async fn revoke_site_visitor_tokens(&self, site_id: &str, verified: bool) -> Result<u64> {
-        Ok(write!(self, p => sqlx::query(
+        let deleted = write!(self, p => sqlx::query(
             "DELETE FROM visitor_tokens WHERE visitor_id IN (SELECT id FROM visitors \
              WHERE site_id = $1 AND (external_user_id IS NOT NULL) = $2)",
         )
@@ -178,7 +183,10 @@ impl Db {
         .bind(verified)
         .execute(p)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected()))?;
+        // Visitor callers carry their site's scope.
+        self.invalidate(&[Scope::Site(site_id.into())]).await;
+        Ok(deleted)
     }
 }
 

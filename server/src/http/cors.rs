@@ -1,6 +1,7 @@
 //! CORS. The `Origin` header is attacker-chosen, so it is checked for the
 //! form a browser sends (`scheme://host[:port]`, short) before anything
-//! else, and only *allowed* verdicts are remembered, in a bounded cache.
+//! else; the site's allowlist comes from the site cache (`db::cached`),
+//! which a settings change clears on every instance.
 //!
 //! * A site-scoped route (`/api/v1/sites/{site_id}/…`) answers from that
 //!   site's allowlist alone, so one tenant's `*` never opens another's.
@@ -11,11 +12,7 @@
 //!   the real request ([`super::security::check_browser_origin`]: 403, which
 //!   the page can then read).
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use axum::http::request::Parts;
 use http::{HeaderName, HeaderValue, Method, header};
@@ -27,25 +24,20 @@ use crate::db::Db;
 /// Longest `Origin` considered: a 253-character host name with its scheme
 /// and port fits.
 pub const MAX_ORIGIN_LEN: usize = 300;
-/// How long an allowed (site, origin) pair is reused.
-const ALLOWED_FOR: Duration = Duration::from_secs(10);
-/// Most (site, origin) pairs remembered.
-pub const CACHE_ENTRIES: usize = 4096;
 
 /// The CORS layer of the origin server.
 pub fn layer(store: Db) -> CorsLayer {
-    let cache = Arc::new(AllowedCache::default());
     CorsLayer::new()
         .allow_origin(AllowOrigin::async_predicate(
             move |origin: HeaderValue, parts: &Parts| {
-                let (store, cache) = (store.clone(), cache.clone());
+                let store = store.clone();
                 let site = lantern_shared::routes::site_of(parts.uri.path()).map(str::to_string);
                 async move {
                     let Some(origin) = origin.to_str().ok().filter(|o| well_formed(o)) else {
                         return false;
                     };
                     match site {
-                        Some(site) => site_allows_origin(&store, &cache, &site, origin).await,
+                        Some(site) => site_allows_origin(&store, &site, origin).await,
                         None => true,
                     }
                 }
@@ -69,15 +61,7 @@ pub fn layer(store: Db) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-async fn site_allows_origin(
-    store: &Db,
-    cache: &AllowedCache,
-    site_id: &str,
-    origin: &str,
-) -> bool {
-    if cache.allowed(site_id, origin) {
-        return true;
-    }
+async fn site_allows_origin(store: &Db, site_id: &str, origin: &str) -> bool {
     let plausible_id = site_id.len() <= 64
         && site_id
             .bytes()
@@ -85,11 +69,7 @@ async fn site_allows_origin(
     if !plausible_id {
         return false;
     }
-    let allowed = matches!(store.site(site_id).await, Ok(Some(site)) if site_allows(&site, origin));
-    if allowed {
-        cache.remember(site_id, origin);
-    }
-    allowed
+    matches!(store.site_cached(site_id).await, Ok(Some(site)) if site_allows(&site, origin))
 }
 
 /// `http(s)://host[:port]` as browsers send it: lower-case, no path, no
@@ -132,38 +112,6 @@ pub fn well_formed(origin: &str) -> bool {
     port_ok && host_ok
 }
 
-/// Allowed (site, origin) pairs with the time they were checked. Only
-/// allowed pairs go in, so refused origins cannot fill it; it is cleared
-/// when full, which costs one lookup per pair again.
-#[derive(Default)]
-pub struct AllowedCache {
-    entries: Mutex<HashMap<(String, String), Instant>>,
-}
-
-impl AllowedCache {
-    pub fn allowed(&self, site: &str, origin: &str) -> bool {
-        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&(site.to_string(), origin.to_string()))
-            .is_some_and(|at| at.elapsed() < ALLOWED_FOR)
-    }
-
-    pub fn remember(&self, site: &str, origin: &str) {
-        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= CACHE_ENTRIES {
-            map.clear();
-        }
-        map.insert((site.to_string(), origin.to_string()), Instant::now());
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,16 +143,5 @@ mod tests {
         ] {
             assert!(!well_formed(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn the_cache_stays_bounded_under_many_long_origins() {
-        let cache = AllowedCache::default();
-        for i in 0..(CACHE_ENTRIES * 3) {
-            let origin = format!("https://{}{i}.example", "x".repeat(250));
-            cache.remember("star-site", &origin);
-            assert!(cache.len() <= CACHE_ENTRIES);
-        }
-        assert!(!cache.is_empty());
     }
 }

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use crate::{
     auth::{self, Caller},
+    db::TokenOwner,
     error::ApiError,
 };
 
@@ -146,29 +147,36 @@ pub fn bearer_header(headers: &http::HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// Resolves a token to its caller.
+/// Resolves a token to its caller (from the token cache when it can: a
+/// revoked key or an erased visitor is dropped from it at once, see
+/// `db::cached`).
 pub async fn caller_for(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let admin = token.starts_with(auth::ADMIN_KEY_PREFIX);
+    if !admin && !token.starts_with(auth::VISITOR_TOKEN_PREFIX) {
+        return Err(invalid_token());
+    }
     let hash = auth::hash_secret(token);
-    let store = &state.db;
-    let caller = if token.starts_with(auth::ADMIN_KEY_PREFIX) {
-        let site = store.site_by_admin_key(&hash).await?;
-        if site.is_some() {
-            // For the key list's "last used"; at most one write a minute.
-            store.touch_api_key(&hash).await?;
-        }
-        site.map(|site| Caller::Admin { site_id: site.id })
-    } else if token.starts_with(auth::VISITOR_TOKEN_PREFIX) {
-        store
-            .visitor_by_token(&hash)
-            .await?
-            .map(|v| Caller::Visitor {
-                site_id: v.site_id,
-                visitor_id: v.id,
-            })
-    } else {
-        None
-    };
-    caller.ok_or_else(|| ApiError::Unauthorized("the token is invalid or has expired".into()))
+    let (owner, asked) = state.db.token_owner(&hash, admin).await?;
+    if admin && asked && owner.is_some() {
+        // For the key list's "last used": written when the key is read from
+        // the database, which the cache makes at most about once a TTL, and
+        // the write itself skips keys used within the minute.
+        state.db.touch_api_key(&hash).await?;
+    }
+    match owner.ok_or_else(invalid_token)? {
+        TokenOwner::Admin { site_id } => Ok(Caller::Admin { site_id }),
+        TokenOwner::Visitor {
+            site_id,
+            visitor_id,
+        } => Ok(Caller::Visitor {
+            site_id,
+            visitor_id,
+        }),
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::Unauthorized("the token is invalid or has expired".into())
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -17,8 +17,8 @@ pub const SITE_HEADER: &str = "x-lantern-site";
 /// The caller a session cookie stands for: the signed-in member on the site
 /// the request is about. `None` without a live session. Cookie-authenticated
 /// writes must pass [`check_csrf`]; a site the person does not belong to is
-/// 403 (membership is read on every request, so a removed member is shut
-/// out at once).
+/// 403 (membership comes from the cache, which a removal clears on every
+/// instance, so a removed member is shut out at once).
 pub async fn member_caller(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
     let Some(me) = signed_in(parts, state).await? else {
         return Ok(None);
@@ -43,7 +43,7 @@ pub async fn member_caller(parts: &Parts, state: &AppState) -> Result<Option<Cal
         });
     let (site_id, role) = match named {
         Some(site_id) => {
-            let role = state.db.role_on(&me.user.id, &site_id).await?;
+            let role = state.db.role_on_cached(&me.user.id, &site_id).await?;
             (site_id, role)
         }
         None => {

@@ -44,7 +44,7 @@ pub async fn check_browser_origin(
         return Ok(());
     };
     let site = store
-        .site(site_id)
+        .site_cached(site_id)
         .await?
         .ok_or_else(|| ApiError::not_found("site"))?;
     if site_allows(&site, origin) {

@@ -90,7 +90,8 @@ pub async fn signed_in(parts: &Parts, state: &AppState) -> Result<Option<SignedI
     let Some(mut stored) = stored else {
         return Ok(None);
     };
-    let user = state.db.user(&stored.user_id).await?;
+    // Cached: "sign out everywhere" and profile changes clear it.
+    let user = state.db.user_cached(&stored.user_id).await?;
     let Some(user) = user.filter(|u| u.session_epoch == stored.epoch) else {
         // Signed out everywhere, or the user is gone: this session is over.
         session.flush().await.map_err(session_error)?;

@@ -36,7 +36,13 @@ pub(super) async fn own_site(
     site_id: &str,
 ) -> Result<Site, ApiError> {
     super::team::owner_of(caller, site_id)?;
-    state.chat.site(site_id).await
+    // Read fresh, not from the site cache: settings are read, changed and
+    // written back whole, and must start from the stored row.
+    state
+        .db
+        .site(site_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("site"))
 }
 
 fn settings(site: Site, files: AttachmentPolicy) -> SiteSettings {
