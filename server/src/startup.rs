@@ -29,6 +29,9 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
         .with_context(|| format!("cannot open the database at {}", settings.database_url))?
         .with_sealer(settings.sealer())
         .with_cache_ttl(settings.cache_ttl);
+    // A tool's changes reach running servers through the database; the
+    // server itself turns this off (`listen_for_announcements`).
+    db.announce_changes(true);
     db.check_secrets()
         .await
         .context("stored secrets do not open with LANTERN_SECRETS_KEY / LANTERN_SECRETS_OLD_KEYS")?;
@@ -58,6 +61,8 @@ pub async fn build_with_shutdown(
     // Install the metrics recorder before anything records.
     crate::stats::handle();
     let db = open_db(&settings).await?;
+    // This server hears of the CLI's changes to what `db` caches.
+    db.listen_for_announcements(closing.clone());
     let knowledge = KnowledgeBase::new(db.clone());
     // URL imports this server (or its previous run) left unfinished: each
     // page is stored whole or not at all, so marking them failed leaves

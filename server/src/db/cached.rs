@@ -56,7 +56,9 @@ impl From<&ConversationRecord> for ConversationFacts {
 }
 
 pub(super) struct DbCache {
-    marks: Marks,
+    pub(super) marks: Marks,
+    /// Invalidations also go to `cache_announcements` ([`super::announce`]).
+    pub(super) announce: std::sync::atomic::AtomicBool,
     relay: OnceLock<Relay>,
     tokens: Cache<String, TokenOwner>,
     sites: Cache<String, Site>,
@@ -75,6 +77,7 @@ impl DbCache {
             users: Cache::new(marks.clone(), CAPACITY),
             roles: Cache::new(marks.clone(), CAPACITY),
             relay: OnceLock::new(),
+            announce: Default::default(),
             marks,
         }
     }
@@ -117,6 +120,7 @@ impl Db {
         if let Some(relay) = self.cache.relay.get() {
             relay.publish(scopes).await;
         }
+        self.announce(scopes).await;
     }
 
     /// Whom an admin key or visitor token (by its hash) stands for; `None`

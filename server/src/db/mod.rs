@@ -10,6 +10,7 @@
 //! method says so with a `match`. Row structs and their conversion to API
 //! types live beside their queries. Nothing here imports the layers above.
 
+mod announce;
 mod attachments;
 mod cached;
 mod canned;
