@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::{
-    knowledge::{KnowledgeBase, import},
+    knowledge::{
+        KnowledgeBase,
+        embed::{self, Embeddings},
+        import,
+    },
     seed,
     settings::Settings,
     startup,
@@ -52,7 +56,8 @@ pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> any
         bar.inc(1);
     }
     bar.finish_and_clear();
-    if imported > 0 {
+    let embedded = embed_now(&settings, &db).await?;
+    if imported > 0 || embedded > 0 {
         // Running servers cache searches under the site's knowledge
         // generation (in Redis when they share one): move it on so none
         // serves results from before the import.
@@ -75,6 +80,40 @@ pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> any
         }
     }
     Ok(())
+}
+
+/// With embeddings configured, embeds every passage (of any site) that has
+/// no vector from the model yet, with a progress bar; a provider failure is
+/// reported, not fatal: the server's worker embeds the rest. Returns how
+/// many were embedded.
+async fn embed_now(settings: &Settings, db: &crate::db::Db) -> anyhow::Result<usize> {
+    let Some(config) = settings.embeddings.config() else {
+        return Ok(0);
+    };
+    let embeddings = Embeddings::new(config)?;
+    let missing = db.unembedded_count(embeddings.model()).await?;
+    if missing == 0 {
+        return Ok(0);
+    }
+    let bar = ProgressBar::new(missing as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} passages embedded")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut done = 0;
+    let outcome = embed::worker::embed_missing(db, &embeddings, |n, _| {
+        done = n;
+        bar.set_position(n as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    match outcome {
+        Ok(n) => println!("embedded {n} passage(s) with {}", embeddings.model()),
+        Err(e) => println!(
+            "embedded {done} of {missing} passage(s), then stopped: {e}; a running server embeds the rest"
+        ),
+    }
+    Ok(done)
 }
 
 #[derive(serde::Deserialize)]
