@@ -181,7 +181,9 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
             }
             score.add(rank);
         }
-        println!("{}", score.line(&format!("{backend:?} {lang}")));
+        if score.n > 0 {
+            println!("{}", score.line(&format!("{backend:?} {lang}")));
+        }
     }
     // Each follow-up kind, per language: the last turn searched with the
     // conversation (as the answer engine does) and alone (as it did before
@@ -250,6 +252,7 @@ async fn embeddings() -> Option<Arc<Embeddings>> {
     settings.embeddings_model = Some(model);
     // A slow local model must not fall back to full text unnoticed.
     settings.embeddings_query_timeout = Duration::from_secs(60);
+    settings.embeddings_batch_timeout = Duration::from_secs(1800);
     let config = settings.config().expect("configured");
     Some(Arc::new(Embeddings::new(config).expect("client")))
 }
