@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use lantern_server::{db::Db, settings::Settings};
 use lantern_tests::{
     Backend, TestApp,
-    embedder::{Embedder, Mode},
+    embedder::{Embedder, Mode, TOO_LONG},
     on_both_backends,
 };
 use serde_json::{Value, json};
@@ -284,3 +284,36 @@ async fn model_change_reembeds(backend: Backend) {
     );
 }
 on_both_backends!(model_change, super::model_change_reembeds);
+
+/// A passage the provider refuses (400, as for an input past the model's
+/// context) is skipped; the passages after it are embedded all the same.
+async fn refused_passage_is_skipped(backend: Backend) {
+    let stand_in = Embedder::start(CONCEPTS).await;
+    let app = TestApp::spawn_with(backend, with_embedder(&stand_in, "stand-in-1")).await;
+    let site = app.site().await;
+    let bad = json!({"title": "Long", "url": "/long", "language": "en",
+        "body": format!("A page the provider refuses: {TOO_LONG}.")});
+    let res = app
+        .post_json("/api/v1/knowledge/documents", &site.admin_key, &bad)
+        .await;
+    assert_eq!(res.status(), 201);
+    load(&app, &site.admin_key).await;
+    let db = db(&app).await;
+    let passages = db.passage_count(&site.id).await.expect("count");
+    let mut n = 0;
+    for _ in 0..200 {
+        n = db.site_vector_count(&site.id).await.expect("count");
+        if n == passages - 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(n, passages - 1, "all but the refused passage");
+    let found = search(&app, &site.id, SEMANTIC).await;
+    assert_eq!(
+        found.first().map(String::as_str),
+        Some("/refunds"),
+        "{found:?}"
+    );
+}
+on_both_backends!(refused_passage, super::refused_passage_is_skipped);

@@ -18,6 +18,10 @@ use serde_json::{Value, json};
 /// Dimensions of every vector, unless started with others.
 pub const DIMS: usize = 64;
 
+/// A request with an input holding this word is refused with a 400, as a
+/// real server refuses an input longer than its model's context.
+pub const TOO_LONG: &str = "OVERLONG";
+
 /// How the stand-in answers.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Mode {
@@ -156,6 +160,16 @@ async fn embeddings(
             Value::Null,
         );
     };
+    // A real server refuses an input longer than the model's context the
+    // same way; the tests mark such an input with this word.
+    if inputs.iter().any(|i| i.contains(TOO_LONG)) {
+        return error(
+            400,
+            "This model's maximum context length is 512 tokens.",
+            "invalid_request_error",
+            Value::Null,
+        );
+    }
     inner.seen.lock().expect("lock").push(Seen {
         model: model.clone(),
         inputs: inputs.clone(),

@@ -36,19 +36,22 @@ pub fn vector_from_bytes(bytes: &[u8]) -> Vec<f32> {
 }
 
 impl Db {
-    /// Up to `limit` passages (any site) with no vector from `model`,
-    /// oldest first, so successive calls walk the backlog in order.
+    /// Up to `limit` passages (any site) with no vector from `model` and
+    /// an id above `after`, oldest first, so successive calls walk the
+    /// backlog in order (and past a passage the provider refuses).
     pub async fn unembedded_passages(
         &self,
         model: &str,
+        after: i64,
         limit: i64,
     ) -> Result<Vec<UnembeddedPassage>> {
         let rows: Vec<UnembeddedPassage> = read!(self, p => sqlx::query_as(
             "SELECT p.id, p.site_id, p.heading, p.body FROM passages p \
              LEFT JOIN passage_vectors v ON v.passage_id = p.id AND v.model = $1 \
-             WHERE v.passage_id IS NULL ORDER BY p.id LIMIT $2",
+             WHERE v.passage_id IS NULL AND p.id > $2 ORDER BY p.id LIMIT $3",
         )
         .bind(model)
+        .bind(after)
         .bind(limit)
         .fetch_all(p)
         .await)?;

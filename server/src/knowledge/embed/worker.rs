@@ -11,7 +11,10 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 use tokio::sync::watch;
 
 use super::{EmbedError, Embeddings};
-use crate::{db::Db, kvcache::KvCache};
+use crate::{
+    db::{Db, UnembeddedPassage},
+    kvcache::KvCache,
+};
 
 /// First pause after a failed batch; doubled up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_secs(5);
@@ -32,34 +35,73 @@ pub enum PassError {
 /// Embeds every passage missing a vector from the model, batch after
 /// batch; `progress` hears the passages done so far and the sites each
 /// batch touched. Returns how many were embedded.
+///
+/// A batch the provider refuses as a request (a 4xx other than 429: an
+/// input too long for its context, say) is sent again one passage at a
+/// time, and a passage refused alone is skipped until the next pass, so
+/// one bad passage cannot hold up the rest. Any other failure ends the pass.
 pub async fn embed_missing(
     db: &Db,
     embeddings: &Embeddings,
     mut progress: impl FnMut(usize, &BTreeSet<String>),
 ) -> Result<usize, PassError> {
     let config = embeddings.client().config();
-    let mut done = 0;
+    let (mut done, mut after) = (0, 0);
     loop {
         let batch = db
-            .unembedded_passages(embeddings.model(), config.batch_size as i64)
+            .unembedded_passages(embeddings.model(), after, config.batch_size as i64)
             .await?;
-        if batch.is_empty() {
+        let Some(last) = batch.last() else {
             return Ok(done);
-        }
+        };
+        after = last.id;
         let texts: Vec<String> = batch
             .iter()
             .map(|p| format!("{}\n\n{}", p.heading, p.body))
             .collect();
-        let vectors = embeddings
+        let items: Vec<(i64, Vec<f32>)> = match embeddings
             .client()
             .embed(&texts, config.batch_timeout)
-            .await?;
-        let items: Vec<(i64, Vec<f32>)> = batch.iter().map(|p| p.id).zip(vectors).collect();
+            .await
+        {
+            Ok(vectors) => batch.iter().map(|p| p.id).zip(vectors).collect(),
+            Err(e) if e.kind() == "client_error" => {
+                crate::stats::embeddings_error(e.kind());
+                one_by_one(embeddings, &batch, &texts).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         db.put_vectors(embeddings.model(), &items).await?;
         done += items.len();
-        let sites: BTreeSet<String> = batch.into_iter().map(|p| p.site_id).collect();
+        let sites: BTreeSet<String> = batch
+            .into_iter()
+            .filter(|p| items.iter().any(|(id, _)| *id == p.id))
+            .map(|p| p.site_id)
+            .collect();
         progress(done, &sites);
     }
+}
+
+/// The vectors of `batch` asked for one passage at a time; passages the
+/// provider refuses as a request are logged and left out.
+async fn one_by_one(
+    embeddings: &Embeddings,
+    batch: &[UnembeddedPassage],
+    texts: &[String],
+) -> Result<Vec<(i64, Vec<f32>)>, PassError> {
+    let within = embeddings.client().config().batch_timeout;
+    let mut out = Vec::new();
+    for (p, text) in batch.iter().zip(texts) {
+        match embeddings.client().embed(std::slice::from_ref(text), within).await {
+            Ok(mut v) => out.extend(v.pop().map(|v| (p.id, v))),
+            Err(e) if e.kind() == "client_error" => {
+                crate::stats::embeddings_error(e.kind());
+                tracing::warn!(passage_id = p.id, error = %e, "the provider refuses this passage; skipped until the next pass");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
 }
 
 /// Runs [`embed_missing`] whenever passages are stored, at start-up and
