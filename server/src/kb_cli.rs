@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::{
-    knowledge::{KnowledgeBase, import},
+    knowledge::{
+        KnowledgeBase,
+        embed::{self, Embeddings},
+        import,
+    },
     seed,
     settings::Settings,
     startup,
@@ -52,18 +56,6 @@ pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> any
         bar.inc(1);
     }
     bar.finish_and_clear();
-    if imported > 0 {
-        // Running servers cache searches under the site's knowledge
-        // generation (in Redis when they share one): move it on so none
-        // serves results from before the import.
-        let redis = settings
-            .redis_url
-            .as_ref()
-            .and_then(|url| crate::redis_link::RedisLink::start(url.expose(), &settings.redis_prefix));
-        crate::kvcache::KvCache::new(redis)
-            .bump(&format!("kb:{}", site.id))
-            .await;
-    }
     println!(
         "imported {imported} document(s), {passages} passage(s) into site {}",
         site.id
@@ -74,7 +66,63 @@ pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> any
             println!("  {}: {}", s.path.display(), s.reason);
         }
     }
+    let mut touched = embed_now(&settings, &db).await?;
+    if imported > 0 {
+        touched.insert(site.id.clone());
+    }
+    if !touched.is_empty() {
+        // Running servers cache searches under the site's knowledge
+        // generation (in Redis when they share one): move it on so none
+        // serves results from before the import or the new vectors.
+        let redis = settings
+            .redis_url
+            .as_ref()
+            .and_then(|url| crate::redis_link::RedisLink::start(url.expose(), &settings.redis_prefix));
+        let cache = crate::kvcache::KvCache::new(redis);
+        for site_id in touched {
+            cache.bump(&format!("kb:{site_id}")).await;
+        }
+    }
     Ok(())
+}
+
+/// With embeddings configured, embeds every passage (of any site) that has
+/// no vector from the model yet, with a progress bar; a provider failure is
+/// reported, not fatal: the server's worker embeds the rest. Returns the
+/// sites whose passages got vectors.
+async fn embed_now(
+    settings: &Settings,
+    db: &crate::db::Db,
+) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let mut touched = std::collections::BTreeSet::new();
+    let Some(config) = settings.embeddings.config() else {
+        return Ok(touched);
+    };
+    let embeddings = Embeddings::new(config)?;
+    let missing = db.unembedded_count(embeddings.model()).await?;
+    if missing == 0 {
+        return Ok(touched);
+    }
+    let bar = ProgressBar::new(missing as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} passages embedded")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut done = 0;
+    let outcome = embed::worker::embed_missing(db, &embeddings, |n, sites| {
+        done = n;
+        touched.extend(sites.iter().cloned());
+        bar.set_position(n as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    match outcome {
+        Ok(n) => println!("embedded {n} passage(s) with {}", embeddings.model()),
+        Err(e) => println!(
+            "embedded {done} of {missing} passage(s), then stopped: {e}; a running server embeds the rest"
+        ),
+    }
+    Ok(touched)
 }
 
 #[derive(serde::Deserialize)]

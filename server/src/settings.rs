@@ -7,6 +7,7 @@
 //! and so the start-up log line — cannot show them.
 
 mod attachments;
+mod embeddings;
 mod parse;
 mod secret;
 
@@ -15,6 +16,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Arg, Args, Command, FromArgMatches, error::ContextKind, error::ContextValue};
 
 pub use attachments::AttachmentSettings;
+pub use embeddings::{EmbeddingConfig, EmbeddingSettings};
 pub use secret::{Secret, SecretUrl, redact_url};
 
 /// Everything the server needs to start.
@@ -158,6 +160,10 @@ pub struct Settings {
     /// from the knowledge base alone.
     #[command(flatten)]
     pub llm: Option<LlmSettings>,
+    /// Embeddings for hybrid retrieval; off unless `LANTERN_EMBEDDINGS_URL`
+    /// is set.
+    #[command(flatten)]
+    pub embeddings: EmbeddingSettings,
 }
 
 /// Which wire protocol the LLM speaks.
@@ -377,6 +383,14 @@ fn explain(declared: &Command, e: &clap::Error) -> SettingsError {
             (
                 "LANTERN_LLM_PROVIDER",
                 "is required when another LANTERN_LLM_* variable is set".to_string(),
+            )
+        }
+        clap::error::ErrorKind::MissingRequiredArgument
+            if named.contains(&"LANTERN_EMBEDDINGS_MODEL") =>
+        {
+            (
+                "LANTERN_EMBEDDINGS_MODEL",
+                "is required when LANTERN_EMBEDDINGS_URL is set".to_string(),
             )
         }
         clap::error::ErrorKind::MissingRequiredArgument => (

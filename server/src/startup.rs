@@ -13,7 +13,10 @@ use crate::{
     engine::{Engine, llm::LlmClient},
     events::EventHub,
     http::{self, AppState},
-    knowledge::KnowledgeBase,
+    knowledge::{
+        KnowledgeBase,
+        embed::{self, Embeddings},
+    },
     ratelimit::RateLimiter,
     redis_link::RedisLink,
     seed,
@@ -63,7 +66,16 @@ pub async fn build_with_shutdown(
     let db = open_db(&settings).await?;
     // This server hears of the CLI's changes to what `db` caches.
     db.listen_for_announcements(closing.clone());
-    let knowledge = KnowledgeBase::new(db.clone());
+    let embeddings = match settings.embeddings.config() {
+        Some(config) => {
+            tracing::info!(model = %config.model, "hybrid retrieval: passages are embedded and searches fuse both rankings");
+            Some(Arc::new(
+                Embeddings::new(config).context("cannot set up the embeddings client")?,
+            ))
+        }
+        None => None,
+    };
+    let knowledge = KnowledgeBase::new(db.clone()).with_embeddings(embeddings.clone());
     // URL imports this server (or its previous run) left unfinished: each
     // page is stored whole or not at all, so marking them failed leaves
     // nothing half-indexed; a sync finishes the rest.
@@ -111,6 +123,10 @@ pub async fn build_with_shutdown(
             settings.llm_daily_tokens_per_site,
         ),
     };
+    let cache = crate::kvcache::KvCache::new(redis.clone());
+    if let Some(e) = &embeddings {
+        embed::worker::spawn(db.clone(), e.clone(), cache.clone(), closing.clone());
+    }
     let hub = match &redis {
         Some(link) => EventHub::with_redis(link.clone()),
         None => EventHub::default(),
@@ -135,7 +151,7 @@ pub async fn build_with_shutdown(
         limiter: RateLimiter::new(redis.clone()),
         streams: Default::default(),
         presence: crate::inbox::Presence::new(redis.clone()),
-        cache: crate::kvcache::KvCache::new(redis.clone()),
+        cache,
         redis,
         settings: Arc::new(settings),
         started: std::time::Instant::now(),

@@ -92,6 +92,9 @@ fn register_known_series() {
     for kind in crate::prune::KINDS {
         metrics::counter!("lantern_pruned_rows_total", "kind" => kind).absolute(0);
     }
+    for kind in crate::knowledge::embed::EmbedError::KINDS {
+        metrics::counter!("lantern_embeddings_errors_total", "kind" => *kind).absolute(0);
+    }
     metrics::counter!("lantern_llm_budget_refusals_total").absolute(0);
     for kind in ["input", "output"] {
         metrics::counter!("lantern_llm_tokens_total", "kind" => kind).absolute(0);
@@ -161,6 +164,12 @@ pub fn first_delta(started: Instant) {
 
 pub fn llm_error(kind: &'static str) {
     metrics::counter!("lantern_llm_errors_total", "kind" => kind).increment(1);
+}
+
+/// An embeddings call that failed (a search then ranks by full text; the
+/// import worker retries later), by [`crate::knowledge::embed::EmbedError::kind`].
+pub fn embeddings_error(kind: &'static str) {
+    metrics::counter!("lantern_embeddings_errors_total", "kind" => kind).increment(1);
 }
 
 pub fn llm_budget_spent() {

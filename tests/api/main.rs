@@ -13,6 +13,7 @@ mod conversations;
 mod drills;
 mod events;
 mod health;
+mod hybrid;
 mod inbox;
 mod insights;
 mod knowledge;

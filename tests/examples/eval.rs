@@ -8,10 +8,27 @@
 //!
 //! `bash scripts/eval.sh [sqlite|postgres]`
 //! (= `cargo run -p lantern-tests --example eval -- [sqlite|postgres]`).
+//!
+//! Full text only, as the server runs by default. Hybrid retrieval:
+//! `EVAL_EMBEDDINGS_URL` and `EVAL_EMBEDDINGS_MODEL` name an
+//! OpenAI-compatible embeddings server, or `EVAL_EMBEDDINGS=stand-in` uses
+//! the tests' stand-in (hashed bags of words, 1,024 dimensions: a lexical
+//! signal, no meaning; it measures the hybrid path's cost, not its gain).
+//! `EVAL_LANGS=en,fr` keeps those languages' documents and questions only.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use lantern_server::knowledge::{KnowledgeBase, followup};
+use lantern_server::{
+    knowledge::{
+        KnowledgeBase,
+        embed::{Embeddings, worker},
+        followup,
+    },
+    settings::Settings,
+};
 use lantern_shared::knowledge::{CreateDocument, DocumentFormat};
 use lantern_tests::{Backend, TestApp, corpus};
 use serde::Deserialize;
@@ -103,7 +120,8 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
     let db = lantern_server::db::Db::connect(&app.database_url)
         .await
         .expect("open");
-    let kb = KnowledgeBase::new(db);
+    let embeddings = embeddings().await;
+    let kb = KnowledgeBase::new(db.clone()).with_embeddings(embeddings.clone());
     let t = Instant::now();
     for d in docs {
         kb.add(
@@ -125,6 +143,17 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
         docs.len(),
         t.elapsed().as_secs_f64()
     );
+    if let Some(e) = &embeddings {
+        let t = Instant::now();
+        let n = worker::embed_missing(&db, e, |_, _| {})
+            .await
+            .expect("embedded");
+        println!(
+            "{backend:?}: {n} passages embedded with {} in {:.1} s",
+            e.model(),
+            t.elapsed().as_secs_f64()
+        );
+    }
     let rank_of = |urls: Vec<Option<String>>, expected: &str| {
         urls.iter()
             .position(|u| u.as_deref() == Some(expected))
@@ -152,7 +181,9 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
             }
             score.add(rank);
         }
-        println!("{}", score.line(&format!("{backend:?} {lang}")));
+        if score.n > 0 {
+            println!("{}", score.line(&format!("{backend:?} {lang}")));
+        }
     }
     // Each follow-up kind, per language: the last turn searched with the
     // conversation (as the answer engine does) and alone (as it did before
@@ -200,6 +231,32 @@ async fn run(backend: Backend, docs: &[Doc], questions: &[Question], followups: 
     );
 }
 
+/// The embeddings asked for by `EVAL_EMBEDDINGS_*`, if any.
+async fn embeddings() -> Option<Arc<Embeddings>> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (url, model) = match (var("EVAL_EMBEDDINGS_URL"), var("EVAL_EMBEDDINGS")) {
+        (Some(url), _) => (
+            url,
+            var("EVAL_EMBEDDINGS_MODEL").expect("EVAL_EMBEDDINGS_MODEL"),
+        ),
+        (None, Some(s)) if s == "stand-in" => (
+            lantern_tests::embedder::Embedder::start_with(&[], 1024)
+                .await
+                .url,
+            "stand-in".to_string(),
+        ),
+        _ => return None,
+    };
+    let mut settings = Settings::default().embeddings;
+    settings.embeddings_url = Some(url.as_str().into());
+    settings.embeddings_model = Some(model);
+    // A slow local model must not fall back to full text unnoticed.
+    settings.embeddings_query_timeout = Duration::from_secs(60);
+    settings.embeddings_batch_timeout = Duration::from_secs(1800);
+    let config = settings.config().expect("configured");
+    Some(Arc::new(Embeddings::new(config).expect("client")))
+}
+
 /// The result urls for the last turn of a follow-up, searched as the
 /// answer engine searches it: with the previous question and the title of
 /// the source the previous answer cited (the best result of that question)
@@ -225,9 +282,20 @@ async fn follow_up(kb: &KnowledgeBase, site_id: &str, f: &FollowUp) -> Vec<Optio
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only = |name: &str| args.is_empty() || args.iter().any(|a| a == name);
-    let docs: Vec<Doc> = read("docs.jsonl");
-    let questions: Vec<Question> = read("questions.jsonl");
-    let followups: Vec<FollowUp> = read("followups.jsonl");
+    let langs = std::env::var("EVAL_LANGS").unwrap_or_default();
+    let kept = |l: &str| langs.is_empty() || langs.split(',').any(|k| k.trim() == l);
+    let docs: Vec<Doc> = read::<Doc>("docs.jsonl")
+        .into_iter()
+        .filter(|d| kept(&d.language))
+        .collect();
+    let questions: Vec<Question> = read::<Question>("questions.jsonl")
+        .into_iter()
+        .filter(|q| kept(&q.language))
+        .collect();
+    let followups: Vec<FollowUp> = read::<FollowUp>("followups.jsonl")
+        .into_iter()
+        .filter(|f| kept(&f.language))
+        .collect();
     println!(
         "evaluation corpus: {} documents, {} questions, {} follow-ups",
         docs.len(),

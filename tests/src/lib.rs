@@ -6,6 +6,7 @@ pub mod backend;
 pub mod byteproxy;
 pub mod corpus;
 pub mod cutproxy;
+pub mod embedder;
 pub mod identity;
 pub mod people;
 pub mod pgproxy;

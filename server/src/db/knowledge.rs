@@ -137,6 +137,8 @@ impl From<DocumentRow> for DocumentRecord {
 /// A passage found by a search, with its document's title and url.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct PassageHit {
+    /// The passage's own id (fusing rankings that found it apart).
+    pub passage_id: i64,
     pub document_id: String,
     pub title: String,
     pub url: Option<String>,
@@ -145,7 +147,8 @@ pub struct PassageHit {
     pub heading: String,
     pub body: String,
     /// BM25 relevance (SQLite: FTS5's; Postgres: computed from the
-    /// tsvectors, see `search_passages`); higher is better.
+    /// tsvectors, see `search_passages`); with embeddings, the reciprocal
+    /// rank fusion score (`knowledge::embed::fuse`); higher is better.
     pub score: f64,
 }
 
@@ -319,7 +322,7 @@ impl Db {
             // site's passages: close enough for ranking one site's.
             PoolRef::Sqlite { read, .. } => {
                 sqlx::query_as(&format!(
-                    "SELECT p.document_id, d.title, d.url, d.language, p.heading, p.body, \
+                    "SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
                      -bm25(passages_fts, {HEADING_WEIGHT}, 1.0) AS score \
                      FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid \
                      JOIN documents d ON d.id = p.document_id \
@@ -366,7 +369,7 @@ impl Db {
                      * o.tf * {k1p1} / (o.tf + {K1} * ({b0} + {B} * o.tokens / s.avgdl))) AS score \
                      FROM occ o JOIN df ON df.lexeme = o.lexeme CROSS JOIN stats s \
                      GROUP BY o.id ORDER BY score DESC, o.id LIMIT $4) \
-                     SELECT p.document_id, d.title, d.url, d.language, p.heading, p.body, \
+                     SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
                      CAST(best.score AS FLOAT8) AS score \
                      FROM best JOIN passages p ON p.id = best.id \
                      JOIN documents d ON d.id = p.document_id \

@@ -3,7 +3,7 @@
 //! scheme — and each resource module (`sites`, `visitors`, `conversations`,
 //! `messages`, `knowledge`, `curated`, `webhooks`, `users`, `sessions`, `keys`,
 //! `inbox`, `canned`, `privacy`, `insights`, `profiles`, `memories`, `attachments`,
-//! `documents`, `conversation_log`,
+//! `documents`, `conversation_log`, `vectors`,
 //! `sources`) adds its queries to it as plain
 //! methods. Where both backends run the same SQL, the [`read!`], [`write!`]
 //! and [`tx!`] macros expand one body per backend; where they differ, the
@@ -34,6 +34,7 @@ mod sessions;
 mod sites;
 mod sources;
 mod users;
+mod vectors;
 mod visitors;
 pub mod webhooks;
 mod writer;
@@ -55,6 +56,7 @@ pub use memories::{MAX_MEMORIES, MemoryRow};
 pub use profiles::{ProfileRow, VerifiedProfile};
 pub use sites::Site;
 pub use users::{InviteGrant, MemberRow, MembershipRow, User, email_key};
+pub use vectors::{StoredVector, UnembeddedPassage, vector_bytes, vector_from_bytes};
 pub use visitors::Visitor;
 pub use webhooks::{Claimed, Endpoint};
 

@@ -3,8 +3,11 @@
 
 use lantern_shared::knowledge::{CreateDocument, Document, SearchResult};
 
+use std::sync::Arc;
+
 use super::{
     analysis::{self, Analyzer},
+    embed::{self, Embeddings},
     snippet,
     split::{self, Passage},
 };
@@ -25,6 +28,8 @@ const CANDIDATES: i64 = 40;
 #[derive(Clone)]
 pub struct KnowledgeBase {
     db: Db,
+    /// Set when `LANTERN_EMBEDDINGS_URL` is: hybrid retrieval.
+    embeddings: Option<Arc<Embeddings>>,
 }
 
 /// Passages indexed again per transaction at start-up.
@@ -93,7 +98,28 @@ fn index_of(passages: &[Passage], language: &str) -> Vec<PassageIndex> {
 
 impl KnowledgeBase {
     pub fn new(db: Db) -> Self {
-        KnowledgeBase { db }
+        KnowledgeBase {
+            db,
+            embeddings: None,
+        }
+    }
+
+    /// This knowledge base with hybrid retrieval through `embeddings`
+    /// (`None`: full text only).
+    pub fn with_embeddings(mut self, embeddings: Option<Arc<Embeddings>>) -> Self {
+        self.embeddings = embeddings;
+        self
+    }
+
+    pub fn embeddings(&self) -> Option<&Arc<Embeddings>> {
+        self.embeddings.as_ref()
+    }
+
+    /// Passages were stored: the embedding worker has work.
+    fn stored(&self) {
+        if let Some(e) = &self.embeddings {
+            e.wake();
+        }
     }
 
     /// Validates, splits and stores a document; `default_language` applies
@@ -135,6 +161,7 @@ impl KnowledgeBase {
             .put_document(&doc, &passages, &index, &config)
             .await?;
         tracing::info!(document_id = %record.id, passages = passages.len(), replaced = ?replaced, "document indexed");
+        self.stored();
         Ok(to_api(record, replaced))
     }
 
@@ -147,6 +174,7 @@ impl KnowledgeBase {
             .db
             .put_document(doc, passages, &index, &config)
             .await?;
+        self.stored();
         Ok(to_api(record, replaced))
     }
 
@@ -266,6 +294,9 @@ impl KnowledgeBase {
             }
         }
         let mut hits = self.db.search_passages(site_id, &search, limit).await?;
+        if let Some(e) = &self.embeddings {
+            hits = self.hybrid(e, site_id, text, context, hits, limit).await?;
+        }
         if !context.is_empty() {
             own_passage_first(&mut hits, &terms);
         }
@@ -274,6 +305,39 @@ impl KnowledgeBase {
             language,
             hits,
         })
+    }
+
+    /// The full-text `hits` fused with the passages nearest to the question
+    /// (with the follow-up's `context` before it); `hits` unchanged when
+    /// the question cannot be embedded.
+    async fn hybrid(
+        &self,
+        embeddings: &Embeddings,
+        site_id: &str,
+        text: &str,
+        context: &[String],
+        hits: Vec<PassageHit>,
+        limit: i64,
+    ) -> Result<Vec<PassageHit>, ApiError> {
+        let question = if context.is_empty() {
+            text.to_string()
+        } else {
+            format!("{}\n{text}", context.join("\n"))
+        };
+        let limit = limit.max(0) as usize;
+        let Some(nearest) = embeddings
+            .nearest(&self.db, site_id, &question, limit)
+            .await
+        else {
+            return Ok(hits);
+        };
+        let only_near: Vec<i64> = nearest
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !hits.iter().any(|h| h.passage_id == *id))
+            .collect();
+        let found = self.db.passages_by_id(site_id, &only_near).await?;
+        Ok(embed::fuse(hits, &nearest, found, limit))
     }
 
     /// Public search: the best passage of each matching document.

@@ -1,6 +1,7 @@
 //! The knowledge base of each site: documents split into passages, analysed
 //! in their language ([`analysis`]) and indexed for full-text search ranked
-//! by BM25 (SQLite FTS5, Postgres `tsvector`).
+//! by BM25 (SQLite FTS5, Postgres `tsvector`), fused with an embeddings
+//! ranking when one is configured ([`embed`]).
 //!
 //! [`KnowledgeBase`] is the domain API (validation, splitting, snippets) used
 //! by the HTTP handlers, the answer engine, the CLI and the demo seed; its
@@ -9,6 +10,7 @@
 pub mod analysis;
 mod base;
 pub mod curated;
+pub mod embed;
 pub mod followup;
 pub mod html;
 pub mod extract;

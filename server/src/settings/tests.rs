@@ -182,3 +182,31 @@ fn every_variable_is_declared_once() {
     assert_eq!(unique.len(), vars.len(), "{vars:?}");
     assert!(vars.iter().any(|v| v == "LANTERN_LLM_API_KEY"));
 }
+
+#[test]
+fn embeddings_are_off_until_a_url_is_set_and_then_need_a_model() {
+    let s = Settings::from_lookup(env(&[("LANTERN_EMBEDDINGS_MODEL", "m")])).expect("valid");
+    assert!(s.embeddings.config().is_none(), "no URL: full text only");
+    let err = Settings::from_lookup(env(&[("LANTERN_EMBEDDINGS_URL", "http://127.0.0.1:9/v1")]))
+        .expect_err("a URL without a model");
+    assert_eq!(err.variable, "LANTERN_EMBEDDINGS_MODEL");
+    assert!(err.problem.contains("LANTERN_EMBEDDINGS_URL"), "{err}");
+    let err = Settings::from_lookup(env(&[
+        ("LANTERN_EMBEDDINGS_URL", "localhost:11434"),
+        ("LANTERN_EMBEDDINGS_MODEL", "m"),
+    ]))
+    .expect_err("not http");
+    assert_eq!(err.variable, "LANTERN_EMBEDDINGS_URL");
+    let s = Settings::from_lookup(env(&[
+        ("LANTERN_EMBEDDINGS_URL", "http://127.0.0.1:11434/v1/"),
+        ("LANTERN_EMBEDDINGS_MODEL", "nomic-embed-text"),
+        ("LANTERN_EMBEDDINGS_API_KEY", "sk-embedsecret"),
+    ]))
+    .expect("valid");
+    let c = s.embeddings.config().expect("on");
+    assert_eq!(c.url.expose(), "http://127.0.0.1:11434/v1");
+    assert_eq!(c.model, "nomic-embed-text");
+    assert_eq!(c.api_key.as_ref().map(Secret::expose), Some("sk-embedsecret"));
+    assert_eq!(c.query_timeout, Duration::from_millis(1500));
+    assert!(!format!("{s:?}").contains("embedsecret"));
+}
