@@ -346,28 +346,11 @@ async fn one_instance(backend: Backend) {
 }
 on_both_backends!(cache_changes_apply_at_once, super::one_instance);
 
-fn prefix() -> String {
-    format!("lantern-test-{}", uuid::Uuid::new_v4().simple())
-}
-
 /// Two instances on one Postgres database sharing Redis: each change made
 /// on A is seen on B's next request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cache_changes_cross_instances() {
-    let (p, redis) = (prefix(), redis_url());
-    let (p1, r1) = (p.clone(), redis.clone());
-    let a = TestApp::spawn_with(Backend::Postgres, move |s| {
-        s.redis_url = Some(r1.into());
-        s.redis_prefix = p1;
-    })
-    .await;
-    let b = TestApp::spawn_sharing(&a, move |s| {
-        s.redis_url = Some(redis.into());
-        s.redis_prefix = p;
-    })
-    .await;
-    a.wait_for_redis().await;
-    b.wait_for_redis().await;
+    let (a, b) = TestApp::pair_sharing_redis(redis_url()).await;
     story(&a, &b).await;
 }
 

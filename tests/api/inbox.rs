@@ -806,21 +806,7 @@ on_both_backends!(inbox_site_stream, super::site_stream);
 /// reaches the visitor streaming from B.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn site_stream_across_instances() {
-    let redis = lantern_tests::backend::redis_url();
-    let prefix = format!("lantern-test-{}", uuid::Uuid::new_v4().simple());
-    let (p1, r1) = (prefix.clone(), redis.clone());
-    let a = TestApp::spawn_with(Backend::Postgres, move |s| {
-        s.redis_url = Some(r1.into());
-        s.redis_prefix = p1;
-    })
-    .await;
-    let b = TestApp::spawn_sharing(&a, move |s| {
-        s.redis_url = Some(redis.into());
-        s.redis_prefix = prefix;
-    })
-    .await;
-    a.wait_for_redis().await;
-    b.wait_for_redis().await;
+    let (a, b) = TestApp::pair_sharing_redis(lantern_tests::backend::redis_url()).await;
     let site = a.site().await;
     a.person("sam@a.example", &site.id, "agent").await;
     let mut agent_a = a.signed_in("sam@a.example").await;

@@ -6,10 +6,6 @@ use std::{process::Stdio, time::Duration};
 use lantern_tests::{Backend, TestApp, backend::redis_url, sse::SseReader};
 use serde_json::{Value, json};
 
-fn prefix() -> String {
-    format!("lantern-test-{}", uuid::Uuid::new_v4().simple())
-}
-
 /// Waits for the next durable event on `reader`.
 async fn next_durable(reader: &mut SseReader, within: Duration) -> (i64, String, Value) {
     let deadline = tokio::time::Instant::now() + within;
@@ -22,27 +18,9 @@ async fn next_durable(reader: &mut SseReader, within: Duration) -> (i64, String,
     }
 }
 
-async fn pair(redis: String) -> (TestApp, TestApp) {
-    let p = prefix();
-    let (p1, r1) = (p.clone(), redis.clone());
-    let a = TestApp::spawn_with(Backend::Postgres, move |s| {
-        s.redis_url = Some(r1.into());
-        s.redis_prefix = p1;
-    })
-    .await;
-    let b = TestApp::spawn_sharing(&a, move |s| {
-        s.redis_url = Some(redis.into());
-        s.redis_prefix = p;
-    })
-    .await;
-    a.wait_for_redis().await;
-    b.wait_for_redis().await;
-    (a, b)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_cross_instances_and_resume_on_the_other() {
-    let (a, b) = pair(redis_url()).await;
+    let (a, b) = TestApp::pair_sharing_redis(redis_url()).await;
     let site = a.site().await;
     let visitor = a.visitor(&site.id).await;
     let id = a.conversation_id(&visitor).await;
@@ -176,7 +154,7 @@ async fn losing_redis_degrades_and_its_return_restores_fan_out() {
         .expect("addr")
         .port();
     let redis = OwnRedis::start(port).await;
-    let (a, b) = pair(redis.url()).await;
+    let (a, b) = TestApp::pair_sharing_redis(redis.url()).await;
     let site = a.site().await;
     let visitor = a.visitor(&site.id).await;
     let id = a.conversation_id(&visitor).await;
@@ -224,7 +202,7 @@ async fn losing_redis_degrades_and_its_return_restores_fan_out() {
 /// added on one instance retires the cached searches on all of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shared_search_cache_is_invalidated_everywhere() {
-    let (a, b) = pair(redis_url()).await;
+    let (a, b) = TestApp::pair_sharing_redis(redis_url()).await;
     let site = a.site().await;
     let search = format!("/api/v1/sites/{}/knowledge/search?q=lighthouse", site.id);
     let add = |title: &str| json!({"title": title, "body": format!("The {title} lighthouse keeps ships safe at night.")});

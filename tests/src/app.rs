@@ -45,6 +45,26 @@ impl TestApp {
         Self::start(database_url.to_string(), None, None, adjust).await
     }
 
+    /// Two instances on one Postgres database sharing the Redis at `redis`
+    /// (under a key prefix of their own), both subscribed when returned.
+    pub async fn pair_sharing_redis(redis: String) -> (TestApp, TestApp) {
+        let p = format!("lantern-test-{}", uuid::Uuid::new_v4().simple());
+        let (p1, r1) = (p.clone(), redis.clone());
+        let a = TestApp::spawn_with(Backend::Postgres, move |s| {
+            s.redis_url = Some(r1.into());
+            s.redis_prefix = p1;
+        })
+        .await;
+        let b = TestApp::spawn_sharing(&a, move |s| {
+            s.redis_url = Some(redis.into());
+            s.redis_prefix = p;
+        })
+        .await;
+        a.wait_for_redis().await;
+        b.wait_for_redis().await;
+        (a, b)
+    }
+
     /// A second instance on `other`'s database (scale-out tests).
     pub async fn spawn_sharing(other: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         Self::start(
