@@ -85,18 +85,8 @@ async fn embedded(app: &TestApp, site: &str, model: &str) -> i64 {
 }
 
 async fn search(app: &TestApp, site: &str, q: &str) -> Vec<String> {
-    let res = app
-        .client
-        .get(app.url(&format!("/api/v1/sites/{site}/knowledge/search")))
-        .query(&[("q", q)])
-        .send()
+    crate::knowledge::results(app, site, q)
         .await
-        .expect("sent");
-    assert_eq!(res.status(), 200, "search of {q:?}");
-    let body: Value = res.json().await.expect("json");
-    body["results"]
-        .as_array()
-        .expect("results")
         .iter()
         .filter_map(|r| r["url"].as_str().map(str::to_string))
         .collect()

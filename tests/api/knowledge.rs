@@ -54,6 +54,13 @@ async fn search(app: &TestApp, site: &str, q: &str) -> (reqwest::header::HeaderM
     (headers, res.json().await.expect("json"))
 }
 
+/// The results of the public search of `site` for `q` (other test files'
+/// searches come here too).
+pub(crate) async fn results(app: &TestApp, site: &str, q: &str) -> Vec<Value> {
+    let (_, body) = search(app, site, q).await;
+    body["results"].as_array().expect("results").clone()
+}
+
 /// Ranking, snippets, caching, replacement by url, deletion.
 async fn documents_and_search(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -109,17 +109,7 @@ async fn documents(app: &TestApp, key: &str) -> Vec<Value> {
 }
 
 async fn search(app: &TestApp, site: &str, q: &str) -> Vec<Value> {
-    let res = app
-        .client
-        .get(app.url(&format!("/api/v1/sites/{site}/knowledge/search")))
-        .query(&[("q", q)])
-        .send()
-        .await
-        .expect("search");
-    json_ok(res, 200).await["results"]
-        .as_array()
-        .expect("results")
-        .clone()
+    crate::knowledge::results(app, site, q).await
 }
 
 async fn every_type_is_imported(backend: Backend) {

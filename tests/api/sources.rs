@@ -156,16 +156,8 @@ async fn documents(app: &TestApp, key: &str) -> Vec<Value> {
 }
 
 async fn titles_found(app: &TestApp, site: &str, q: &str) -> Vec<String> {
-    let res = app
-        .client
-        .get(app.url(&format!("/api/v1/sites/{site}/knowledge/search")))
-        .query(&[("q", q)])
-        .send()
+    crate::knowledge::results(app, site, q)
         .await
-        .expect("search");
-    json_ok(res, 200).await["results"]
-        .as_array()
-        .expect("results")
         .iter()
         .map(|r| r["title"].as_str().unwrap_or_default().to_string())
         .collect()
