@@ -1,7 +1,7 @@
 //! The caches of callers, sites and conversations (`server/src/db/cached.rs`):
-//! every change is seen at once, by the instance that made it and — through
-//! Redis — by the others, although each request after the first is served
-//! from memory. And what the caches save: database round trips per exchange.
+//! every change is seen at once by the instance that made it and, as soon
+//! as Redis delivers it, by the others, although each request after the
+//! first is served from memory. And what the caches save: database round trips per exchange.
 
 use lantern_tests::{
     Backend, TestApp, app::ALLOWED_ORIGIN, backend::redis_url, identity, on_both_backends,
@@ -34,7 +34,8 @@ async fn json(res: reqwest::Response) -> Value {
 }
 
 /// One change made on `a` after `b` has cached what it changes; `b` must
-/// see it on its very next request.
+/// see it on its next request (across instances, once Redis delivered the
+/// invalidation: see [`story`]).
 type Step = for<'x> fn(&'x TestApp, &'x TestApp) -> LocalBoxFuture<'x, ()>;
 
 /// Every step, by name. With `a` and `b` the same instance, local
@@ -60,11 +61,25 @@ const STEPS: [(&str, Step); 11] = [
 ];
 
 /// Runs every step (a failing one does not hide the others) and fails
-/// naming those that failed.
-async fn story(a: &TestApp, b: &TestApp) {
+/// naming those that failed. `tries`: on one instance a change is seen at
+/// once, so 1. Across instances Redis delivers the invalidation a moment
+/// after `a`'s write has answered (pub/sub has no acknowledgement), so a
+/// step that lost that race runs again, from scratch (each makes its own
+/// site); a missing invalidation fails every try.
+async fn story(a: &TestApp, b: &TestApp, tries: usize) {
     let mut failed = Vec::new();
     for (name, step) in STEPS {
-        if AssertUnwindSafe(step(a, b)).catch_unwind().await.is_err() {
+        let mut passed = false;
+        for attempt in 1..=tries {
+            if AssertUnwindSafe(step(a, b)).catch_unwind().await.is_ok() {
+                if attempt > 1 {
+                    println!("{name}: passed on try {attempt} (Redis delivered late)");
+                }
+                passed = true;
+                break;
+            }
+        }
+        if !passed {
             failed.push(name);
         }
     }
@@ -334,7 +349,7 @@ async fn merged_visitor(a: &TestApp, b: &TestApp) {
 
 async fn one_instance(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    story(&app, &app).await;
+    story(&app, &app, 1).await;
 }
 on_both_backends!(cache_changes_apply_at_once, super::one_instance);
 
@@ -343,7 +358,7 @@ on_both_backends!(cache_changes_apply_at_once, super::one_instance);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cache_changes_cross_instances() {
     let (a, b) = TestApp::pair_sharing_redis(redis_url()).await;
-    story(&a, &b).await;
+    story(&a, &b, 3).await;
 }
 
 /// Database round trips of one visitor exchange (a widget's post: bearer
