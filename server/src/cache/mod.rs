@@ -21,6 +21,7 @@ pub mod relay;
 
 use std::{
     collections::HashMap,
+    future::Future,
     hash::Hash,
     sync::{
         Arc, Mutex,
@@ -193,6 +194,25 @@ impl<K: Eq + Hash + Clone, V: Clone> Cache<K, V> {
             entries.remove(key);
             None
         }
+    }
+
+    /// `key`'s value from the cache, else from `load`; a value found is
+    /// remembered under the scopes `scopes` gives for it.
+    pub async fn get_or_load<E>(
+        &self,
+        key: K,
+        scopes: impl FnOnce(&V) -> Vec<Scope>,
+        load: impl Future<Output = Result<Option<V>, E>>,
+    ) -> Result<Option<V>, E> {
+        if let Some(v) = self.get(&key) {
+            return Ok(Some(v));
+        }
+        let started = self.read_started();
+        let found = load.await?;
+        if let Some(v) = &found {
+            self.put(key, v.clone(), started, None, scopes(v));
+        }
+        Ok(found)
     }
 
     /// Remembers `value`, read from `read_at` on, as long as none of

@@ -184,82 +184,51 @@ impl Db {
 
     /// [`Db::site`], from the cache when it can.
     pub async fn site_cached(&self, id: &str) -> Result<Option<Site>> {
-        let c = &self.cache;
-        if let Some(site) = c.sites.get(&id.to_string()) {
-            return Ok(Some(site));
-        }
-        let started = c.sites.read_started();
-        let site = self.site(id).await?;
-        if let Some(site) = &site {
-            c.sites.put(
-                id.into(),
-                site.clone(),
-                started,
-                None,
-                vec![Scope::Site(id.into())],
-            );
-        }
-        Ok(site)
+        let scopes = |_: &Site| vec![Scope::Site(id.into())];
+        self.cache
+            .sites
+            .get_or_load(id.into(), scopes, self.site(id))
+            .await
     }
 
     /// Owner, status and language of a conversation, from the cache when it
     /// can (the full row, which changes with every message, is
     /// [`Db::conversation`]).
     pub async fn conversation_facts(&self, id: &str) -> Result<Option<ConversationFacts>> {
-        let c = &self.cache;
-        if let Some(facts) = c.conversations.get(&id.to_string()) {
-            return Ok(Some(facts));
-        }
-        let started = c.conversations.read_started();
-        let facts = self
-            .conversation(id)
-            .await?
-            .map(|r| ConversationFacts::from(&r));
-        if let Some(f) = &facts {
+        let scopes = |f: &ConversationFacts| {
             let mut scopes = vec![
                 Scope::Conversation(f.id.clone()),
                 Scope::Site(f.site_id.clone()),
             ];
             scopes.extend(f.visitor_id.clone().map(Scope::Visitor));
-            c.conversations
-                .put(id.into(), f.clone(), started, None, scopes);
-        }
-        Ok(facts)
+            scopes
+        };
+        let load = async {
+            let row = self.conversation(id).await?;
+            Ok(row.map(|r| ConversationFacts::from(&r)))
+        };
+        self.cache
+            .conversations
+            .get_or_load(id.into(), scopes, load)
+            .await
     }
 
     /// [`Db::user`], from the cache when it can.
     pub async fn user_cached(&self, id: &str) -> Result<Option<User>> {
-        let c = &self.cache;
-        if let Some(user) = c.users.get(&id.to_string()) {
-            return Ok(Some(user));
-        }
-        let started = c.users.read_started();
-        let user = self.user(id).await?;
-        if let Some(u) = &user {
-            c.users.put(
-                id.into(),
-                u.clone(),
-                started,
-                None,
-                vec![Scope::User(id.into())],
-            );
-        }
-        Ok(user)
+        let scopes = |_: &User| vec![Scope::User(id.into())];
+        self.cache
+            .users
+            .get_or_load(id.into(), scopes, self.user(id))
+            .await
     }
 
     /// [`Db::role_on`], from the cache when it can.
     pub async fn role_on_cached(&self, user_id: &str, site_id: &str) -> Result<Option<String>> {
-        let c = &self.cache;
+        let scopes = |_: &String| vec![Scope::User(user_id.into()), Scope::Site(site_id.into())];
         let key = (user_id.to_string(), site_id.to_string());
-        if let Some(role) = c.roles.get(&key) {
-            return Ok(Some(role));
-        }
-        let started = c.roles.read_started();
-        let role = self.role_on(user_id, site_id).await?;
-        if let Some(r) = &role {
-            let scopes = vec![Scope::User(user_id.into()), Scope::Site(site_id.into())];
-            c.roles.put(key, r.clone(), started, None, scopes);
-        }
-        Ok(role)
+        self.cache
+            .roles
+            .get_or_load(key, scopes, self.role_on(user_id, site_id))
+            .await
     }
 }
