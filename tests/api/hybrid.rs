@@ -175,6 +175,61 @@ async fn semantic_match_needs_embeddings(backend: Backend) {
 }
 on_both_backends!(semantic_match, super::semantic_match_needs_embeddings);
 
+/// A paraphrase sharing no word with its answer gets that answer in a
+/// conversation, not only in search: the passage's cosine similarity counts
+/// as confidence when it clears the site's threshold (0.6). Without
+/// embeddings the bot says it does not know; a question only loosely near
+/// the page (cosine about 0.3 with the stand-in) is not answered either.
+async fn paraphrase_answered_in_conversation(backend: Backend) {
+    let page = json!({"title": "Refunds", "url": "/refunds", "language": "en",
+        "body": "Refunds and refund requests: each refund is paid within 30 days."});
+    let cited = |reply: &Value| {
+        reply["citations"]
+            .as_array()
+            .and_then(|c| c.first())
+            .and_then(|c| c["url"].as_str())
+            .map(str::to_string)
+    };
+
+    let plain = TestApp::spawn(backend).await;
+    let site = plain.site().await;
+    let res = plain
+        .post_json("/api/v1/knowledge/documents", &site.admin_key, &page)
+        .await;
+    assert_eq!(res.status(), 201);
+    let reply = ask_new(&plain, &site.id, "Money reimbursed?").await;
+    assert_eq!(cited(&reply), None, "full text alone has nothing: {reply}");
+
+    let stand_in = Embedder::start(CONCEPTS).await;
+    let app = TestApp::spawn_with(backend, with_embedder(&stand_in, "stand-in-1")).await;
+    let site = app.site().await;
+    let res = app
+        .post_json("/api/v1/knowledge/documents", &site.admin_key, &page)
+        .await;
+    assert_eq!(res.status(), 201);
+    embedded(&app, &site.id, "stand-in-1").await;
+    let reply = ask_new(&app, &site.id, "Money reimbursed?").await;
+    assert_eq!(cited(&reply).as_deref(), Some("/refunds"), "{reply}");
+    let content = reply["content"].as_str().expect("content");
+    assert!(
+        content.contains("within 30 days"),
+        "the page is quoted: {reply}"
+    );
+    let reply = ask_new(&app, &site.id, "Can I get my money back?").await;
+    assert_eq!(cited(&reply), None, "too far from the page: {reply}");
+}
+on_both_backends!(
+    paraphrase_answered,
+    super::paraphrase_answered_in_conversation
+);
+
+/// The reply to `text` in a new conversation of a new visitor of `site`.
+async fn ask_new(app: &TestApp, site: &str, text: &str) -> Value {
+    let visitor = app.visitor(site).await;
+    let id = app.conversation_id(&visitor).await;
+    ask(app, &visitor, &id, text).await
+}
+
 /// The value of a counter series in the metrics text.
 fn counter(metrics: &str, series: &str) -> f64 {
     metrics

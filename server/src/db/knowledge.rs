@@ -150,6 +150,10 @@ pub struct PassageHit {
     /// tsvectors, see `search_passages`); with embeddings, the reciprocal
     /// rank fusion score (`knowledge::embed::fuse`); higher is better.
     pub score: f64,
+    /// With embeddings: the passage's cosine similarity to the question,
+    /// when the vector ranking found it (set by `fuse`, not read from SQL).
+    #[sqlx(skip)]
+    pub similarity: Option<f32>,
 }
 
 pub(super) const DOCUMENT_COLUMNS: &str =

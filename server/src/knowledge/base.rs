@@ -49,10 +49,14 @@ pub struct Retrieved {
 impl Retrieved {
     /// Share of the question's terms present in the best passage (its
     /// heading included): the engine's confidence, the same on both backends.
+    /// With embeddings, the passage's cosine similarity to the question
+    /// when that is higher: a paraphrase ("money reimbursed?" for a refunds
+    /// page) shares no word with its answer, and is confident only this way.
+    /// Both are on a 0–1 scale, held to the site's one threshold.
     pub fn confidence(&self) -> f64 {
-        self.hits
-            .first()
-            .map_or(0.0, |h| coverage(&self.terms, h))
+        self.hits.first().map_or(0.0, |h| {
+            coverage(&self.terms, h).max(f64::from(h.similarity.unwrap_or(0.0)))
+        })
     }
 }
 

@@ -111,6 +111,10 @@ pub fn fuse(
     }
     for h in &mut hits {
         h.score = scores.get(&h.passage_id).copied().unwrap_or_default();
+        h.similarity = nearest
+            .iter()
+            .find(|(id, _)| *id == h.passage_id)
+            .map(|(_, cos)| *cos);
     }
     // Stable: equal scores keep the order above.
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -132,6 +136,7 @@ mod tests {
             heading: String::new(),
             body: String::new(),
             score: 9.0,
+            similarity: None,
         }
     }
 
@@ -144,6 +149,9 @@ mod tests {
         // 3: 1/63 + 1/61; 1: 1/61; 4: 1/62; 2: 1/62; 5 is not searchable.
         assert_eq!(ids, [3, 1, 2, 4]);
         assert!((fused[0].score - (1.0 / 63.0 + 1.0 / 61.0)).abs() < 1e-12);
+        // The similarity goes with each passage the vectors found.
+        let sims: Vec<Option<f32>> = fused.iter().map(|h| h.similarity).collect();
+        assert_eq!(sims, [Some(0.9), None, None, Some(0.8)]);
         assert_eq!(fuse(vec![hit(1), hit(2)], &[], vec![], 1).len(), 1);
     }
 }
