@@ -166,9 +166,13 @@ const B: f64 = 0.75;
 /// How much more a term in the heading (title and section path) counts
 /// than one in the body, on both backends.
 pub const HEADING_WEIGHT: f64 = 2.5;
-/// Passages ranked by BM25 on Postgres, out of those holding any term
-/// (chosen by plain ts_rank, which has no IDF but bounds the work).
+/// Passages ranked by BM25 on Postgres, out of those holding the rarer
+/// terms (chosen by plain ts_rank, which has no IDF but bounds the work).
 const PG_CANDIDATES: i64 = 400;
+/// How many passages the rarer terms that choose the candidates may be in
+/// together (a term's document frequency, summed rarest first): the bound
+/// on the rows a search reads on Postgres, past its rarest term.
+const PG_TERM_BUDGET: i64 = 2_000;
 
 /// A `tsvector` literal of analysed terms: heading terms weighted A, body
 /// terms B, positions counted across both (Postgres keeps at most 256
@@ -339,17 +343,20 @@ impl Db {
                 .fetch_all(read)
                 .await?
             }
-            // BM25 over the site's passages. Candidates: the passages
-            // holding any term (GIN index), the best CANDIDATES of them by
-            // plain ts_rank, each tsvector read once. A term's frequency in
-            // a candidate is counted from the tsvector itself (unnest:
-            // heading occurrences, weight A, × HEADING_WEIGHT + body ones, B,
-            // as FTS5 counts them); its document frequency is counted among
-            // the candidates (exact unless a term is in more passages than
-            // that, when it is common anyway); the passage length
-            // is its stored term count against the site's average (both
-            // read from an index). Only the best `limit` are joined with
-            // their bodies and documents.
+            // BM25 over the site's passages, with each term's document
+            // frequency and the site's size read from the statistics the
+            // database keeps (migration 0015). Candidates: the passages
+            // holding the question's rarer terms (the rarest first, while
+            // together they are in at most TERM_BUDGET passages; always
+            // the rarest one), the best CANDIDATES of them by plain
+            // ts_rank over every term. A common term ("name", "file") still
+            // scores in the candidates, but does not make a third of the
+            // knowledge base a candidate. A term's frequency in a candidate
+            // is counted from its tsvector (unnest: heading occurrences,
+            // weight A, × HEADING_WEIGHT + body ones, B, as FTS5 counts
+            // them); a term the question repeats counts as often (a
+            // follow-up's own terms weigh double). Only the best `limit`
+            // are joined with their bodies and documents.
             PoolRef::Postgres(p) => {
                 let any = terms
                     .iter()
@@ -357,21 +364,27 @@ impl Db {
                     .collect::<Vec<_>>()
                     .join(" | ");
                 let sql = format!(
-                    "WITH cand AS MATERIALIZED (SELECT p.id, p.tsv, p.tokens FROM passages p \
+                    "WITH q AS MATERIALIZED (SELECT t.term, CAST(t.df AS FLOAT8) AS df, w.n AS w, \
+                     SUM(t.df) OVER (ORDER BY t.df, t.term) AS reach, \
+                     ROW_NUMBER() OVER (ORDER BY t.df, t.term) AS k \
+                     FROM (SELECT term, COUNT(*) AS n FROM unnest(CAST($3 AS TEXT[])) AS term \
+                     GROUP BY term) w JOIN knowledge_terms t ON t.site_id = $1 AND t.term = w.term), \
+                     stats AS MATERIALIZED (SELECT CAST(passages AS FLOAT8) AS n, \
+                     GREATEST(CAST(tokens AS FLOAT8) / GREATEST(passages, 1), 1) AS avgdl \
+                     FROM knowledge_sizes WHERE site_id = $1), \
+                     rare AS MATERIALIZED (SELECT CAST(string_agg('''' || term || '''', ' | ') AS tsquery) AS tq \
+                     FROM q WHERE reach <= {PG_TERM_BUDGET} OR k = 1), \
+                     cand AS MATERIALIZED (SELECT p.id, p.tsv, p.tokens FROM passages p \
                      JOIN documents d ON d.id = p.document_id \
-                     WHERE p.site_id = $1 AND p.tsv @@ CAST($2 AS tsquery) AND p.enabled AND d.enabled \
+                     WHERE p.site_id = $1 AND p.tsv @@ (SELECT tq FROM rare) AND p.enabled AND d.enabled \
                      ORDER BY ts_rank(p.tsv, CAST($2 AS tsquery)) DESC, p.id LIMIT {PG_CANDIDATES}), \
-                     occ AS MATERIALIZED (SELECT c.id, c.tokens, u.lexeme, \
+                     occ AS (SELECT c.id, c.tokens, u.lexeme, \
                      {HEADING_WEIGHT} * cardinality(array_positions(u.weights, 'A')) \
                      + cardinality(array_positions(u.weights, 'B')) AS tf \
                      FROM cand c, unnest(c.tsv) AS u WHERE u.lexeme = ANY(CAST($3 AS TEXT[]))), \
-                     df AS (SELECT lexeme, CAST(COUNT(*) AS FLOAT8) AS n FROM occ GROUP BY lexeme), \
-                     stats AS (SELECT CAST(COUNT(*) AS FLOAT8) AS n, \
-                     GREATEST(CAST(AVG(tokens) AS FLOAT8), 1) AS avgdl \
-                     FROM passages WHERE site_id = $1), \
-                     best AS (SELECT o.id, SUM(LN(1 + (s.n - df.n + 0.5) / (df.n + 0.5)) \
+                     best AS (SELECT o.id, SUM(q.w * LN(1 + (s.n - q.df + 0.5) / (q.df + 0.5)) \
                      * o.tf * {k1p1} / (o.tf + {K1} * ({b0} + {B} * o.tokens / s.avgdl))) AS score \
-                     FROM occ o JOIN df ON df.lexeme = o.lexeme CROSS JOIN stats s \
+                     FROM occ o JOIN q ON q.term = o.lexeme CROSS JOIN stats s \
                      GROUP BY o.id ORDER BY score DESC, o.id LIMIT $4) \
                      SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
                      CAST(best.score AS FLOAT8) AS score \
@@ -450,7 +463,9 @@ impl Db {
     }
 }
 
-/// Inserts a document's passages and their index entries.
+/// Inserts a document's passages and their index entries. On Postgres in
+/// one statement, so the term statistics trigger (migration 0015) counts
+/// each of the document's terms once, not once per passage.
 async fn insert_passages(
     tx: &mut Tx,
     doc: &DocumentRecord,
@@ -458,9 +473,9 @@ async fn insert_passages(
     index: &[PassageIndex],
     config: &str,
 ) -> Result<()> {
-    for (i, (p, ix)) in passages.iter().zip(index).enumerate() {
-        match tx {
-            Tx::Sqlite(t) => {
+    match tx {
+        Tx::Sqlite(t) => {
+            for (i, (p, ix)) in passages.iter().zip(index).enumerate() {
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO passages (document_id, site_id, position, heading, body, config) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -480,22 +495,28 @@ async fn insert_passages(
                     .execute(&mut **t)
                     .await?;
             }
-            Tx::Postgres(t) => {
-                sqlx::query(
-                    "INSERT INTO passages (document_id, site_id, position, heading, body, config, \
-                     tokens, tsv) VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS tsvector))",
-                )
-                .bind(&doc.id)
-                .bind(&doc.site_id)
-                .bind(i as i32)
-                .bind(&p.heading)
-                .bind(&p.body)
-                .bind(config)
-                .bind(ix.tokens())
-                .bind(tsvector_literal(ix))
-                .execute(&mut **t)
-                .await?;
-            }
+        }
+        Tx::Postgres(t) => {
+            let headings: Vec<&str> = passages.iter().map(|p| p.heading.as_str()).collect();
+            let bodies: Vec<&str> = passages.iter().map(|p| p.body.as_str()).collect();
+            let tokens: Vec<i32> = index.iter().map(PassageIndex::tokens).collect();
+            let vectors: Vec<String> = index.iter().map(tsvector_literal).collect();
+            sqlx::query(
+                "INSERT INTO passages (document_id, site_id, position, heading, body, config, \
+                 tokens, tsv) \
+                 SELECT $1, $2, CAST(x.n AS INTEGER) - 1, x.h, x.b, $3, x.t, CAST(x.v AS tsvector) \
+                 FROM unnest(CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS INTEGER[]), \
+                 CAST($7 AS TEXT[])) WITH ORDINALITY AS x(h, b, t, v, n) ORDER BY x.n",
+            )
+            .bind(&doc.id)
+            .bind(&doc.site_id)
+            .bind(config)
+            .bind(&headings)
+            .bind(&bodies)
+            .bind(&tokens)
+            .bind(&vectors)
+            .execute(&mut **t)
+            .await?;
         }
     }
     Ok(())
