@@ -34,6 +34,7 @@ mod site_settings;
 mod site_stream_order;
 mod source_limits;
 mod sources;
+mod term_stats;
 mod tokens;
 mod typing_preview;
 mod visitors;

@@ -1,0 +1,165 @@
+//! Postgres keeps each site's term statistics (how many passages hold each
+//! term, the site's passage count and length) in tables its triggers
+//! maintain (migration 0015); the search reads them instead of the
+//! passages. After every kind of write — imports side by side, a document
+//! replaced by one with the same URL, a passage and a document turned off,
+//! a document deleted — they must equal what the passages say.
+
+use futures::future::join_all;
+use lantern_tests::{Backend, TestApp};
+use serde_json::json;
+use sqlx::PgPool;
+
+/// (site, term, count) rows kept by the triggers, and the same counted from
+/// the passages; then (site, passages, tokens) both ways.
+async fn assert_stats_true(pool: &PgPool, when: &str) {
+    let kept: Vec<(String, String, i32)> =
+        sqlx::query_as("SELECT site_id, term, df FROM knowledge_terms ORDER BY 1, 2")
+            .fetch_all(pool)
+            .await
+            .expect("terms");
+    let counted: Vec<(String, String, i32)> = sqlx::query_as(
+        "SELECT p.site_id, u.lexeme, CAST(COUNT(*) AS INTEGER) \
+         FROM passages p, unnest(p.tsv) AS u GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("counted terms");
+    assert!(
+        !counted.is_empty() || when == "at the end",
+        "{when}: no passages"
+    );
+    assert_eq!(kept, counted, "{when}: term counts");
+    let sizes: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT site_id, passages, tokens FROM knowledge_sizes ORDER BY 1")
+            .fetch_all(pool)
+            .await
+            .expect("sizes");
+    let counted: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT site_id, COUNT(*), CAST(SUM(tokens) AS BIGINT) FROM passages GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("counted sizes");
+    assert_eq!(sizes, counted, "{when}: site sizes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_term_statistics_follow_every_write() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let pool = PgPool::connect(&app.database_url).await.expect("Postgres");
+    let (one, two) = (app.site().await, app.site().await);
+
+    // Sixteen documents at once into one site (they share common words,
+    // whose counts every import updates) and two into the other.
+    let docs: Vec<serde_json::Value> = (0..16)
+        .map(|i| {
+            json!({"title": format!("Printer {i}"), "url": format!("/printers/{i}"),
+                "body": format!("## Setup\n\nConnect printer model {i} to the network and print a test page.\n\n\
+                    ## Paper\n\nLoad paper in tray {i}; the printer reports a jam when the paper is wet.")})
+        })
+        .collect();
+    let posts = docs
+        .iter()
+        .map(|d| app.post_json("/api/v1/knowledge/documents", &one.admin_key, d));
+    for res in join_all(posts).await {
+        assert_eq!(res.status(), 201, "imported side by side");
+    }
+    for (url, body) in [
+        ("/returns", "Returns are free within thirty days."),
+        ("/shipping", "Shipping takes three days; returns ship free."),
+    ] {
+        let res = app
+            .post_json(
+                "/api/v1/knowledge/documents",
+                &two.admin_key,
+                &json!({"title": url, "url": url, "body": body}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    assert_stats_true(&pool, "after the imports").await;
+
+    // The same URL again replaces the document and its passages.
+    let res = app
+        .post_json(
+            "/api/v1/knowledge/documents",
+            &one.admin_key,
+            &json!({"title": "Printer 3", "url": "/printers/3",
+                "body": "Firmware updates for model 3 are installed from the settings menu."}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let doc = res.json::<serde_json::Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_stats_true(&pool, "after a replacement").await;
+
+    // Turning a document and a passage off changes no statistics (they
+    // stay counted, as the site's size does).
+    let patch = |path: String| {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&one.admin_key)
+            .json(&json!({"enabled": false}))
+            .send()
+    };
+    let path = format!("/api/v1/knowledge/documents/{doc}");
+    assert_eq!(patch(path.clone()).await.expect("sent").status(), 200);
+    let passages: serde_json::Value = app
+        .get_auth(&format!("{path}/passages"), &one.admin_key)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let pid = passages["items"][0]["id"].as_i64().expect("passage id");
+    let res = patch(format!("{path}/passages/{pid}")).await.expect("sent");
+    assert_eq!(res.status(), 200);
+    assert_stats_true(&pool, "after turning things off").await;
+
+    // The search still finds by the rare term, and not the disabled one.
+    let found: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1/sites/{}/knowledge/search", one.id)))
+        .query(&[("q", "paper jam tray 7")])
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found["results"][0]["url"], "/printers/7", "{found}");
+
+    // Deleting documents takes their terms with them; a site with none
+    // left has no rows.
+    for d in app
+        .get_auth("/api/v1/knowledge/documents", &two.admin_key)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .expect("json")["items"]
+        .as_array()
+        .expect("items")
+    {
+        let id = d["id"].as_str().expect("id");
+        let res = app
+            .client
+            .delete(app.url(&format!("/api/v1/knowledge/documents/{id}")))
+            .bearer_auth(&two.admin_key)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), 204);
+    }
+    assert_stats_true(&pool, "after the deletions").await;
+    let left: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM knowledge_terms WHERE site_id = $1) \
+         + (SELECT COUNT(*) FROM knowledge_sizes WHERE site_id = $1)",
+    )
+    .bind(&two.id)
+    .fetch_one(&pool)
+    .await
+    .expect("left");
+    assert_eq!(left, 0, "an emptied site keeps no statistics");
+}
