@@ -347,8 +347,8 @@ impl Db {
             // frequency and the site's size read from the statistics the
             // database keeps (migration 0015). Candidates: the passages
             // holding the question's rarer terms (the rarest first, while
-            // together they are in at most TERM_BUDGET passages; always
-            // the rarest one), the best CANDIDATES of them by plain
+            // together they are in at most PG_TERM_BUDGET passages; always
+            // the rarest one), the best PG_CANDIDATES of them by plain
             // ts_rank over every term. A common term ("name", "file") still
             // scores in the candidates, but does not make a third of the
             // knowledge base a candidate. A term's frequency in a candidate
