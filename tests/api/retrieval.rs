@@ -17,7 +17,7 @@ async fn post_doc(app: &TestApp, key: &str, doc: Value) {
     assert_eq!(res.status(), 201, "document created");
 }
 
-async fn search(app: &TestApp, site: &str, q: &str, lang: Option<&str>) -> Value {
+pub(crate) async fn search(app: &TestApp, site: &str, q: &str, lang: Option<&str>) -> Value {
     let mut query = vec![("q", q)];
     if let Some(l) = lang {
         query.push(("lang", l));

@@ -119,16 +119,7 @@ async fn postgres_term_statistics_follow_every_write() {
     assert_stats_true(&pool, "after turning things off").await;
 
     // The search still finds by the rare term, and not the disabled one.
-    let found: serde_json::Value = app
-        .client
-        .get(app.url(&format!("/api/v1/sites/{}/knowledge/search", one.id)))
-        .query(&[("q", "paper jam tray 7")])
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let found = crate::retrieval::search(&app, &one.id, "paper jam tray 7", None).await;
     assert_eq!(found["results"][0]["url"], "/printers/7", "{found}");
 
     // Deleting documents takes their terms with them; a site with none
