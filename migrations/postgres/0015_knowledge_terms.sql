@@ -11,8 +11,9 @@
 -- Both are kept by statement triggers on `passages` with transition tables,
 -- so every path that writes passages (import, replace, delete, a site's
 -- cascade, reindexing) keeps them right, and one statement inserting a
--- document's passages updates each term once. Keys are taken in sorted
--- order so concurrent imports wait for each other but never deadlock.
+-- document's passages updates each term once. Writers of one site's
+-- passages take turns (an advisory lock held to commit), so concurrent
+-- imports wait for each other but never deadlock.
 -- Rows whose count reaches zero are removed with their passages, so a
 -- deleted site leaves nothing behind.
 CREATE TABLE knowledge_terms (
@@ -44,6 +45,14 @@ DECLARE
                WHERE n.tsv <> o.tsv OR n.site_id <> o.site_id'
     END;
 BEGIN
+    -- One writer of a site's statistics at a time, until it commits. A
+    -- replacement takes away old terms and adds new ones in two statements,
+    -- each in sorted order but the two together not: without this, two
+    -- replacements side by side deadlock on their common terms.
+    EXECUTE format(
+        'WITH d AS (%s)
+         SELECT pg_advisory_xact_lock(hashtext(''lantern:knowledge''), hashtext(site_id))
+           FROM (SELECT DISTINCT site_id FROM d ORDER BY site_id) AS s', changed);
     EXECUTE format(
         'WITH d AS (%s)
          INSERT INTO knowledge_terms (site_id, term, df)

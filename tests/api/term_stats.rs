@@ -80,6 +80,26 @@ async fn postgres_term_statistics_follow_every_write() {
     }
     assert_stats_true(&pool, "after the imports").await;
 
+    // Every document replaced at once (each transaction takes away its old
+    // terms and adds its new ones, in two statements), three times over:
+    // none may fail on a deadlock between them.
+    for round in 0..3 {
+        let docs: Vec<serde_json::Value> = (0..16)
+            .map(|i| {
+                json!({"title": format!("Printer {i}"), "url": format!("/printers/{i}"),
+                    "body": format!("## Paper\n\nLoad paper in tray {i}; the printer reports a jam when the paper is wet.\n\n\
+                        ## Zoning {round}\n\nAlpha beta gamma model {i} {round} network.")})
+            })
+            .collect();
+        let posts = docs
+            .iter()
+            .map(|d| app.post_json("/api/v1/knowledge/documents", &one.admin_key, d));
+        for res in join_all(posts).await {
+            assert_eq!(res.status(), 201, "replaced side by side");
+        }
+    }
+    assert_stats_true(&pool, "after replacements side by side").await;
+
     // The same URL again replaces the document and its passages.
     let res = app
         .post_json(
