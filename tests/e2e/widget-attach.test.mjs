@@ -64,6 +64,12 @@ async function stored(page) {
 
 test('paste, preview, send and see a screenshot; an agent\'s file arrives live; refusals are shown', async () => {
   const { context, page, problems } = await newHost();
+  // Playwright turns file chooser interception on when a 'filechooser'
+  // listener is added, without waiting for the browser to confirm: a
+  // keypress sent right after `waitForEvent('filechooser')` could open the
+  // chooser before, and no event came (half the runs). A listener kept for
+  // the whole test keeps interception on from here.
+  page.on('filechooser', () => {});
   try {
     // Nothing about files is downloaded until they are used.
     const scripts = [];
