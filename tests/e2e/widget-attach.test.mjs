@@ -54,12 +54,25 @@ function pasteScreenshot(page) {
 }
 
 /** The messages stored in the visitor's conversation (over the API). */
-async function stored(page) {
-  const [token, conv] = await page.evaluate(() =>
-    [localStorage.getItem('lantern:demo:token'), localStorage.getItem('lantern:demo:conv')]);
-  const r = await fetch(`${env.server.base}/api/v1/conversations/${conv}/messages?limit=100`,
-    { headers: { authorization: `Bearer ${token}`, origin: env.server.base } });
+async function stored(page, site = 'demo', base = env.server.base) {
+  const [token, conv] = await page.evaluate((s) =>
+    [localStorage.getItem(`lantern:${s}:token`), localStorage.getItem(`lantern:${s}:conv`)], site);
+  const r = await fetch(`${base}/api/v1/conversations/${conv}/messages?limit=100`,
+    { headers: { authorization: `Bearer ${token}`, origin: base } });
   return (await r.json()).items;
+}
+
+/**
+ * The stored message with this `content`. The panel shows a message as it
+ * is sent, before the server has it: this asks until it is stored.
+ */
+async function storedMessage(page, content, site, base) {
+  for (let i = 0; i < 100; i += 1) {
+    const mine = (await stored(page, site, base)).find((m) => m.content === content);
+    if (mine) return mine;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`"${content}" was never stored`);
 }
 
 test('paste, preview, send and see a screenshot; an agent\'s file arrives live; refusals are shown', async () => {
@@ -111,7 +124,7 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     assert.equal(await thumb.evaluate((i) => i.naturalWidth), 320, 'the thumbnail, not the original');
     assert.match(await thumb.getAttribute('alt'), /^image\.png \(\d+ (B|KB)\)$/);
     assert.equal(await item.count(), 0, 'the tray is empty once sent');
-    const mine = (await stored(page)).find((m) => m.content === 'This error appears at checkout');
+    const mine = await storedMessage(page, 'This error appears at checkout');
     assert.equal(mine.attachments.length, 1);
     assert.equal(mine.attachments[0].type, 'image/png');
     const heard = mine.attachments[0];
@@ -187,7 +200,7 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
     await page.locator(`${W} .tray .item.done`).waitFor({ timeout: 10_000 });
     await send(page, 'Again, after the retry');
     await page.locator(`${W} .log .msg.user .files img`).nth(1).waitFor({ timeout: 10_000 });
-    const again = (await stored(page)).find((m) => m.content === 'Again, after the retry');
+    const again = await storedMessage(page, 'Again, after the retry');
     assert.equal(again.attachments.length, 1);
     assert.deepEqual(problems.errors, []);
   } finally {
@@ -232,11 +245,7 @@ test('a dropped file can be cancelled mid-upload; a site that takes no files off
     await send(page, 'No file after all');
     await page.locator(`${W} .log .msg.user`, { hasText: 'No file after all' }).waitFor();
     await page.locator(`${W} .log .msg.user:not(.failed)`, { hasText: 'No file after all' }).waitFor();
-    const [token, conv] = await page.evaluate((s) =>
-      [localStorage.getItem(`lantern:${s}:token`), localStorage.getItem(`lantern:${s}:conv`)], own.site);
-    const r = await fetch(`${own.srv.base}/api/v1/conversations/${conv}/messages?limit=100`,
-      { headers: { authorization: `Bearer ${token}`, origin: own.srv.base } });
-    const mine = (await r.json()).items.find((m) => m.content === 'No file after all');
+    const mine = await storedMessage(page, 'No file after all', own.site, own.srv.base);
     assert.deepEqual(mine.attachments ?? [], [], 'the cancelled file did not go with the message');
 
     // The owner turns files off: the next page view shows no attach button,
