@@ -70,7 +70,12 @@ BEGIN
             'WITH d AS (%s)
              DELETE FROM knowledge_terms t USING d, unnest(d.tsv) AS u
               WHERE d.sign < 0 AND t.site_id = d.site_id AND t.term = u.lexeme AND t.df <= 0', changed);
-        DELETE FROM knowledge_sizes WHERE passages <= 0;
+        -- Only this statement's sites: another site's row is another
+        -- writer's, under its own lock.
+        EXECUTE format(
+            'WITH d AS (%s)
+             DELETE FROM knowledge_sizes s USING (SELECT DISTINCT site_id FROM d) AS x
+              WHERE s.site_id = x.site_id AND s.passages <= 0', changed);
     END IF;
     RETURN NULL;
 END
