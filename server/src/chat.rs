@@ -57,6 +57,16 @@ pub struct Post {
     pub reader: Option<String>,
 }
 
+/// `Ok` when `caller` may see a conversation of `site_id` and `visitor_id`;
+/// otherwise it is reported missing, not forbidden, so ids cannot be probed.
+fn seen(caller: &Caller, site_id: &str, visitor_id: Option<&str>) -> Result<(), ApiError> {
+    if may_see(caller, site_id, visitor_id) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("conversation"))
+    }
+}
+
 impl Chat {
     /// The conversation if `caller` may see it. Others' conversations are
     /// reported as missing, not forbidden, so ids cannot be probed.
@@ -71,11 +81,8 @@ impl Chat {
             .conversation(id)
             .await?
             .ok_or_else(|| ApiError::not_found("conversation"))?;
-        if may_see(caller, &conv.site_id, conv.visitor_id.as_deref()) {
-            Ok(conv)
-        } else {
-            Err(ApiError::not_found("conversation"))
-        }
+        seen(caller, &conv.site_id, conv.visitor_id.as_deref())?;
+        Ok(conv)
     }
 
     /// [`Self::visible_conversation`] for a post, which needs only the
@@ -92,11 +99,8 @@ impl Chat {
             .conversation_facts(id)
             .await?
             .ok_or_else(|| ApiError::not_found("conversation"))?;
-        if may_see(caller, &facts.site_id, facts.visitor_id.as_deref()) {
-            Ok(facts)
-        } else {
-            Err(ApiError::not_found("conversation"))
-        }
+        seen(caller, &facts.site_id, facts.visitor_id.as_deref())?;
+        Ok(facts)
     }
 
     /// A site's settings (cached; every change to them clears it).
