@@ -149,7 +149,12 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
       });
       await a.locator('.composer .files.pending', { hasText: 'steps.txt' }).waitFor({ timeout: 10_000 });
       await a.locator('#composer').fill('Here is what to try');
+      // The page is closed below: wait until the server has the reply, or
+      // the close could cut the request off (CI saw the file never come).
+      const posted = a.waitForResponse((r) => r.request().method() === 'POST'
+        && new URL(r.url()).pathname.endsWith('/messages'), { timeout: 10_000 });
       await a.locator('#composer').press('Enter');
+      assert.equal((await posted).status(), 201, 'the agent\'s reply is stored');
     } finally {
       await agent.close();
     }
