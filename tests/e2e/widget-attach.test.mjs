@@ -247,7 +247,13 @@ test('a dropped file can be cancelled mid-upload; a site that takes no files off
     await page.locator(`${W} .tray button[aria-label="Remove notes.txt"]`).click();
     assert.equal(await page.locator(`${W} .tray .item`).count(), 0, 'the tray is empty');
     await throttle(-1);
+    // Chromium may still hold the aborted upload's throttled bytes ahead of
+    // the message: wait for the server's answer to the message itself (a
+    // fresh-clone run once needed more than storedMessage's 10 s).
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST'
+      && new URL(r.url()).pathname.endsWith('/messages'), { timeout: 60_000 });
     await send(page, 'No file after all');
+    assert.equal((await posted).status(), 201, 'the message is acknowledged');
     await page.locator(`${W} .log .msg.user`, { hasText: 'No file after all' }).waitFor();
     await page.locator(`${W} .log .msg.user:not(.failed)`, { hasText: 'No file after all' }).waitFor();
     const mine = await storedMessage(page, 'No file after all', own.site, own.srv.base);
