@@ -12,7 +12,9 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, startLantern, launchBrowser } from './support.mjs';
-import { env, newHost, openPanel, ownSite, waitForConversation, send, shadowActive, SHOTS, W } from './widget-support.mjs';
+import {
+  env, messagePosted, newHost, openPanel, ownSite, waitForConversation, send, shadowActive, SHOTS, W,
+} from './widget-support.mjs';
 
 const PASSWORD = 'a widget attachments passphrase';
 // The server's cap, low enough for a test file to exceed it.
@@ -151,8 +153,7 @@ test('paste, preview, send and see a screenshot; an agent\'s file arrives live; 
       await a.locator('#composer').fill('Here is what to try');
       // The page is closed below: wait until the server has the reply, or
       // the close could cut the request off (CI saw the file never come).
-      const posted = a.waitForResponse((r) => r.request().method() === 'POST'
-        && new URL(r.url()).pathname.endsWith('/messages'), { timeout: 10_000 });
+      const posted = messagePosted(a, 10_000);
       await a.locator('#composer').press('Enter');
       assert.equal((await posted).status(), 201, 'the agent\'s reply is stored');
     } finally {
@@ -250,8 +251,7 @@ test('a dropped file can be cancelled mid-upload; a site that takes no files off
     // Chromium may still hold the aborted upload's throttled bytes ahead of
     // the message: wait for the server's answer to the message itself (a
     // fresh-clone run once needed more than storedMessage's 10 s).
-    const posted = page.waitForResponse((r) => r.request().method() === 'POST'
-      && new URL(r.url()).pathname.endsWith('/messages'), { timeout: 60_000 });
+    const posted = messagePosted(page, 60_000);
     await send(page, 'No file after all');
     assert.equal((await posted).status(), 201, 'the message is acknowledged');
     await page.locator(`${W} .log .msg.user`, { hasText: 'No file after all' }).waitFor();

@@ -79,6 +79,13 @@ export async function waitForConversation(page, site = 'demo') {
     !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
 }
 
+/**
+ * The response to the next message posted from `page` (widget or console):
+ * resolves at its head, so a streamed reply counts once it starts.
+ */
+export const messagePosted = (page, timeout = 30_000) => page.waitForResponse((r) =>
+  r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/messages'), { timeout });
+
 export async function send(page, text) {
   await input(page).fill(text);
   await input(page).press('Enter');

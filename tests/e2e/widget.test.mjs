@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { startLantern } from './support.mjs';
 import {
   SHOTS, W, env, useWidgetEnv, newHost, launcher, panel, input, openPanel,
-  waitForConversation, send, ask, shadowActive, ownSite, stored,
+  waitForConversation, send, ask, shadowActive, ownSite, stored, messagePosted,
 } from './widget-support.mjs';
 
 useWidgetEnv();
@@ -86,7 +86,7 @@ test('open, send, see the answer; reload keeps the conversation and the open pan
   const { context, page, problems } = await newHost();
   await openPanel(page);
   await waitForConversation(page);
-  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && /\/messages$/.test(r.url()));
+  const posted = messagePosted(page);
   const answer = await ask(page, 'What is Lantern?');
   assert.ok(answer.length > 0, 'the assistant answered');
   assert.match((await posted).headers()['content-type'], /^text\/event-stream/, 'the reply was streamed');
