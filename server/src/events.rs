@@ -14,6 +14,7 @@ use std::{
     time::Duration,
 };
 
+use bytes::Bytes;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -49,10 +50,10 @@ pub struct LiveEvent {
     pub id: Option<i64>,
     pub kind: String,
     pub data: Value,
-    /// `data` as JSON, encoded by the first subscriber that sends it and
-    /// reused by every other one.
+    /// The event's SSE frame, encoded by the first stream that sends it and
+    /// shared by every other one.
     #[serde(skip)]
-    json: OnceLock<String>,
+    frame: OnceLock<Bytes>,
 }
 
 impl LiveEvent {
@@ -62,20 +63,16 @@ impl LiveEvent {
             id,
             kind: kind.to_string(),
             data,
-            json: OnceLock::new(),
+            frame: OnceLock::new(),
         }
     }
 
-    /// The event as an SSE frame (its JSON encoded once per event).
-    pub fn sse(&self) -> axum::response::sse::Event {
-        let json = self.json.get_or_init(|| self.data.to_string());
-        let event = axum::response::sse::Event::default()
-            .event(&self.kind)
-            .data(json);
-        match self.id {
-            Some(id) => event.id(id.to_string()),
-            None => event,
-        }
+    /// The event as an SSE frame, encoded once per event: the streams
+    /// share its bytes.
+    pub fn frame(&self) -> Bytes {
+        self.frame
+            .get_or_init(|| crate::sse::frame(&self.kind, self.id, &self.data.to_string()))
+            .clone()
     }
 }
 

@@ -45,6 +45,7 @@ native! {
     pub mod seed;
     pub mod settings;
     pub mod settings_file;
+    pub mod sse;
     pub mod startup;
     pub mod stats;
     pub mod telemetry;

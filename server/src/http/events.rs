@@ -6,15 +6,15 @@
 //! of order) triggers a refill from the database, so the stream never has a
 //! gap and never repeats.
 
-use std::{collections::VecDeque, convert::Infallible};
+use std::collections::VecDeque;
 
 use axum::{
     Router,
     extract::{Path, State},
-    response::{Response, sse::Event},
+    response::Response,
     routing::get,
 };
-use futures::StreamExt;
+use bytes::Bytes;
 use lantern_shared::routes;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -22,7 +22,6 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{
     AppState,
     extract::ApiQuery,
-    messages::{sse, sse_event},
     stream_caps::{resume_after, stream_keys},
 };
 use crate::{auth::Caller, chat::Chat, error::ApiError};
@@ -85,7 +84,7 @@ pub async fn events(
     // The stream is polled by the response body itself: no task and no
     // channel per client, and when the client goes, hyper drops the body
     // and with it the subscription, at once.
-    Ok(sse(futures::stream::unfold(feed, Feed::next).map(Ok::<_, Infallible>)))
+    Ok(crate::sse::response(futures::stream::unfold(feed, Feed::next)))
 }
 
 /// One client's position in a conversation's events.
@@ -100,7 +99,7 @@ struct Feed {
     live: crate::events::Subscription,
     closing: tokio::sync::watch::Receiver<bool>,
     /// Events read from the database, not yet sent.
-    queue: VecDeque<Event>,
+    queue: VecDeque<Bytes>,
     needs_refill: bool,
     done: bool,
     _open: crate::stats::StreamGuard,
@@ -110,7 +109,7 @@ struct Feed {
 
 impl Feed {
     /// The next event for the client; `None` ends the stream.
-    async fn next(mut self) -> Option<(Event, Feed)> {
+    async fn next(mut self) -> Option<(Bytes, Feed)> {
         loop {
             if let Some(event) = self.queue.pop_front() {
                 return Some((event, self));
@@ -128,7 +127,7 @@ impl Feed {
                 _ = self.closing.changed() => {
                     // Going away: tell the client to come back (to another instance).
                     self.done = true;
-                    let bye = Event::default().event(lantern_shared::event::kind::RECONNECT).data("{}");
+                    let bye = crate::sse::frame(lantern_shared::event::kind::RECONNECT, None, "{}");
                     return Some((bye, self));
                 }
             };
@@ -150,11 +149,11 @@ impl Feed {
                         return None;
                     }
                 }
-                None => return Some((event.sse(), self)),
+                None => return Some((event.frame(), self)),
                 Some(id) if id <= self.last => {}
                 Some(id) if id == self.last + 1 => {
                     self.last = id;
-                    return Some((event.sse(), self));
+                    return Some((event.frame(), self));
                 }
                 // A gap: events from concurrent writers arrived out of order.
                 Some(_) => self.needs_refill = true,
@@ -174,7 +173,7 @@ impl Feed {
             let full = batch.len() as i64 == BATCH;
             for e in batch {
                 self.last = e.id;
-                self.queue.push_back(sse_event(&e.kind, Some(e.id), &e.data));
+                self.queue.push_back(crate::sse::frame(&e.kind, Some(e.id), &e.data.to_string()));
             }
             if !full {
                 return Ok(());

@@ -1,13 +1,14 @@
 //! Messages: list, and post (the reply whole in JSON, or streamed as SSE).
 
-use std::{convert::Infallible, sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use axum::{
     Json, Router,
     extract::{Path, State},
-    response::{IntoResponse, Response, Sse, sse::Event},
+    response::{IntoResponse, Response},
     routing::get,
 };
+use bytes::Bytes;
 use futures::StreamExt;
 use http::{HeaderMap, StatusCode};
 use lantern_shared::{
@@ -146,38 +147,21 @@ pub async fn post(
     };
     let stream = futures::stream::once(async move { first })
         .chain(ReceiverStream::new(events))
-        .map(|e: Arc<LiveEvent>| e.sse())
+        .map(|e: Arc<LiveEvent>| e.frame())
         .chain(futures::stream::once(finished).flatten());
-    let mut response = sse(stream.map(Ok::<_, Infallible>));
+    let mut response = crate::sse::response(stream);
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)
 }
 
-fn failed() -> Event {
-    Event::default()
-        .event("error")
-        .data(r#"{"message":"the reply could not be produced"}"#)
+fn failed() -> Bytes {
+    crate::sse::frame(
+        "error",
+        None,
+        r#"{"message":"the reply could not be produced"}"#,
+    )
 }
 
-fn done() -> Event {
-    Event::default().event(kind::DONE).data("{}")
-}
-
-pub fn sse_event(kind: &str, id: Option<i64>, data: &serde_json::Value) -> Event {
-    let event = Event::default().event(kind).data(data.to_string());
-    match id {
-        Some(id) => event.id(id.to_string()),
-        None => event,
-    }
-}
-
-pub fn keep_alive() -> axum::response::sse::KeepAlive {
-    axum::response::sse::KeepAlive::new().interval(Duration::from_secs(15))
-}
-
-pub fn sse<S>(stream: S) -> Response
-where
-    S: futures::Stream<Item = Result<Event, Infallible>> + Send + 'static,
-{
-    Sse::new(stream).keep_alive(keep_alive()).into_response()
+fn done() -> Bytes {
+    crate::sse::frame(kind::DONE, None, "{}")
 }

@@ -14,15 +14,15 @@
 //! member removed from the site loses the stream at once (a `revoked`
 //! nudge through the hub, and a membership check every minute as a net).
 
-use std::{collections::VecDeque, convert::Infallible, time::Duration};
+use std::{collections::VecDeque, time::Duration};
 
 use axum::{
     Router,
     extract::{Path, State},
-    response::{Response, sse::Event},
+    response::Response,
     routing::get,
 };
-use futures::StreamExt;
+use bytes::Bytes;
 use lantern_shared::routes;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -30,7 +30,6 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{
     AppState,
     extract::ApiQuery,
-    messages::{sse, sse_event},
     stream_caps::{resume_after, stream_keys},
 };
 use crate::{
@@ -109,7 +108,7 @@ pub async fn events(
         _open: crate::stats::StreamGuard::open(),
         _slot: slot,
     };
-    Ok(sse(futures::stream::unfold(feed, Feed::next).map(Ok::<_, Infallible>)))
+    Ok(crate::sse::response(futures::stream::unfold(feed, Feed::next)))
 }
 
 /// One member's position in their site's events.
@@ -125,7 +124,7 @@ struct Feed {
     live: crate::events::Subscription,
     closing: tokio::sync::watch::Receiver<bool>,
     recheck: tokio::time::Interval,
-    queue: VecDeque<Event>,
+    queue: VecDeque<Bytes>,
     needs_refill: bool,
     done: bool,
     _presence: Option<crate::inbox::PresenceGuard>,
@@ -135,7 +134,7 @@ struct Feed {
 
 impl Feed {
     /// The next event for the client; `None` ends the stream.
-    async fn next(mut self) -> Option<(Event, Feed)> {
+    async fn next(mut self) -> Option<(Bytes, Feed)> {
         loop {
             if let Some(event) = self.queue.pop_front() {
                 return Some((event, self));
@@ -152,7 +151,7 @@ impl Feed {
                 r = self.live.recv() => r,
                 _ = self.closing.changed() => {
                     self.done = true;
-                    let bye = Event::default().event(lantern_shared::event::kind::RECONNECT).data("{}");
+                    let bye = crate::sse::frame(lantern_shared::event::kind::RECONNECT, None, "{}");
                     return Some((bye, self));
                 }
                 _ = self.recheck.tick() => {
@@ -178,11 +177,11 @@ impl Feed {
                         return None;
                     }
                 }
-                None => return Some((event.sse(), self)),
+                None => return Some((event.frame(), self)),
                 Some(id) if self.recent.contains(&id) => {}
                 Some(id) => {
                     self.sent(id);
-                    return Some((event.sse(), self));
+                    return Some((event.frame(), self));
                 }
             }
         }
@@ -218,7 +217,7 @@ impl Feed {
             for e in batch {
                 if !self.recent.contains(&e.id) {
                     self.sent(e.id);
-                    self.queue.push_back(sse_event(&e.kind, Some(e.id), &e.data));
+                    self.queue.push_back(crate::sse::frame(&e.kind, Some(e.id), &e.data.to_string()));
                 }
             }
             if !full {
