@@ -1,5 +1,13 @@
 //! The `lantern` binary: parse the command line, start logging, dispatch.
 
+// mimalloc instead of glibc's malloc: memory freed after a burst (thousands
+// of streams opening at once, each with its request's futures) goes back to
+// the system instead of staying in glibc's per-thread arenas; figures in
+// tests/bench/results.md ("live streams").
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     lantern_server::cli::main()

@@ -3,7 +3,13 @@
 //! process's resident memory with the streams open, above idle, per stream.
 //! Runs each N on a fresh process (default: 2,000 then 10,000).
 //!
-//! `cargo build --release --bin lantern && cargo bench -p lantern-tests --bench fanout [-- N…]`
+//! Each N runs twice: every stream on its own HTTP/1.1 connection (a browser's
+//! `EventSource` straight to Lantern), then the streams multiplexed over
+//! HTTP/2 connections without TLS (h2c, prior knowledge), as a reverse proxy
+//! that speaks h2c to its upstream sends them (Caddy's `versions h2c`,
+//! Envoy). `h1` or `h2` among the arguments runs only that one.
+//!
+//! `cargo build --release --bin lantern && cargo bench -p lantern-tests --bench fanout [-- N… [h1|h2]]`
 //! (each process needs `ulimit -n` above N + a few hundred: run
 //! `ulimit -n 20000` first where the soft limit is lower).
 
@@ -17,21 +23,69 @@ use serde_json::json;
 
 use lantern_tests::process::{binary, create_site, rss_kib};
 
+/// How long after the streams opened the second RSS reading is taken.
+const SETTLE_SECS: u64 = 5;
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let mut ns: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut ns: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     if ns.is_empty() {
         ns = vec![2_000, 10_000];
     }
+    let mut modes: Vec<Mode> = args
+        .iter()
+        .filter_map(|a| match a.as_str() {
+            "h1" => Some(Mode::Http1),
+            "h2" => Some(Mode::H2c),
+            _ => None,
+        })
+        .collect();
+    if modes.is_empty() {
+        modes = vec![Mode::Http1, Mode::H2c];
+    }
     for n in ns {
-        run(n).await;
+        for &mode in &modes {
+            run(n, mode).await;
+        }
     }
 }
 
-async fn run(n: usize) {
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// One HTTP/1.1 connection per stream.
+    Http1,
+    /// Streams multiplexed over HTTP/2 connections, no TLS.
+    H2c,
+}
+
+/// Streams per h2c connection: below the server's limit of concurrent
+/// streams on one connection (hyper's default, 200).
+const STREAMS_PER_H2_CONNECTION: usize = 150;
+
+/// The clients the streams are opened with: one pooling HTTP/1.1 client, or
+/// one h2c client (one connection) per `STREAMS_PER_H2_CONNECTION` streams.
+fn stream_clients(n: usize, mode: Mode) -> Vec<reqwest::Client> {
+    match mode {
+        Mode::Http1 => vec![
+            reqwest::Client::builder()
+                .http1_only()
+                .pool_max_idle_per_host(n + 10)
+                .build()
+                .expect("client"),
+        ],
+        Mode::H2c => (0..n.div_ceil(STREAMS_PER_H2_CONNECTION))
+            .map(|_| {
+                reqwest::Client::builder()
+                    .http2_prior_knowledge()
+                    .build()
+                    .expect("client")
+            })
+            .collect(),
+    }
+}
+
+async fn run(n: usize, mode: Mode) {
     let dir = std::env::temp_dir().join(format!("lantern-fanout-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -59,10 +113,7 @@ async fn run(n: usize) {
         .spawn()
         .expect("build it first: cargo build --release --bin lantern");
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(n + 10)
-        .build()
-        .expect("client");
+    let client = reqwest::Client::new();
     for _ in 0..100 {
         if client
             .get(format!("{base}/health/live"))
@@ -87,10 +138,11 @@ async fn run(n: usize) {
     let id = conv["id"].as_str().expect("id").to_string();
     let idle = rss_kib(child.id());
 
+    let clients = stream_clients(n, mode);
     let opened = Instant::now();
-    let streams = join_all((0..n).map(|_| {
+    let streams = join_all((0..n).map(|i| {
         let (client, url, key) = (
-            client.clone(),
+            clients[i % clients.len()].clone(),
             format!("{base}/api/v1/conversations/{id}/events"),
             key.clone(),
         );
@@ -108,6 +160,10 @@ async fn run(n: usize) {
     let open_secs = opened.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let with_streams = rss_kib(child.id());
+    // Memory freed after the opening burst (each request's futures) is
+    // returned to the system only after a while, if at all: read it again.
+    tokio::time::sleep(Duration::from_secs(SETTLE_SECS)).await;
+    let settled = rss_kib(child.id());
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Duration>();
     let sent_at = Instant::now();
@@ -141,15 +197,23 @@ async fn run(n: usize) {
     got.sort();
     let pct =
         |p: f64| got[((got.len() as f64 * p) as usize).min(got.len() - 1)].as_secs_f64() * 1000.0;
+    let how = match mode {
+        Mode::Http1 => "HTTP/1.1, a connection each".to_string(),
+        Mode::H2c => format!("h2c over {} connections", clients.len()),
+    };
     println!(
-        "== {n} streams: opened in {open_secs:.1} s; {} received the event",
+        "== {n} streams ({how}): opened in {open_secs:.1} s; {} received the event",
         got.len()
     );
+    let per_stream = |rss: u64| rss.saturating_sub(idle) as f64 / n as f64;
     println!(
-        "RSS: {} MiB idle, {} MiB with the streams open ({:.1} KiB per stream above idle)",
+        "RSS: {} MiB idle; with the streams open {} MiB just after the burst ({:.1} KiB per stream \
+         above idle), {} MiB {SETTLE_SECS} s later ({:.1} KiB per stream)",
         idle / 1024,
         with_streams / 1024,
-        (with_streams.saturating_sub(idle)) as f64 / n as f64
+        per_stream(with_streams),
+        settled / 1024,
+        per_stream(settled)
     );
     println!(
         "fan-out latency of one event: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
