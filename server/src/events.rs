@@ -71,7 +71,7 @@ impl LiveEvent {
     /// share its bytes.
     pub fn frame(&self) -> Bytes {
         self.frame
-            .get_or_init(|| crate::sse::frame(&self.kind, self.id, &self.data.to_string()))
+            .get_or_init(|| crate::sse::json_frame(&self.kind, self.id, &self.data))
             .clone()
     }
 }

@@ -3,7 +3,7 @@
 // mimalloc instead of glibc's malloc: memory freed after a burst (thousands
 // of streams opening at once, each with its request's futures) goes back to
 // the system instead of staying in glibc's per-thread arenas; figures in
-// tests/bench/results.md ("live streams").
+// tests/bench/results.md ("where a live stream's memory goes").
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -9,6 +9,7 @@ use axum::{body::Body, response::Response};
 use bytes::{BufMut, Bytes, BytesMut};
 use futures::{Stream, StreamExt, stream};
 use http::{HeaderValue, header};
+use serde_json::Value;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_stream::wrappers::IntervalStream;
 
@@ -18,15 +19,32 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// One event's frame: `event:`, `data:` (a line each for multi-line data),
 /// `id:` when it has one, and the blank line that ends it.
 pub fn frame(kind: &str, id: Option<i64>, data: &str) -> Bytes {
-    let mut b = BytesMut::with_capacity(kind.len() + data.len() + 32);
+    write(kind, id, data.len(), |b| {
+        for line in data.split('\n') {
+            b.put_slice(b"data: ");
+            b.put_slice(line.trim_end_matches('\r').as_bytes());
+            b.put_u8(b'\n');
+        }
+    })
+}
+
+/// A frame whose data is `data` as JSON, serialised straight into the
+/// frame (compact JSON escapes line breaks: it is one `data:` line).
+pub fn json_frame(kind: &str, id: Option<i64>, data: &Value) -> Bytes {
+    write(kind, id, 128, |b| {
+        b.put_slice(b"data: ");
+        // A `Value` always serialises, and writing to memory cannot fail.
+        let _ = serde_json::to_writer((&mut *b).writer(), data);
+        b.put_u8(b'\n');
+    })
+}
+
+fn write(kind: &str, id: Option<i64>, data_len: usize, data: impl FnOnce(&mut BytesMut)) -> Bytes {
+    let mut b = BytesMut::with_capacity(kind.len() + data_len + 32);
     b.put_slice(b"event: ");
     b.put_slice(kind.as_bytes());
     b.put_u8(b'\n');
-    for line in data.split('\n') {
-        b.put_slice(b"data: ");
-        b.put_slice(line.trim_end_matches('\r').as_bytes());
-        b.put_u8(b'\n');
-    }
+    data(&mut b);
     if let Some(id) = id {
         b.put_slice(b"id: ");
         b.put_slice(id.to_string().as_bytes());
@@ -70,6 +88,19 @@ mod tests {
         );
         assert_eq!(
             frame("done", None, "{}"),
+            Bytes::from_static(b"event: done\ndata: {}\n\n")
+        );
+    }
+
+    #[test]
+    fn json_frames_are_the_json_on_one_data_line() {
+        let data = serde_json::json!({"text": "two\nlines", "n": 1});
+        assert_eq!(
+            json_frame("answer.delta", Some(3), &data),
+            frame("answer.delta", Some(3), &data.to_string())
+        );
+        assert_eq!(
+            json_frame("done", None, &serde_json::json!({})),
             Bytes::from_static(b"event: done\ndata: {}\n\n")
         );
     }

@@ -51,7 +51,7 @@ async fn main() {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Mode {
     /// One HTTP/1.1 connection per stream.
     Http1,

@@ -173,7 +173,7 @@ impl Feed {
             let full = batch.len() as i64 == BATCH;
             for e in batch {
                 self.last = e.id;
-                self.queue.push_back(crate::sse::frame(&e.kind, Some(e.id), &e.data.to_string()));
+                self.queue.push_back(crate::sse::json_frame(&e.kind, Some(e.id), &e.data));
             }
             if !full {
                 return Ok(());

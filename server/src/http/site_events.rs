@@ -217,7 +217,7 @@ impl Feed {
             for e in batch {
                 if !self.recent.contains(&e.id) {
                     self.sent(e.id);
-                    self.queue.push_back(crate::sse::frame(&e.kind, Some(e.id), &e.data.to_string()));
+                    self.queue.push_back(crate::sse::json_frame(&e.kind, Some(e.id), &e.data));
                 }
             }
             if !full {
