@@ -48,8 +48,15 @@ export async function newHost(opts = {}, ctxOpts = {}, srv = env.server) {
   const context = await env.browser.newContext(ctxOpts);
   contexts.add(context);
   const page = await context.newPage();
-  const problems = { errors: [], dialogs: [] };
+  const problems = { errors: [], dialogs: [], http: [] };
   page.on('pageerror', (e) => problems.errors.push(String(e)));
+  // What the widget's calls met, for the message of a test that times out.
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.http.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('requestfailed', (req) =>
+    problems.http.push(`failed ${req.method()} ${req.url()}: ${req.failure()?.errorText}`));
+  pageProblems.set(page, problems);
   page.on('dialog', (d) => { problems.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   const path = opts.path ?? '/host';
   await page.route(`${srv.base}${path}`, (r) =>
@@ -72,11 +79,33 @@ export async function openPanel(page) {
 export const stored = (page, site, name) =>
   page.evaluate(([s, n]) => localStorage.getItem(`lantern:${s}:${n}`), [site, name]);
 
-/** Waits until the conversation is there (the welcome message is its first). */
+/** The `problems` of each page `newHost` opened (failed calls, errors). */
+const pageProblems = new WeakMap();
+
+/**
+ * Waits until the conversation is there (the welcome message is its first).
+ * On a timeout the error says what the widget showed, what it stored, which
+ * calls failed and what the server printed: a rare failure in CI can then
+ * be read from the log alone.
+ */
 export async function waitForConversation(page, site = 'demo') {
-  await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
-  await page.waitForFunction((s) =>
-    !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
+  try {
+    await page.locator(`${W} .log .msg.assistant`).first().waitFor({ timeout: 15_000 });
+    await page.waitForFunction((s) =>
+      !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
+  } catch (e) {
+    const seen = await page.evaluate(() => ({
+      notice: document.getElementById('lantern-widget')?.shadowRoot
+        ?.querySelector('.notice')?.textContent ?? null,
+      messages: document.getElementById('lantern-widget')?.shadowRoot
+        ?.querySelectorAll('.log .msg').length ?? null,
+      stored: Object.keys(localStorage),
+    })).catch((err) => String(err));
+    e.message += `\nwidget: ${JSON.stringify(seen)}` +
+      `\ncalls: ${JSON.stringify(pageProblems.get(page)?.http ?? [])}` +
+      `\nserver output:\n${env.server?.output() ?? ''}`;
+    throw e;
+  }
 }
 
 /**
