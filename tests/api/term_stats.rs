@@ -1,6 +1,7 @@
 //! Postgres keeps each site's term statistics (how many passages hold each
-//! term, the site's passage count and length) in tables its triggers
-//! maintain (migration 0015); the search reads them instead of the
+//! term, the site's passage count and length; migration 0015) and each
+//! passage's postings (its terms' occurrences and its length; 0016) in
+//! tables its triggers maintain; the search reads them instead of the
 //! passages. After every kind of write — imports side by side, a document
 //! replaced by one with the same URL, a passage and a document turned off,
 //! a document deleted — they must equal what the passages say.
@@ -42,6 +43,23 @@ async fn assert_stats_true(pool: &PgPool, when: &str) {
     .await
     .expect("counted sizes");
     assert_eq!(sizes, counted, "{when}: site sizes");
+    // Postings: heading (weight A) and body (B) occurrences and the length.
+    let postings = "SELECT site_id, term, passage_id, CAST(heading_tf AS INTEGER), \
+                    CAST(body_tf AS INTEGER), tokens FROM knowledge_postings ORDER BY 1, 2, 3";
+    let kept: Vec<(String, String, i64, i32, i32, i32)> = sqlx::query_as(postings)
+        .fetch_all(pool)
+        .await
+        .expect("postings");
+    let counted: Vec<(String, String, i64, i32, i32, i32)> = sqlx::query_as(
+        "SELECT p.site_id, u.lexeme, p.id, cardinality(array_positions(u.weights, 'A')), \
+         cardinality(array_positions(u.weights, 'B')), p.tokens \
+         FROM passages p, unnest(p.tsv) AS u ORDER BY 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("counted postings");
+    assert_eq!(kept.len(), counted.len(), "{when}: posting count");
+    assert!(kept == counted, "{when}: postings differ from the passages");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -166,7 +184,8 @@ async fn postgres_term_statistics_follow_every_write() {
     assert_stats_true(&pool, "after the deletions").await;
     let left: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM knowledge_terms WHERE site_id = $1) \
-         + (SELECT COUNT(*) FROM knowledge_sizes WHERE site_id = $1)",
+         + (SELECT COUNT(*) FROM knowledge_sizes WHERE site_id = $1) \
+         + (SELECT COUNT(*) FROM knowledge_postings WHERE site_id = $1)",
     )
     .bind(&two.id)
     .fetch_one(&pool)

@@ -166,8 +166,8 @@ const B: f64 = 0.75;
 /// How much more a term in the heading (title and section path) counts
 /// than one in the body, on both backends.
 pub const HEADING_WEIGHT: f64 = 2.5;
-/// Passages ranked by BM25 on Postgres, out of those holding the rarer
-/// terms (chosen by plain ts_rank, which has no IDF but bounds the work).
+/// Passages ranked by BM25 over every term on Postgres, out of those
+/// holding the rarer terms (the best by those terms' BM25).
 const PG_CANDIDATES: i64 = 400;
 /// How many passages the rarer terms that choose the candidates may be in
 /// together (a term's document frequency, summed rarest first): the bound
@@ -198,11 +198,6 @@ fn tsvector_literal(index: &PassageIndex) -> String {
         out.push_str(&format!("'{}':{}", term.replace('\'', "''"), at.join(",")));
     }
     out
-}
-
-/// A `tsquery` literal for one analysed term.
-fn tsquery_literal(term: &str) -> String {
-    format!("'{}'", term.replace('\'', "''"))
 }
 
 /// An FTS5 query matching any of `terms`, each quoted so nothing in it is
@@ -343,60 +338,58 @@ impl Db {
                 .fetch_all(read)
                 .await?
             }
-            // BM25 over the site's passages, with each term's document
-            // frequency and the site's size read from the statistics the
-            // database keeps (migration 0015). Candidates: the passages
+            // BM25 over the site's passages from their postings (migration
+            // 0016): each term's occurrences and each passage's length sit
+            // in one index row, so no passage is read until the best are
+            // known. Each term's document frequency and the site's size
+            // come from the statistics (0015). Candidates: the passages
             // holding the question's rarer terms (the rarest first, while
             // together they are in at most PG_TERM_BUDGET passages; always
-            // the rarest one), the best PG_CANDIDATES of them by plain
-            // ts_rank over every term. A common term ("name", "file") still
-            // scores in the candidates, but does not make a third of the
-            // knowledge base a candidate. A term's frequency in a candidate
-            // is counted from its tsvector (unnest: heading occurrences,
-            // weight A, × HEADING_WEIGHT + body ones, B, as FTS5 counts
-            // them); a term the question repeats counts as often (a
-            // follow-up's own terms weigh double). Only the best `limit`
-            // are joined with their bodies and documents.
+            // the rarest one), the best PG_CANDIDATES of them by those
+            // terms' BM25; the commoner terms ("name", "file") are then
+            // looked up for those candidates only and added, so they still
+            // rank but do not make a third of the knowledge base a
+            // candidate. Heading occurrences count HEADING_WEIGHT times, as
+            // FTS5 counts them; a term the question repeats counts as often
+            // (a follow-up's own terms weigh double). Only the best `limit`
+            // of the enabled ones are joined with their bodies.
             PoolRef::Postgres(p) => {
-                let any = terms
-                    .iter()
-                    .map(|t| tsquery_literal(t))
-                    .collect::<Vec<_>>()
-                    .join(" | ");
-                let sql = format!(
-                    "WITH q AS MATERIALIZED (SELECT t.term, CAST(t.df AS FLOAT8) AS df, w.n AS w, \
-                     SUM(t.df) OVER (ORDER BY t.df, t.term) AS reach, \
-                     ROW_NUMBER() OVER (ORDER BY t.df, t.term) AS k \
-                     FROM (SELECT term, COUNT(*) AS n FROM unnest(CAST($3 AS TEXT[])) AS term \
-                     GROUP BY term) w JOIN knowledge_terms t ON t.site_id = $1 AND t.term = w.term), \
-                     stats AS MATERIALIZED (SELECT CAST(passages AS FLOAT8) AS n, \
-                     GREATEST(CAST(tokens AS FLOAT8) / GREATEST(passages, 1), 1) AS avgdl \
-                     FROM knowledge_sizes WHERE site_id = $1), \
-                     rare AS MATERIALIZED (SELECT CAST(string_agg('''' || term || '''', ' | ') AS tsquery) AS tq \
-                     FROM q WHERE reach <= {PG_TERM_BUDGET} OR k = 1), \
-                     cand AS MATERIALIZED (SELECT p.id, p.tsv, p.tokens FROM passages p \
-                     JOIN documents d ON d.id = p.document_id \
-                     WHERE p.site_id = $1 AND p.tsv @@ (SELECT tq FROM rare) AND p.enabled AND d.enabled \
-                     ORDER BY ts_rank(p.tsv, CAST($2 AS tsquery)) DESC, p.id LIMIT {PG_CANDIDATES}), \
-                     occ AS (SELECT c.id, c.tokens, u.lexeme, \
-                     {HEADING_WEIGHT} * cardinality(array_positions(u.weights, 'A')) \
-                     + cardinality(array_positions(u.weights, 'B')) AS tf \
-                     FROM cand c, unnest(c.tsv) AS u WHERE u.lexeme = ANY(CAST($3 AS TEXT[]))), \
-                     best AS (SELECT o.id, SUM(q.w * LN(1 + (s.n - q.df + 0.5) / (q.df + 0.5)) \
-                     * o.tf * {k1p1} / (o.tf + {K1} * ({b0} + {B} * o.tokens / s.avgdl))) AS score \
-                     FROM occ o JOIN q ON q.term = o.lexeme CROSS JOIN stats s \
-                     GROUP BY o.id ORDER BY score DESC, o.id LIMIT $4) \
-                     SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
-                     CAST(best.score AS FLOAT8) AS score \
-                     FROM best JOIN passages p ON p.id = best.id \
-                     JOIN documents d ON d.id = p.document_id \
-                     ORDER BY best.score DESC, p.id",
+                let bm25 = format!(
+                    "q.w * LN(1 + (s.n - q.df + 0.5) / (q.df + 0.5)) \
+                     * ({HEADING_WEIGHT} * k.heading_tf + k.body_tf) * {k1p1} \
+                     / ({HEADING_WEIGHT} * k.heading_tf + k.body_tf \
+                     + {K1} * ({b0} + {B} * k.tokens / s.avgdl))",
                     k1p1 = K1 + 1.0,
                     b0 = 1.0 - B,
                 );
+                let sql = format!(
+                    "WITH q AS MATERIALIZED (SELECT t.term, CAST(t.df AS FLOAT8) AS df, w.n AS w, \
+                     (SUM(t.df) OVER (ORDER BY t.df, t.term) <= {PG_TERM_BUDGET} \
+                     OR ROW_NUMBER() OVER (ORDER BY t.df, t.term) = 1) AS rare \
+                     FROM (SELECT term, COUNT(*) AS n FROM unnest(CAST($2 AS TEXT[])) AS term \
+                     GROUP BY term) w JOIN knowledge_terms t ON t.site_id = $1 AND t.term = w.term), \
+                     s AS MATERIALIZED (SELECT CAST(passages AS FLOAT8) AS n, \
+                     GREATEST(CAST(tokens AS FLOAT8) / GREATEST(passages, 1), 1) AS avgdl \
+                     FROM knowledge_sizes WHERE site_id = $1), \
+                     cand AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
+                     FROM q JOIN knowledge_postings k ON k.site_id = $1 AND k.term = q.term, s \
+                     WHERE q.rare GROUP BY k.passage_id \
+                     ORDER BY score DESC, k.passage_id LIMIT {PG_CANDIDATES}), \
+                     more AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
+                     FROM q CROSS JOIN cand c JOIN knowledge_postings k ON k.site_id = $1 \
+                     AND k.term = q.term AND k.passage_id = c.passage_id, s \
+                     WHERE NOT q.rare GROUP BY k.passage_id) \
+                     SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
+                     CAST(r.score AS FLOAT8) AS score \
+                     FROM (SELECT c.passage_id, c.score + COALESCE(m.score, 0) AS score \
+                     FROM cand c LEFT JOIN more m USING (passage_id) ORDER BY 2 DESC, 1) r \
+                     JOIN passages p ON p.id = r.passage_id \
+                     JOIN documents d ON d.id = p.document_id \
+                     WHERE p.enabled AND d.enabled \
+                     ORDER BY r.score DESC, r.passage_id LIMIT $3",
+                );
                 sqlx::query_as(&sql)
                     .bind(site_id)
-                    .bind(any)
                     .bind(terms)
                     .bind(limit)
                     .fetch_all(p)
