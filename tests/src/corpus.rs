@@ -62,15 +62,4 @@ impl Corpus {
             questions: read_lines("questions.jsonl"),
         }
     }
-
-    /// Every `len / n`-th question: a fixed sample of `n` spread over the set.
-    pub fn sample(&self, n: usize) -> Vec<Question> {
-        let step = (self.questions.len() / n.max(1)).max(1);
-        self.questions
-            .iter()
-            .step_by(step)
-            .take(n)
-            .cloned()
-            .collect()
-    }
 }

@@ -83,15 +83,20 @@ impl Server {
         cmd.arg("serve")
             .env("LANTERN_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", database_url)
-            .env("LANTERN_LOG", "warn")
+            // A benchmark may ask for more (e.g. `sqlx=debug` for each
+            // statement's time).
+            .env(
+                "LANTERN_LOG",
+                std::env::var("LANTERN_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .env("LANTERN_DEMO", "1")
             .env("LANTERN_RATE_LIMIT_NEW_VISITORS_IP", "1000000")
             .env("LANTERN_RATE_LIMIT_IP", "1000000")
             .env("LANTERN_MAX_STREAMS_PER_IP", "1000000")
             .env("LANTERN_RATE_LIMIT_VISITOR", "100000")
             .env_remove("REDIS_URL")
-            .stdout(Stdio::null())
-            .stderr(log_file(port));
+            .stdout(log_file(port))
+            .stderr(Stdio::null());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -185,8 +190,9 @@ impl Drop for Server {
     }
 }
 
-/// The server's log (`LANTERN_LOG=warn`): a file in the temp folder, named
-/// on stderr, so a run's output stays readable.
+/// Where the server's log goes (it writes to stdout; `LANTERN_LOG=warn`
+/// unless `LANTERN_BENCH_LOG` says otherwise): a file in the temp folder,
+/// named on stderr, so a run's output stays readable.
 fn log_file(port: u16) -> Stdio {
     let path = std::env::temp_dir().join(format!("lantern-bench-{port}.log"));
     eprintln!("(server log: {})", path.display());
