@@ -1,15 +1,93 @@
-//! Postgres keeps each site's term statistics (how many passages hold each
-//! term, the site's passage count and length; migration 0015) and each
-//! passage's postings (its terms' occurrences and its length; 0016) in
-//! tables its triggers maintain; the search reads them instead of the
-//! passages. After every kind of write — imports side by side, a document
+//! Both backends keep each passage's postings (its terms' occurrences and
+//! its length) and each site's term statistics (how many passages hold each
+//! term, the site's passage count and length); the search reads them
+//! instead of the passages. Postgres's triggers derive all of it from the
+//! passages' tsvectors (migrations 0015, 0016); on SQLite the server writes
+//! the postings and triggers keep the counts (0015). After every kind of write — imports side by side, a document
 //! replaced by one with the same URL, a passage and a document turned off,
 //! a document deleted — they must equal what the passages say.
 
 use futures::future::join_all;
 use lantern_tests::{Backend, TestApp};
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{PgPool, SqlitePool};
+
+/// The database under test, read directly.
+enum Pool {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+impl Pool {
+    async fn check(&self, when: &str) {
+        match self {
+            Pool::Postgres(pool) => assert_stats_true(pool, when).await,
+            Pool::Sqlite(pool) => assert_sqlite_stats_true(pool, when).await,
+        }
+    }
+
+    async fn scalar(&self, sql: &str, site: &str) -> i64 {
+        match self {
+            Pool::Postgres(p) => sqlx::query_scalar(sql).bind(site).fetch_one(p).await,
+            Pool::Sqlite(p) => sqlx::query_scalar(sql).bind(site).fetch_one(p).await,
+        }
+        .expect("scalar")
+    }
+}
+
+/// SQLite has no tsvector to recount from: the postings must cover every
+/// passage and nothing else, add up to each passage's length, and the
+/// counts must equal what the postings and passages say.
+async fn assert_sqlite_stats_true(pool: &SqlitePool, when: &str) {
+    let kept: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT site_id, term, df FROM knowledge_terms ORDER BY 1, 2")
+            .fetch_all(pool)
+            .await
+            .expect("terms");
+    let counted: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT site_id, term, COUNT(*) FROM knowledge_postings GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("counted terms");
+    assert_eq!(kept, counted, "{when}: term counts");
+    let sizes: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT site_id, passages, tokens FROM knowledge_sizes ORDER BY 1")
+            .fetch_all(pool)
+            .await
+            .expect("sizes");
+    let counted: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT site_id, COUNT(*), SUM(tokens) FROM passages GROUP BY 1 ORDER BY 1")
+            .fetch_all(pool)
+            .await
+            .expect("counted sizes");
+    assert_eq!(sizes, counted, "{when}: site sizes");
+    // Each passage's postings: its site, its length, occurrences summing
+    // to that length (every analysed term is a posting's).
+    let wrong: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT p.id, p.tokens, COALESCE(SUM(k.heading_tf + k.body_tf), 0) FROM passages p \
+         LEFT JOIN knowledge_postings k ON k.passage_id = p.id \
+         AND k.site_id = p.site_id AND k.tokens = p.tokens \
+         GROUP BY p.id HAVING p.tokens <> COALESCE(SUM(k.heading_tf + k.body_tf), 0) \
+         OR COUNT(k.passage_id) = 0",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("passages");
+    assert_eq!(
+        wrong,
+        vec![],
+        "{when}: passages whose postings do not add up"
+    );
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM knowledge_postings k \
+         WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.id = k.passage_id)",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("orphans");
+    assert_eq!(orphans, 0, "{when}: postings of passages that are gone");
+}
 
 /// (site, term, count) rows kept by the triggers, and the same counted from
 /// the passages; then (site, passages, tokens) both ways.
@@ -65,7 +143,22 @@ async fn assert_stats_true(pool: &PgPool, when: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_term_statistics_follow_every_write() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    let pool = PgPool::connect(&app.database_url).await.expect("Postgres");
+    let pool = Pool::Postgres(PgPool::connect(&app.database_url).await.expect("Postgres"));
+    statistics_follow_every_write(&app, &pool).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_term_statistics_follow_every_write() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let pool = Pool::Sqlite(
+        SqlitePool::connect(&app.database_url)
+            .await
+            .expect("SQLite"),
+    );
+    statistics_follow_every_write(&app, &pool).await;
+}
+
+async fn statistics_follow_every_write(app: &TestApp, pool: &Pool) {
     let (one, two) = (app.site().await, app.site().await);
 
     // Sixteen documents at once into one site (they share common words,
@@ -96,7 +189,7 @@ async fn postgres_term_statistics_follow_every_write() {
             .await;
         assert_eq!(res.status(), 201);
     }
-    assert_stats_true(&pool, "after the imports").await;
+    pool.check("after the imports").await;
 
     // Every document replaced at once (each transaction takes away its old
     // terms and adds its new ones, in two statements), three times over:
@@ -116,7 +209,7 @@ async fn postgres_term_statistics_follow_every_write() {
             assert_eq!(res.status(), 201, "replaced side by side");
         }
     }
-    assert_stats_true(&pool, "after replacements side by side").await;
+    pool.check("after replacements side by side").await;
 
     // The same URL again replaces the document and its passages.
     let res = app
@@ -132,7 +225,7 @@ async fn postgres_term_statistics_follow_every_write() {
         .as_str()
         .expect("id")
         .to_string();
-    assert_stats_true(&pool, "after a replacement").await;
+    pool.check("after a replacement").await;
 
     // Turning a document and a passage off changes no statistics (they
     // stay counted, as the site's size does).
@@ -154,10 +247,10 @@ async fn postgres_term_statistics_follow_every_write() {
     let pid = passages["items"][0]["id"].as_i64().expect("passage id");
     let res = patch(format!("{path}/passages/{pid}")).await.expect("sent");
     assert_eq!(res.status(), 200);
-    assert_stats_true(&pool, "after turning things off").await;
+    pool.check("after turning things off").await;
 
     // The search still finds by the rare term, and not the disabled one.
-    let found = crate::retrieval::search(&app, &one.id, "paper jam tray 7", None).await;
+    let found = crate::retrieval::search(app, &one.id, "paper jam tray 7", None).await;
     assert_eq!(found["results"][0]["url"], "/printers/7", "{found}");
 
     // Deleting documents takes their terms with them; a site with none
@@ -181,15 +274,14 @@ async fn postgres_term_statistics_follow_every_write() {
             .expect("sent");
         assert_eq!(res.status(), 204);
     }
-    assert_stats_true(&pool, "after the deletions").await;
-    let left: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM knowledge_terms WHERE site_id = $1) \
-         + (SELECT COUNT(*) FROM knowledge_sizes WHERE site_id = $1) \
-         + (SELECT COUNT(*) FROM knowledge_postings WHERE site_id = $1)",
-    )
-    .bind(&two.id)
-    .fetch_one(&pool)
-    .await
-    .expect("left");
+    pool.check("after the deletions").await;
+    let left = pool
+        .scalar(
+            "SELECT (SELECT COUNT(*) FROM knowledge_terms WHERE site_id = $1) \
+             + (SELECT COUNT(*) FROM knowledge_sizes WHERE site_id = $1) \
+             + (SELECT COUNT(*) FROM knowledge_postings WHERE site_id = $1)",
+            &two.id,
+        )
+        .await;
     assert_eq!(left, 0, "an emptied site keeps no statistics");
 }

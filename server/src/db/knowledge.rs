@@ -1,10 +1,11 @@
 //! Knowledge documents and their passages, indexed for full-text search.
 //! The caller analyses the text (`knowledge::analysis`: stems per language,
-//! stop words out) and both backends index exactly those terms: on Postgres
-//! a weighted `tsvector` built from them (heading A, body B), on SQLite an
-//! FTS5 table of them (heading and body columns). Storing, listing and
-//! deleting are the same SQL on both; the index and the ranking differ and
-//! say so.
+//! stop words out) and both backends index exactly those terms, as postings
+//! (site, term, passage: the term's heading and body counts, the passage's
+//! length) with each term's document frequency and each site's size, and
+//! rank them by the same BM25. Postgres keeps a weighted `tsvector` per
+//! passage (heading A, body B) and its triggers derive the rest from it;
+//! on SQLite the server writes the postings and triggers keep the counts.
 
 use chrono::{DateTime, Utc};
 use lantern_shared::knowledge::DocumentFormat;
@@ -54,6 +55,73 @@ impl PassageIndex {
     fn tokens(&self) -> i32 {
         (self.heading.split_whitespace().count() + self.body.split_whitespace().count()) as i32
     }
+}
+
+/// One posting's BM25 in SQL: `idf` (the term's weight), its occurrences in
+/// posting `k` (a heading one counts HEADING_WEIGHT times) and `k`'s length against `avgdl`.
+fn bm25_sql(idf: &str, avgdl: &str) -> String {
+    format!(
+        "{idf} * ({HEADING_WEIGHT} * k.heading_tf + k.body_tf) * {k1p1} \
+         / ({HEADING_WEIGHT} * k.heading_tf + k.body_tf + {K1} * ({b0} + {B} * k.tokens / {avgdl}))",
+        k1p1 = K1 + 1.0,
+        b0 = 1.0 - B,
+    )
+}
+
+/// The question's terms that the site holds, as `[[term, weight, rare], …]`
+/// JSON: the weight is the term's IDF times how often the question holds
+/// it, and rare terms (rarest first while together in at most
+/// TERM_BUDGET passages; always the rarest) choose the candidates.
+/// `stats` is (term, document frequency), rarest first; `n` the passages.
+fn weighted_terms(stats: &[(String, i64)], terms: &[String], n: f64) -> String {
+    let mut reach = 0;
+    let rows: Vec<(&str, f64, bool)> = stats
+        .iter()
+        .enumerate()
+        .map(|(i, (term, df))| {
+            reach += df;
+            let df = *df as f64;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            let w = terms.iter().filter(|t| *t == term).count() as f64;
+            (term.as_str(), w * idf, i == 0 || reach <= TERM_BUDGET)
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// A passage's postings as SQLite stores them: `[[term, heading count,
+/// body count], …]`, a JSON array that one INSERT … json_each reads
+/// (Postgres's triggers count them from the tsvector instead).
+fn postings_json(index: &PassageIndex) -> String {
+    let mut counts: std::collections::BTreeMap<&str, (u32, u32)> = Default::default();
+    for term in index.heading.split_whitespace() {
+        counts.entry(term).or_default().0 += 1;
+    }
+    for term in index.body.split_whitespace() {
+        counts.entry(term).or_default().1 += 1;
+    }
+    let rows: Vec<(&str, u32, u32)> = counts.into_iter().map(|(t, (h, b))| (t, h, b)).collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// Writes a SQLite passage's postings (its old ones must be gone).
+async fn insert_postings(
+    conn: &mut sqlx::SqliteConnection,
+    site_id: &str,
+    passage_id: i64,
+    index: &PassageIndex,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO knowledge_postings (site_id, term, passage_id, heading_tf, body_tf, tokens) \
+         SELECT $1, value ->> 0, $2, value ->> 1, value ->> 2, $3 FROM json_each($4)",
+    )
+    .bind(site_id)
+    .bind(passage_id)
+    .bind(index.tokens())
+    .bind(postings_json(index))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A passage indexed by an older analysis, to index again.
@@ -146,8 +214,8 @@ pub struct PassageHit {
     pub language: String,
     pub heading: String,
     pub body: String,
-    /// BM25 relevance (SQLite: FTS5's; Postgres: computed from the
-    /// tsvectors, see `search_passages`); with embeddings, the reciprocal
+    /// BM25 relevance (from the postings, see `search_passages`); with
+    /// embeddings, the reciprocal
     /// rank fusion score (`knowledge::embed::fuse`); higher is better.
     pub score: f64,
     /// With embeddings: the passage's cosine similarity to the question,
@@ -166,13 +234,13 @@ const B: f64 = 0.75;
 /// How much more a term in the heading (title and section path) counts
 /// than one in the body, on both backends.
 pub const HEADING_WEIGHT: f64 = 2.5;
-/// Passages ranked by BM25 over every term on Postgres, out of those
-/// holding the rarer terms (the best by those terms' BM25).
-const PG_CANDIDATES: i64 = 400;
+/// Passages ranked by BM25 over every term, out of those holding the rarer
+/// terms (the best by those terms' BM25).
+const SEARCH_CANDIDATES: i64 = 400;
 /// How many passages the rarer terms that choose the candidates may be in
 /// together (a term's document frequency, summed rarest first): the bound
-/// on the rows a search reads on Postgres, past its rarest term.
-const PG_TERM_BUDGET: i64 = 2_000;
+/// on the postings a search reads, past its rarest term's.
+const TERM_BUDGET: i64 = 2_000;
 
 /// A `tsvector` literal of analysed terms: heading terms weighted A, body
 /// terms B, positions counted across both (Postgres keeps at most 256
@@ -198,16 +266,6 @@ fn tsvector_literal(index: &PassageIndex) -> String {
         out.push_str(&format!("'{}':{}", term.replace('\'', "''"), at.join(",")));
     }
     out
-}
-
-/// An FTS5 query matching any of `terms`, each quoted so nothing in it is
-/// read as FTS5 syntax.
-fn fts5_any(terms: &[String]) -> String {
-    terms
-        .iter()
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" OR ")
 }
 
 impl Db {
@@ -284,7 +342,7 @@ impl Db {
     }
 
     /// True when the document existed (in this site) and is now gone; its
-    /// passages go with it (cascade, and on SQLite a trigger for FTS5).
+    /// passages go with it (cascade), and their postings (triggers).
     pub async fn delete_document(&self, site_id: &str, id: &str) -> Result<bool> {
         let done = write!(self, p => sqlx::query(
             "DELETE FROM documents WHERE site_id = $1 AND id = $2",
@@ -320,22 +378,57 @@ impl Db {
             return Ok(Vec::new());
         }
         let hits = match self.pool() {
-            // FTS5's bm25() is lower-is-better. Its statistics (document
-            // frequencies, average length) cover the whole index, every
-            // site's passages: close enough for ranking one site's.
+            // The same ranking as on Postgres below, from the same tables
+            // (SQLite migration 0015). SQLite here has no LN(), so each
+            // term's IDF and whether it is rare are worked out first, from
+            // its document frequency, and passed in as JSON.
             PoolRef::Sqlite { read, .. } => {
+                let mut conn = read.acquire().await?;
+                let words = serde_json::to_string(terms).unwrap_or_else(|_| "[]".into());
+                let stats: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT term, df FROM knowledge_terms WHERE site_id = $1 \
+                     AND term IN (SELECT value FROM json_each($2)) ORDER BY df, term",
+                )
+                .bind(site_id)
+                .bind(&words)
+                .fetch_all(&mut *conn)
+                .await?;
+                let size: Option<(i64, i64)> = sqlx::query_as(
+                    "SELECT passages, tokens FROM knowledge_sizes WHERE site_id = $1",
+                )
+                .bind(site_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+                let Some((n, tokens)) = size.filter(|_| !stats.is_empty()) else {
+                    return Ok(Vec::new());
+                };
+                let avgdl = (tokens as f64 / n.max(1) as f64).max(1.0);
+                let q = weighted_terms(&stats, terms, n as f64);
                 sqlx::query_as(&format!(
-                    "SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
-                     -bm25(passages_fts, {HEADING_WEIGHT}, 1.0) AS score \
-                     FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid \
+                    "WITH q AS (SELECT value ->> 0 AS term, value ->> 1 AS idf, value ->> 2 AS rare \
+                     FROM json_each($1)), \
+                     cand AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
+                     FROM q JOIN knowledge_postings k ON k.site_id = $2 AND k.term = q.term \
+                     WHERE q.rare GROUP BY k.passage_id \
+                     ORDER BY score DESC, k.passage_id LIMIT {SEARCH_CANDIDATES}), \
+                     more AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
+                     FROM q, cand c JOIN knowledge_postings k ON k.site_id = $2 \
+                     AND k.term = q.term AND k.passage_id = c.passage_id \
+                     WHERE NOT q.rare GROUP BY k.passage_id), \
+                     r AS MATERIALIZED (SELECT c.passage_id, c.score + COALESCE(m.score, 0) AS score \
+                     FROM cand c LEFT JOIN more m USING (passage_id)) \
+                     SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
+                     r.score AS score FROM r JOIN passages p ON p.id = r.passage_id \
                      JOIN documents d ON d.id = p.document_id \
-                     WHERE passages_fts MATCH $1 AND p.site_id = $2 AND p.enabled AND d.enabled \
-                     ORDER BY bm25(passages_fts, {HEADING_WEIGHT}, 1.0) LIMIT $3"
+                     WHERE p.enabled AND d.enabled \
+                     ORDER BY r.score DESC, r.passage_id LIMIT $3",
+                    bm25 = bm25_sql("q.idf", "$4"),
                 ))
-                .bind(fts5_any(terms))
+                .bind(q)
                 .bind(site_id)
                 .bind(limit)
-                .fetch_all(read)
+                .bind(avgdl)
+                .fetch_all(&mut *conn)
                 .await?
             }
             // BM25 over the site's passages from their postings (migration
@@ -344,27 +437,19 @@ impl Db {
             // known. Each term's document frequency and the site's size
             // come from the statistics (0015). Candidates: the passages
             // holding the question's rarer terms (the rarest first, while
-            // together they are in at most PG_TERM_BUDGET passages; always
-            // the rarest one), the best PG_CANDIDATES of them by those
+            // together they are in at most TERM_BUDGET passages; always
+            // the rarest one), the best SEARCH_CANDIDATES of them by those
             // terms' BM25; the commoner terms ("name", "file") are then
             // looked up for those candidates only and added, so they still
             // rank but do not make a third of the knowledge base a
-            // candidate. Heading occurrences count HEADING_WEIGHT times, as
-            // FTS5 counts them; a term the question repeats counts as often
+            // candidate. Heading occurrences count HEADING_WEIGHT times; a term the question repeats counts as often
             // (a follow-up's own terms weigh double). Only the best `limit`
             // of the enabled ones are joined with their bodies.
             PoolRef::Postgres(p) => {
-                let bm25 = format!(
-                    "q.w * LN(1 + (s.n - q.df + 0.5) / (q.df + 0.5)) \
-                     * ({HEADING_WEIGHT} * k.heading_tf + k.body_tf) * {k1p1} \
-                     / ({HEADING_WEIGHT} * k.heading_tf + k.body_tf \
-                     + {K1} * ({b0} + {B} * k.tokens / s.avgdl))",
-                    k1p1 = K1 + 1.0,
-                    b0 = 1.0 - B,
-                );
+                let bm25 = bm25_sql("q.w * LN(1 + (s.n - q.df + 0.5) / (q.df + 0.5))", "s.avgdl");
                 let sql = format!(
                     "WITH q AS MATERIALIZED (SELECT t.term, CAST(t.df AS FLOAT8) AS df, w.n AS w, \
-                     (SUM(t.df) OVER (ORDER BY t.df, t.term) <= {PG_TERM_BUDGET} \
+                     (SUM(t.df) OVER (ORDER BY t.df, t.term) <= {TERM_BUDGET} \
                      OR ROW_NUMBER() OVER (ORDER BY t.df, t.term) = 1) AS rare \
                      FROM (SELECT term, COUNT(*) AS n FROM unnest(CAST($2 AS TEXT[])) AS term \
                      GROUP BY term) w JOIN knowledge_terms t ON t.site_id = $1 AND t.term = w.term), \
@@ -374,7 +459,7 @@ impl Db {
                      cand AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
                      FROM q JOIN knowledge_postings k ON k.site_id = $1 AND k.term = q.term, s \
                      WHERE q.rare GROUP BY k.passage_id \
-                     ORDER BY score DESC, k.passage_id LIMIT {PG_CANDIDATES}), \
+                     ORDER BY score DESC, k.passage_id LIMIT {SEARCH_CANDIDATES}), \
                      more AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
                      FROM q CROSS JOIN cand c JOIN knowledge_postings k ON k.site_id = $1 \
                      AND k.term = q.term AND k.passage_id = c.passage_id, s \
@@ -421,21 +506,19 @@ impl Db {
         for (id, index, config) in items {
             match &mut tx {
                 Tx::Sqlite(t) => {
-                    sqlx::query("DELETE FROM passages_fts WHERE rowid = $1")
+                    sqlx::query("DELETE FROM knowledge_postings WHERE passage_id = $1")
                         .bind(id)
                         .execute(&mut **t)
                         .await?;
-                    sqlx::query("INSERT INTO passages_fts (rowid, heading, body) VALUES ($1, $2, $3)")
-                        .bind(id)
-                        .bind(&index.heading)
-                        .bind(&index.body)
-                        .execute(&mut **t)
-                        .await?;
-                    sqlx::query("UPDATE passages SET config = $2 WHERE id = $1")
-                        .bind(id)
-                        .bind(config)
-                        .execute(&mut **t)
-                        .await?;
+                    let (site_id,): (String,) = sqlx::query_as(
+                        "UPDATE passages SET config = $2, tokens = $3 WHERE id = $1 RETURNING site_id",
+                    )
+                    .bind(id)
+                    .bind(config)
+                    .bind(index.tokens())
+                    .fetch_one(&mut **t)
+                    .await?;
+                    insert_postings(t, &site_id, *id, index).await?;
                 }
                 Tx::Postgres(t) => {
                     sqlx::query(
@@ -470,8 +553,8 @@ async fn insert_passages(
         Tx::Sqlite(t) => {
             for (i, (p, ix)) in passages.iter().zip(index).enumerate() {
                 let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO passages (document_id, site_id, position, heading, body, config) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO passages (document_id, site_id, position, heading, body, config, \
+                     tokens) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(&doc.id)
                 .bind(&doc.site_id)
@@ -479,14 +562,10 @@ async fn insert_passages(
                 .bind(&p.heading)
                 .bind(&p.body)
                 .bind(config)
+                .bind(ix.tokens())
                 .fetch_one(&mut **t)
                 .await?;
-                sqlx::query("INSERT INTO passages_fts (rowid, heading, body) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(&ix.heading)
-                    .bind(&ix.body)
-                    .execute(&mut **t)
-                    .await?;
+                insert_postings(t, &doc.site_id, id, ix).await?;
             }
         }
         Tx::Postgres(t) => {

@@ -9,8 +9,8 @@ use crate::knowledge::{PassageHit, Retrieved, analysis::Analyzer};
 
 /// Share of the question's terms the best passage must contain, unless the
 /// site sets its own threshold. The share is computed in Rust from the
-/// analysed terms, so it means the same on both backends (BM25 scores do
-/// not: FTS5's statistics span every site).
+/// analysed terms, so it does not move with a site's size the way BM25
+/// scores do.
 pub const CONFIDENCE: f64 = 0.6;
 /// Longest quote, in words.
 const QUOTE_WORDS: usize = 120;

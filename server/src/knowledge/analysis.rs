@@ -4,8 +4,9 @@
 //! words of the text's language dropped; each word stemmed with the Snowball
 //! stemmer of its language (`rust-stemmers`, the algorithms Postgres ships)
 //! and then folded (accents, Arabic letter variants), so that "Résumé" and
-//! "resume", "أحمد" and "احمد" meet. The index stores these stems (SQLite
-//! FTS5 and Postgres `tsvector` alike), so both backends rank the same terms.
+//! "resume", "أحمد" and "احمد" meet. The index stores these stems (SQLite's
+//! postings and Postgres's `tsvector` alike), so both backends rank the same
+//! terms.
 
 use std::{collections::HashSet, sync::LazyLock};
 

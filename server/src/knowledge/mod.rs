@@ -1,6 +1,6 @@
 //! The knowledge base of each site: documents split into passages, analysed
 //! in their language ([`analysis`]) and indexed for full-text search ranked
-//! by BM25 (SQLite FTS5, Postgres `tsvector`), fused with an embeddings
+//! by BM25 (postings on both backends, see `db::knowledge`), fused with an embeddings
 //! ranking when one is configured ([`embed`]).
 //!
 //! [`KnowledgeBase`] is the domain API (validation, splitting, snippets) used
