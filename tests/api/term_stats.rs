@@ -285,3 +285,50 @@ async fn statistics_follow_every_write(app: &TestApp, pool: &Pool) {
         .await;
     assert_eq!(left, 0, "an emptied site keeps no statistics");
 }
+
+/// A SQLite database from before migration 0015 has passages but no
+/// postings; the migration leaves them with no `config`, and the server
+/// indexes them again when it starts. Here: the state the migration
+/// leaves, made from a current database, then a second instance started
+/// on it.
+#[tokio::test]
+async fn sqlite_postings_are_written_again_at_start_up() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let site = app.site().await;
+    for (url, body) in [
+        (
+            "/boiler",
+            "Bleed the radiators before you restart the boiler.",
+        ),
+        (
+            "/garden",
+            "Prune the roses in late winter, before new growth.",
+        ),
+    ] {
+        let doc = json!({"title": url, "url": url, "body": body});
+        let res = app
+            .post_json("/api/v1/knowledge/documents", &site.admin_key, &doc)
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let pool = SqlitePool::connect(&app.database_url)
+        .await
+        .expect("SQLite");
+    sqlx::query(
+        "UPDATE passages SET tokens = 0; DELETE FROM knowledge_postings; \
+         UPDATE passages SET config = '';",
+    )
+    .execute(&pool)
+    .await
+    .expect("the state migration 0015 leaves");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM knowledge_terms")
+        .fetch_one(&pool)
+        .await
+        .expect("terms");
+    assert_eq!(left, 0, "no postings, no term counts");
+
+    let restarted = TestApp::spawn_sharing(&app, |_| {}).await;
+    assert_sqlite_stats_true(&pool, "after the start-up").await;
+    let found = crate::retrieval::search(&restarted, &site.id, "radiator boiler", None).await;
+    assert_eq!(found["results"][0]["url"], "/boiler", "{found}");
+}
