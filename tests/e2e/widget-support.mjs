@@ -94,13 +94,16 @@ export async function waitForConversation(page, site = 'demo') {
     await page.waitForFunction((s) =>
       !!localStorage.getItem(`lantern:${s}:conv`), site, { timeout: 15_000 });
   } catch (e) {
-    const seen = await page.evaluate(() => ({
-      notice: document.getElementById('lantern-widget')?.shadowRoot
-        ?.querySelector('.notice')?.textContent ?? null,
-      messages: document.getElementById('lantern-widget')?.shadowRoot
-        ?.querySelectorAll('.log .msg').length ?? null,
-      stored: Object.keys(localStorage),
-    })).catch((err) => String(err));
+    const seen = await page.evaluate(() => {
+      const root = document.getElementById('lantern-widget')?.shadowRoot;
+      let stored;
+      try { stored = Object.keys(localStorage); } catch (err) { stored = String(err); }
+      return {
+        notice: root?.querySelector('.notice')?.textContent ?? null,
+        messages: root?.querySelectorAll('.log .msg').length ?? null,
+        stored,
+      };
+    }).catch((err) => String(err));
     e.message += `\nwidget: ${JSON.stringify(seen)}` +
       `\ncalls: ${JSON.stringify(pageProblems.get(page)?.http ?? [])}` +
       `\nserver output:\n${env.server?.output() ?? ''}`;
