@@ -58,7 +58,8 @@ impl PassageIndex {
 }
 
 /// One posting's BM25 in SQL: `idf` (the term's weight), its occurrences in
-/// posting `k` (a heading one counts HEADING_WEIGHT times) and `k`'s length against `avgdl`.
+/// posting `k` (a heading one counts HEADING_WEIGHT times) and `k`'s
+/// length against `avgdl`.
 fn bm25_sql(idf: &str, avgdl: &str) -> String {
     format!(
         "{idf} * ({HEADING_WEIGHT} * k.heading_tf + k.body_tf) * {k1p1} \
