@@ -57,15 +57,39 @@ impl PassageIndex {
     }
 }
 
-/// One posting's BM25 in SQL: `idf` (the term's weight), its occurrences in
-/// posting `k` (a heading one counts HEADING_WEIGHT times) and `k`'s
-/// length against `avgdl`.
-fn bm25_sql(idf: &str, avgdl: &str) -> String {
-    format!(
+/// The search on both backends, after each backend's own two CTEs: `q`, a
+/// row per question term the site holds (`term`, `rare`, and whatever
+/// `idf` reads: the term's weight), and `s` (`avgdl`); $1 is the site, $3
+/// the limit. The rare terms' postings choose SEARCH_CANDIDATES passages by
+/// their BM25; the other terms' postings are looked up for those only and
+/// added; only the best enabled passages are read (the ordered subquery
+/// lets the join stop at the limit).
+fn ranking_sql(ctes: &str, idf: &str) -> String {
+    // One posting's BM25: a heading occurrence counts HEADING_WEIGHT times.
+    let bm25 = format!(
         "{idf} * ({HEADING_WEIGHT} * k.heading_tf + k.body_tf) * {k1p1} \
-         / ({HEADING_WEIGHT} * k.heading_tf + k.body_tf + {K1} * ({b0} + {B} * k.tokens / {avgdl}))",
+         / ({HEADING_WEIGHT} * k.heading_tf + k.body_tf + {K1} * ({b0} + {B} * k.tokens / s.avgdl))",
         k1p1 = K1 + 1.0,
         b0 = 1.0 - B,
+    );
+    format!(
+        "WITH {ctes}, \
+         cand AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
+         FROM q JOIN knowledge_postings k ON k.site_id = $1 AND k.term = q.term, s \
+         WHERE q.rare GROUP BY k.passage_id \
+         ORDER BY score DESC, k.passage_id LIMIT {SEARCH_CANDIDATES}), \
+         more AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
+         FROM q CROSS JOIN cand c JOIN knowledge_postings k ON k.site_id = $1 \
+         AND k.term = q.term AND k.passage_id = c.passage_id, s \
+         WHERE NOT q.rare GROUP BY k.passage_id) \
+         SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
+         CAST(r.score AS FLOAT8) AS score \
+         FROM (SELECT c.passage_id, c.score + COALESCE(m.score, 0) AS score \
+         FROM cand c LEFT JOIN more m USING (passage_id) ORDER BY 2 DESC, 1) r \
+         JOIN passages p ON p.id = r.passage_id \
+         JOIN documents d ON d.id = p.document_id \
+         WHERE p.enabled AND d.enabled \
+         ORDER BY r.score DESC, r.passage_id LIMIT $3"
     )
 }
 
@@ -216,8 +240,8 @@ pub struct PassageHit {
     pub heading: String,
     pub body: String,
     /// BM25 relevance (from the postings, see `search_passages`); with
-    /// embeddings, the reciprocal
-    /// rank fusion score (`knowledge::embed::fuse`); higher is better.
+    /// embeddings, the reciprocal rank fusion score
+    /// (`knowledge::embed::fuse`); higher is better.
     pub score: f64,
     /// With embeddings: the passage's cosine similarity to the question,
     /// when the vector ranking found it (set by `fuse`, not read from SQL).
@@ -379,10 +403,9 @@ impl Db {
             return Ok(Vec::new());
         }
         let hits = match self.pool() {
-            // The same ranking as on Postgres below, from the same tables
-            // (SQLite migration 0015). SQLite here has no LN(), so each
-            // term's IDF and whether it is rare are worked out first, from
-            // its document frequency, and passed in as JSON.
+            // SQLite here has no LN(), so each term's IDF and whether it is
+            // rare are worked out first (`weighted_terms`, the rule the
+            // Postgres CTE below writes in SQL) and passed in as JSON.
             PoolRef::Sqlite { read, .. } => {
                 let mut conn = read.acquire().await?;
                 let words = serde_json::to_string(terms).unwrap_or_else(|_| "[]".into());
@@ -405,74 +428,38 @@ impl Db {
                 };
                 let avgdl = (tokens as f64 / n.max(1) as f64).max(1.0);
                 let q = weighted_terms(&stats, terms, n as f64);
-                sqlx::query_as(&format!(
-                    "WITH q AS (SELECT value ->> 0 AS term, value ->> 1 AS idf, value ->> 2 AS rare \
-                     FROM json_each($1)), \
-                     cand AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
-                     FROM q JOIN knowledge_postings k ON k.site_id = $2 AND k.term = q.term \
-                     WHERE q.rare GROUP BY k.passage_id \
-                     ORDER BY score DESC, k.passage_id LIMIT {SEARCH_CANDIDATES}), \
-                     more AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
-                     FROM q, cand c JOIN knowledge_postings k ON k.site_id = $2 \
-                     AND k.term = q.term AND k.passage_id = c.passage_id \
-                     WHERE NOT q.rare GROUP BY k.passage_id), \
-                     r AS MATERIALIZED (SELECT c.passage_id, c.score + COALESCE(m.score, 0) AS score \
-                     FROM cand c LEFT JOIN more m USING (passage_id)) \
-                     SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
-                     r.score AS score FROM r JOIN passages p ON p.id = r.passage_id \
-                     JOIN documents d ON d.id = p.document_id \
-                     WHERE p.enabled AND d.enabled \
-                     ORDER BY r.score DESC, r.passage_id LIMIT $3",
-                    bm25 = bm25_sql("q.idf", "$4"),
-                ))
-                .bind(q)
-                .bind(site_id)
-                .bind(limit)
-                .bind(avgdl)
-                .fetch_all(&mut *conn)
-                .await?
+                let sql = ranking_sql(
+                    "q AS (SELECT value ->> 0 AS term, value ->> 1 AS idf, value ->> 2 AS rare \
+                     FROM json_each($2)), s AS (SELECT CAST($4 AS REAL) AS avgdl)",
+                    "q.idf",
+                );
+                sqlx::query_as(&sql)
+                    .bind(site_id)
+                    .bind(q)
+                    .bind(limit)
+                    .bind(avgdl)
+                    .fetch_all(&mut *conn)
+                    .await?
             }
-            // BM25 over the site's passages from their postings (migration
-            // 0016): each term's occurrences and each passage's length sit
-            // in one index row, so no passage is read until the best are
-            // known. Each term's document frequency and the site's size
-            // come from the statistics (0015). Candidates: the passages
-            // holding the question's rarer terms (the rarest first, while
-            // together they are in at most TERM_BUDGET passages; always
-            // the rarest one), the best SEARCH_CANDIDATES of them by those
-            // terms' BM25; the commoner terms ("name", "file") are then
-            // looked up for those candidates only and added, so they still
-            // rank but do not make a third of the knowledge base a
-            // candidate. Heading occurrences count HEADING_WEIGHT times; a term the question repeats counts as often
-            // (a follow-up's own terms weigh double). Only the best `limit`
-            // of the enabled ones are joined with their bodies.
+            // Each term's document frequency and the site's size come from
+            // the statistics (0015), the postings from 0016: no passage is
+            // read until the best are known. Rare terms: the rarest first,
+            // while together they are in at most TERM_BUDGET passages, and
+            // always the rarest one. A term the question repeats counts as
+            // often (a follow-up's own terms weigh double).
             PoolRef::Postgres(p) => {
-                let bm25 = bm25_sql("q.w * LN(1 + (s.n - q.df + 0.5) / (q.df + 0.5))", "s.avgdl");
-                let sql = format!(
-                    "WITH q AS MATERIALIZED (SELECT t.term, CAST(t.df AS FLOAT8) AS df, w.n AS w, \
-                     (SUM(t.df) OVER (ORDER BY t.df, t.term) <= {TERM_BUDGET} \
-                     OR ROW_NUMBER() OVER (ORDER BY t.df, t.term) = 1) AS rare \
-                     FROM (SELECT term, COUNT(*) AS n FROM unnest(CAST($2 AS TEXT[])) AS term \
-                     GROUP BY term) w JOIN knowledge_terms t ON t.site_id = $1 AND t.term = w.term), \
-                     s AS MATERIALIZED (SELECT CAST(passages AS FLOAT8) AS n, \
-                     GREATEST(CAST(tokens AS FLOAT8) / GREATEST(passages, 1), 1) AS avgdl \
-                     FROM knowledge_sizes WHERE site_id = $1), \
-                     cand AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
-                     FROM q JOIN knowledge_postings k ON k.site_id = $1 AND k.term = q.term, s \
-                     WHERE q.rare GROUP BY k.passage_id \
-                     ORDER BY score DESC, k.passage_id LIMIT {SEARCH_CANDIDATES}), \
-                     more AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
-                     FROM q CROSS JOIN cand c JOIN knowledge_postings k ON k.site_id = $1 \
-                     AND k.term = q.term AND k.passage_id = c.passage_id, s \
-                     WHERE NOT q.rare GROUP BY k.passage_id) \
-                     SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
-                     CAST(r.score AS FLOAT8) AS score \
-                     FROM (SELECT c.passage_id, c.score + COALESCE(m.score, 0) AS score \
-                     FROM cand c LEFT JOIN more m USING (passage_id) ORDER BY 2 DESC, 1) r \
-                     JOIN passages p ON p.id = r.passage_id \
-                     JOIN documents d ON d.id = p.document_id \
-                     WHERE p.enabled AND d.enabled \
-                     ORDER BY r.score DESC, r.passage_id LIMIT $3",
+                let sql = ranking_sql(
+                    &format!(
+                        "q AS MATERIALIZED (SELECT t.term, CAST(t.df AS FLOAT8) AS df, w.n AS w, \
+                         (SUM(t.df) OVER (ORDER BY t.df, t.term) <= {TERM_BUDGET} \
+                         OR ROW_NUMBER() OVER (ORDER BY t.df, t.term) = 1) AS rare \
+                         FROM (SELECT term, COUNT(*) AS n FROM unnest(CAST($2 AS TEXT[])) AS term \
+                         GROUP BY term) w JOIN knowledge_terms t ON t.site_id = $1 AND t.term = w.term), \
+                         s AS MATERIALIZED (SELECT CAST(passages AS FLOAT8) AS n, \
+                         GREATEST(CAST(tokens AS FLOAT8) / GREATEST(passages, 1), 1) AS avgdl \
+                         FROM knowledge_sizes WHERE site_id = $1)"
+                    ),
+                    "q.w * LN(1 + (s.n - q.df + 0.5) / (q.df + 0.5))",
                 );
                 sqlx::query_as(&sql)
                     .bind(site_id)
