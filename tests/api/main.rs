@@ -25,6 +25,7 @@ mod memory_facts;
 mod messages;
 mod privacy;
 mod prune;
+mod ranking;
 mod ratelimits;
 mod retrieval;
 mod scaleout;

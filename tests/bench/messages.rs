@@ -20,8 +20,8 @@
 //! `cargo build --release --bin lantern &&
 //!  cargo bench -p lantern-tests --bench messages [-- EXCHANGES CONCURRENCY] [sqlite|postgres|redis]`
 //! (`redis`: Postgres + Redis, one instance and then two, exchanges only).
-//! (defaults 1,600 and 32; `LANTERN_BENCH_KEEP_DB=1` keeps the Postgres
-//! database for a look afterwards; the server's log goes to a file in the temp
+//! (defaults 1,600 and 32; `LANTERN_BENCH_KEEP_DB=1` keeps the database
+//! (Postgres or SQLite) for a look afterwards; the server's log goes to a file in the temp
 //! folder, named on stderr).
 
 use std::time::{Duration, Instant};
@@ -269,7 +269,13 @@ async fn run(
                 .await;
         }
     }
-    drop(dir);
+    match dir {
+        Some(dir) if std::env::var_os("LANTERN_BENCH_KEEP_DB").is_some() => {
+            println!("   (kept database {}/lantern.db)", dir.0.display());
+            std::mem::forget(dir);
+        }
+        dir => drop(dir),
+    }
 }
 
 /// Imports every document with `parallel` requests at a time; (passages,

@@ -63,13 +63,18 @@ impl PassageIndex {
 /// the limit. The rare terms' postings choose SEARCH_CANDIDATES passages by
 /// their BM25; the other terms' postings are looked up for those only and
 /// added; only the best enabled passages are read (the ordered subquery
-/// lets the join stop at the limit).
+/// lets the join stop at the limit). A candidate that would stay below the
+/// limit'th best even if every other term scored its most (`bound`: no
+/// posting scores idf * (k1 + 1) or more) is dropped before its lookups,
+/// which leaves the top `limit` as they were (MaxScore pruning; a disabled
+/// passage among them leaves one fewer result, not a worse one).
 fn ranking_sql(ctes: &str, idf: &str) -> String {
     // One posting's BM25: a heading occurrence counts HEADING_WEIGHT times.
+    // It stays below idf * k1p1 however often the term occurs.
+    let k1p1 = K1 + 1.0;
     let bm25 = format!(
         "{idf} * ({HEADING_WEIGHT} * k.heading_tf + k.body_tf) * {k1p1} \
          / ({HEADING_WEIGHT} * k.heading_tf + k.body_tf + {K1} * ({b0} + {B} * k.tokens / s.avgdl))",
-        k1p1 = K1 + 1.0,
         b0 = 1.0 - B,
     );
     format!(
@@ -78,14 +83,18 @@ fn ranking_sql(ctes: &str, idf: &str) -> String {
          FROM q JOIN knowledge_postings k ON k.site_id = $1 AND k.term = q.term, s \
          WHERE q.rare GROUP BY k.passage_id \
          ORDER BY score DESC, k.passage_id LIMIT {SEARCH_CANDIDATES}), \
+         bound AS MATERIALIZED (SELECT COALESCE((SELECT score FROM cand \
+         ORDER BY score DESC LIMIT 1 OFFSET $3 - 1), 0) \
+         - COALESCE(SUM({idf}), 0) * {k1p1} AS score FROM q, s WHERE NOT q.rare), \
          more AS MATERIALIZED (SELECT k.passage_id, SUM({bm25}) AS score \
-         FROM q CROSS JOIN cand c JOIN knowledge_postings k ON k.site_id = $1 \
+         FROM q CROSS JOIN cand c CROSS JOIN bound JOIN knowledge_postings k ON k.site_id = $1 \
          AND k.term = q.term AND k.passage_id = c.passage_id, s \
-         WHERE NOT q.rare GROUP BY k.passage_id) \
+         WHERE NOT q.rare AND c.score >= bound.score GROUP BY k.passage_id) \
          SELECT p.id AS passage_id, p.document_id, d.title, d.url, d.language, p.heading, p.body, \
          CAST(r.score AS FLOAT8) AS score \
          FROM (SELECT c.passage_id, c.score + COALESCE(m.score, 0) AS score \
-         FROM cand c LEFT JOIN more m USING (passage_id) ORDER BY 2 DESC, 1) r \
+         FROM cand c CROSS JOIN bound LEFT JOIN more m USING (passage_id) \
+         WHERE c.score >= bound.score ORDER BY 2 DESC, 1) r \
          JOIN passages p ON p.id = r.passage_id \
          JOIN documents d ON d.id = p.document_id \
          WHERE p.enabled AND d.enabled \
