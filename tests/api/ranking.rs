@@ -4,12 +4,13 @@
 //! passages of any search are the first `k` of a longer one. The data makes
 //! the commoner terms reorder what the rarer ones chose (their counts vary
 //! from passage to passage), so a bound that forgot them would fail here.
+//! Turned-off passages and documents are left out before the limit.
 
 use lantern_server::{
     db::{Db, PassageHit},
     knowledge::analysis::Analyzer,
 };
-use lantern_tests::{Backend, TestApp, stats::Lcg};
+use lantern_tests::{Backend, TestApp, app::SiteKeys, stats::Lcg};
 use serde_json::json;
 
 /// Words and the share of sections holding each (1 in N), from common to
@@ -91,6 +92,63 @@ async fn top_is_a_prefix(backend: Backend) {
             }
         }
     }
+    let terms = analyzer.query_terms("zephyr toner paper network printer");
+    turned_off_are_left_out(&app, &db, &site, &terms).await;
+}
+
+/// Turning off a passage, then a whole document, takes them out of the
+/// results and leaves the rest in order (a full page still).
+async fn turned_off_are_left_out(app: &TestApp, db: &Db, site: &SiteKeys, terms: &[String]) {
+    let before = db
+        .search_passages(&site.id, terms, 40)
+        .await
+        .expect("search");
+    let patch = |path: String| {
+        app.client
+            .patch(app.url(&path))
+            .bearer_auth(&site.admin_key)
+            .json(&json!({"enabled": false}))
+            .send()
+    };
+    let first = &before[0];
+    let path = format!(
+        "/api/v1/knowledge/documents/{}/passages/{}",
+        first.document_id, first.passage_id
+    );
+    assert_eq!(patch(path).await.expect("sent").status(), 200);
+    let after = db
+        .search_passages(&site.id, terms, 40)
+        .await
+        .expect("search");
+    assert_eq!(after.len(), 40);
+    let ids = |hits: &[PassageHit]| -> Vec<i64> { hits.iter().map(|h| h.passage_id).collect() };
+    assert_eq!(
+        ids(&after[..39]),
+        ids(&before[1..]),
+        "the passage turned off"
+    );
+
+    let doc = after[0].document_id.clone();
+    let path = format!("/api/v1/knowledge/documents/{doc}");
+    assert_eq!(patch(path).await.expect("sent").status(), 200);
+    let last = db
+        .search_passages(&site.id, terms, 40)
+        .await
+        .expect("search");
+    assert_eq!(last.len(), 40);
+    assert!(
+        last.iter().all(|h| h.document_id != doc),
+        "the document turned off"
+    );
+    let kept: Vec<i64> = ids(&after)
+        .into_iter()
+        .filter(|id| {
+            after
+                .iter()
+                .any(|h| h.passage_id == *id && h.document_id != doc)
+        })
+        .collect();
+    assert_eq!(ids(&last[..kept.len()]), kept, "the rest in order");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
