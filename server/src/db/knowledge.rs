@@ -66,8 +66,9 @@ impl PassageIndex {
 /// and added. A candidate that would stay below the limit'th best even if
 /// every other term scored its most (`bound`: no posting scores idf *
 /// (k1 + 1) or more) is dropped before its lookups, which leaves the top
-/// `limit` as they were (MaxScore pruning; a disabled passage among them
-/// leaves one fewer result, not a worse one). Turned-off passages and
+/// `limit` as they were (MaxScore pruning; the bound counts turned-off
+/// candidates too, so when the best are off a search may return fewer
+/// than `limit`, never a wrong order). Turned-off passages and
 /// documents come from their own partial indexes (`off`, usually empty), so
 /// only the `limit` best passages are read: on SQLite, reading all 400 for
 /// their `enabled` was a quarter of the statement.
