@@ -137,6 +137,7 @@ pub async fn build_with_shutdown(
     }
     let attachments = crate::attachments::Attachments::open(&settings)?;
     crate::prune::spawn(db.clone(), hub.clone(), attachments.clone(), &settings, closing.clone());
+    crate::knowledge::upkeep::spawn(db.clone(), closing.clone());
     crate::backup::schedule::spawn(&settings, attachments.store.clone(), closing.clone());
     let chat = Chat {
         db: db.clone(),

@@ -160,3 +160,42 @@ async fn sqlite_pruned_search_keeps_the_top() {
 async fn postgres_pruned_search_keeps_the_top() {
     top_is_a_prefix(Backend::Postgres).await;
 }
+
+/// Postgres: a few seconds after an import the postings are vacuumed and
+/// analysed by the server itself (`knowledge::upkeep`), so the
+/// search's index-only scans skip the heap even where autovacuum is off.
+/// `last_vacuum` is a manual vacuum's (autovacuum sets `last_autovacuum`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_search_tables_are_vacuumed_after_an_import() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let site = app.site().await;
+    let res = app
+        .post_json(
+            "/api/v1/knowledge/documents",
+            &site.admin_key,
+            &document(&mut Lcg(3), 0, 20),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let pool = sqlx::PgPool::connect(&app.database_url)
+        .await
+        .expect("Postgres");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let tidy: Vec<(bool, bool)> = sqlx::query_as(
+            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL \
+             FROM pg_stat_user_tables WHERE relname = 'knowledge_postings'",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("statistics");
+        if tidy == [(true, true)] {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not vacuumed and analysed 30 s after the import: {tidy:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}

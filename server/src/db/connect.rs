@@ -42,6 +42,7 @@ impl Db {
         Ok(Db {
             pool,
             queued: Default::default(),
+            indexed: Default::default(),
             sealer: None,
             _serving: serving.map(std::sync::Arc::new),
             cache: std::sync::Arc::new(super::cached::DbCache::new(Duration::ZERO)),

@@ -359,6 +359,7 @@ impl Db {
         let record = DocumentRecord::from(row);
         insert_passages(&mut tx, &record, passages, index, config).await?;
         tx.commit().await?;
+        self.indexed.notify_one();
         Ok((record, replaced))
     }
 
@@ -539,6 +540,7 @@ impl Db {
             }
         }
         tx.commit().await?;
+        self.indexed.notify_one();
         Ok(())
     }
 }

@@ -33,6 +33,7 @@ mod sealed;
 mod sessions;
 mod sites;
 mod sources;
+mod upkeep;
 mod users;
 mod vectors;
 mod visitors;
@@ -133,6 +134,8 @@ pub struct Db {
     /// Notified when webhook deliveries were queued, so this process's
     /// delivery worker wakes at once instead of at its next poll.
     queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Notified when passages were written ([`upkeep`]).
+    indexed: std::sync::Arc<tokio::sync::Notify>,
     /// Seals secrets before they are stored and opens them when read
     /// ([`crate::sealing`]); none: stored as they are.
     sealer: Option<std::sync::Arc<crate::sealing::Sealer>>,

@@ -22,6 +22,7 @@ pub mod sources;
 mod snippet;
 pub mod split;
 mod stopwords;
+pub mod upkeep;
 
 pub use crate::db::{DocumentRecord, NewDocument, PassageHit};
 pub use base::{KnowledgeBase, MAX_DOCUMENT_BYTES, Retrieved, coverage, prepare, to_api};
