@@ -69,6 +69,8 @@ pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> any
     let mut touched = embed_now(&settings, &db).await?;
     if imported > 0 {
         touched.insert(site.id.clone());
+        // A running server vacuums after its own imports only.
+        db.tidy_postings().await?;
     }
     if !touched.is_empty() {
         // Running servers cache searches under the site's knowledge
