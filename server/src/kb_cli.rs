@@ -69,8 +69,11 @@ pub async fn import(settings: Settings, site_id: &str, paths: &[PathBuf]) -> any
     let mut touched = embed_now(&settings, &db).await?;
     if imported > 0 {
         touched.insert(site.id.clone());
-        // A running server vacuums after its own imports only.
-        db.tidy_postings().await?;
+        // A running server vacuums after its own imports only. The import
+        // stands whatever comes of it (autovacuum gets there in the end).
+        if let Err(e) = db.tidy_postings().await {
+            eprintln!("could not vacuum the postings: {e}");
+        }
     }
     if !touched.is_empty() {
         // Running servers cache searches under the site's knowledge

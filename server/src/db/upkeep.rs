@@ -16,10 +16,10 @@ impl Db {
     }
 
     /// Postgres: vacuums and analyses the postings, unless a vacuum
-    /// already holds them. Only pages changed since the last vacuum are
-    /// read (under a second after a 20,465-passage import). The passages and term
-    /// counts are left to autovacuum: the search reads only the postings
-    /// by an index-only scan. SQLite: nothing to do.
+    /// already holds them. The vacuum reads only pages changed since the
+    /// last one (under a second after a 20,465-passage import). The
+    /// passages and term counts are left to autovacuum: the search reads
+    /// only the postings by an index-only scan. SQLite: nothing to do.
     pub async fn tidy_postings(&self) -> Result<()> {
         if let PoolRef::Postgres(p) = self.pool() {
             // VACUUM cannot run in a transaction, so not as a prepared
