@@ -372,16 +372,10 @@ async fn disable_and_cite(backend: Backend) {
     // A disabled passage is not searched; enabled again, it is.
     let pid = exchange["id"].as_i64().expect("pid");
     let patch = |path: String, enabled: bool| {
-        let app = &app;
-        let key = site.admin_key.clone();
+        let (app, key) = (&app, site.admin_key.clone());
         async move {
-            app.client
-                .patch(app.url(&path))
-                .bearer_auth(key)
-                .json(&json!({ "enabled": enabled }))
-                .send()
+            app.patch_json(&path, &key, &json!({ "enabled": enabled }))
                 .await
-                .expect("sent")
         }
     };
     let p = json_ok(

@@ -47,6 +47,10 @@ fn document(rng: &mut Lcg, n: usize, sections: usize) -> serde_json::Value {
     json!({"title": format!("Handbook {n}"), "url": format!("/handbook/{n}"), "body": body})
 }
 
+fn ids(hits: &[PassageHit]) -> Vec<i64> {
+    hits.iter().map(|h| h.passage_id).collect()
+}
+
 async fn top_is_a_prefix(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let site = app.site().await;
@@ -76,7 +80,6 @@ async fn top_is_a_prefix(backend: Backend) {
             .await
             .expect("search");
         assert_eq!(all.len(), 40, "{question}: a full page of results");
-        let ids = |hits: &[PassageHit]| -> Vec<i64> { hits.iter().map(|h| h.passage_id).collect() };
         for k in [1, 2, 3, 5, 8, 13] {
             let top = db
                 .search_passages(&site.id, &terms, k)
@@ -99,29 +102,25 @@ async fn top_is_a_prefix(backend: Backend) {
 /// Turning off a passage, then a whole document, takes them out of the
 /// results and leaves the rest in order (a full page still).
 async fn turned_off_are_left_out(app: &TestApp, db: &Db, site: &SiteKeys, terms: &[String]) {
-    let before = db
-        .search_passages(&site.id, terms, 40)
-        .await
-        .expect("search");
-    let patch = |path: String| {
-        app.client
-            .patch(app.url(&path))
-            .bearer_auth(&site.admin_key)
-            .json(&json!({"enabled": false}))
-            .send()
+    let best_40 = || async {
+        db.search_passages(&site.id, terms, 40)
+            .await
+            .expect("search")
     };
+    let turn_off = |path: String| async move {
+        let off = json!({"enabled": false});
+        let res = app.patch_json(&path, &site.admin_key, &off).await;
+        assert_eq!(res.status(), 200, "{path}");
+    };
+    let before = best_40().await;
     let first = &before[0];
-    let path = format!(
+    turn_off(format!(
         "/api/v1/knowledge/documents/{}/passages/{}",
         first.document_id, first.passage_id
-    );
-    assert_eq!(patch(path).await.expect("sent").status(), 200);
-    let after = db
-        .search_passages(&site.id, terms, 40)
-        .await
-        .expect("search");
+    ))
+    .await;
+    let after = best_40().await;
     assert_eq!(after.len(), 40);
-    let ids = |hits: &[PassageHit]| -> Vec<i64> { hits.iter().map(|h| h.passage_id).collect() };
     assert_eq!(
         ids(&after[..39]),
         ids(&before[1..]),
@@ -129,24 +128,17 @@ async fn turned_off_are_left_out(app: &TestApp, db: &Db, site: &SiteKeys, terms:
     );
 
     let doc = after[0].document_id.clone();
-    let path = format!("/api/v1/knowledge/documents/{doc}");
-    assert_eq!(patch(path).await.expect("sent").status(), 200);
-    let last = db
-        .search_passages(&site.id, terms, 40)
-        .await
-        .expect("search");
+    turn_off(format!("/api/v1/knowledge/documents/{doc}")).await;
+    let last = best_40().await;
     assert_eq!(last.len(), 40);
     assert!(
         last.iter().all(|h| h.document_id != doc),
         "the document turned off"
     );
-    let kept: Vec<i64> = ids(&after)
-        .into_iter()
-        .filter(|id| {
-            after
-                .iter()
-                .any(|h| h.passage_id == *id && h.document_id != doc)
-        })
+    let kept: Vec<i64> = after
+        .iter()
+        .filter(|h| h.document_id != doc)
+        .map(|h| h.passage_id)
         .collect();
     assert_eq!(ids(&last[..kept.len()]), kept, "the rest in order");
 }

@@ -229,15 +229,10 @@ async fn statistics_follow_every_write(app: &TestApp, pool: &Pool) {
 
     // Turning a document and a passage off changes no statistics (they
     // stay counted, as the site's size does).
-    let patch = |path: String| {
-        app.client
-            .patch(app.url(&path))
-            .bearer_auth(&one.admin_key)
-            .json(&json!({"enabled": false}))
-            .send()
-    };
+    let off = json!({"enabled": false});
     let path = format!("/api/v1/knowledge/documents/{doc}");
-    assert_eq!(patch(path.clone()).await.expect("sent").status(), 200);
+    let res = app.patch_json(&path, &one.admin_key, &off).await;
+    assert_eq!(res.status(), 200);
     let passages: serde_json::Value = app
         .get_auth(&format!("{path}/passages"), &one.admin_key)
         .await
@@ -245,7 +240,9 @@ async fn statistics_follow_every_write(app: &TestApp, pool: &Pool) {
         .await
         .expect("json");
     let pid = passages["items"][0]["id"].as_i64().expect("passage id");
-    let res = patch(format!("{path}/passages/{pid}")).await.expect("sent");
+    let res = app
+        .patch_json(&format!("{path}/passages/{pid}"), &one.admin_key, &off)
+        .await;
     assert_eq!(res.status(), 200);
     pool.check("after turning things off").await;
 

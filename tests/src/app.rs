@@ -202,6 +202,21 @@ impl TestApp {
             .expect("request sent")
     }
 
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// Uploads `bytes` as the multipart part `file` named `name` to the
     /// conversation `conversation_id`.
     pub async fn upload(
