@@ -35,6 +35,7 @@ native! {
     pub mod inbox;
     mod kb_cli;
     pub mod knowledge;
+    pub mod listen;
     pub mod kvcache;
     pub mod markdown;
     pub mod privacy;

@@ -177,14 +177,22 @@ pub async fn serve(
     app: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    // The peer address feeds client-IP rate limits.
+    use axum::serve::ListenerExt;
+    // Live event streams over HTTP/1.1 skip hyper (see `listen`); hyper
+    // serves the rest. `tap_io` only lets axum hand on the peer address,
+    // which feeds client-IP rate limits.
+    let (handoff, light) = crate::listen::split(listener, app.clone())?;
     axum::serve(
-        listener,
+        handoff.tap_io(|_| ()),
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("server error")
+    .context("server error")?;
+    // The light streams end with the shutdown signal too (their `reconnect`
+    // event); wait for their last bytes as hyper waited for its own.
+    light.closed().await;
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -6,6 +6,7 @@
 //! | `lantern_http_requests_total` | counter | `method`, `route`, `status` |
 //! | `lantern_http_request_duration_seconds` | histogram | `method`, `route`, `status` |
 //! | `lantern_sse_streams_open` | gauge | — |
+//! | `lantern_light_connections_open` | gauge | — (HTTP/1.1 streams answered without hyper, see `listen`) |
 //! | `lantern_messages_stored_total` | counter | `role` |
 //! | `lantern_answer_duration_seconds` | histogram | — |
 //! | `lantern_answer_first_delta_seconds` | histogram | — |
@@ -107,6 +108,7 @@ fn register_known_series() {
     }
     metrics::gauge!("lantern_queue_depth", "queue" => "redis_publish").set(0.0);
     metrics::gauge!("lantern_sse_streams_open").set(0.0);
+    metrics::gauge!("lantern_light_connections_open").set(0.0);
     for reason in crate::attachments::Refusal::REASONS {
         metrics::counter!("lantern_uploads_refused_total", "reason" => reason).absolute(0);
     }
@@ -228,18 +230,27 @@ pub fn pool(size: u32, idle: u32) {
 }
 
 /// Counts an open SSE stream for as long as it lives.
-pub struct StreamGuard;
+pub struct StreamGuard(&'static str);
 
 impl StreamGuard {
     pub fn open() -> StreamGuard {
-        metrics::gauge!("lantern_sse_streams_open").increment(1.0);
-        StreamGuard
+        StreamGuard::counting("lantern_sse_streams_open")
+    }
+
+    /// Counts a connection on the light path for streams (`listen`).
+    pub fn light() -> StreamGuard {
+        StreamGuard::counting("lantern_light_connections_open")
+    }
+
+    fn counting(gauge: &'static str) -> StreamGuard {
+        metrics::gauge!(gauge).increment(1.0);
+        StreamGuard(gauge)
     }
 }
 
 impl Drop for StreamGuard {
     fn drop(&mut self) {
-        metrics::gauge!("lantern_sse_streams_open").decrement(1.0);
+        metrics::gauge!(self.0).decrement(1.0);
     }
 }
 

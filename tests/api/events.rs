@@ -14,8 +14,16 @@ async fn live_and_resume(backend: Backend) {
     let id = conv["id"].as_str().expect("id").to_string();
     let events_path = format!("/api/v1/conversations/{id}/events");
 
-    let stream = app.get_auth(&events_path, &visitor).await;
+    // The first stream as a browser opens it (the light path), the resumed
+    // one without `Accept` (hyper's): both must carry the same events.
+    let stream = app.open_stream(&events_path, &visitor).await;
     assert_eq!(stream.status(), 200);
+    assert_eq!(
+        stream.headers()["connection"],
+        "close",
+        "the light path answered"
+    );
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
     let mut reader = SseReader::new(stream);
     app.post_json(
         &format!("/api/v1/conversations/{id}/messages"),
@@ -86,31 +94,86 @@ async fn live_and_resume(backend: Backend) {
 on_both_backends!(events_resume_without_gaps, super::live_and_resume);
 
 /// One visitor may hold only so many streams open (a setting); past it a
-/// clear 429, while another visitor is not affected.
+/// clear 429, while another visitor is not affected. A stream whose client
+/// has gone gives its place back at once. Streams open as browsers open
+/// them, so this runs on the server's light path.
 async fn streams_are_capped(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.max_streams_per_visitor = 2).await;
     let site = app.site().await;
     let visitor = app.visitor(&site.id).await;
     let id = app.conversation_id(&visitor).await;
     let path = format!("/api/v1/conversations/{id}/events");
-    let first = app.get_auth(&path, &visitor).await;
-    let second = app.get_auth(&path, &visitor).await;
+    let first = app.open_stream(&path, &visitor).await;
+    let second = app.open_stream(&path, &visitor).await;
     assert_eq!(first.status(), 200);
     assert_eq!(second.status(), 200);
-    let third = app.get_auth(&path, &visitor).await;
+    let third = app.open_stream(&path, &visitor).await;
     assert!(third.headers().contains_key("retry-after"));
     crate::assert_envelope(third, 429, "rate_limited").await;
 
     let other = app.visitor(&site.id).await;
     let other_id = app.conversation_id(&other).await;
     let theirs = app
-        .get_auth(&format!("/api/v1/conversations/{other_id}/events"), &other)
+        .open_stream(&format!("/api/v1/conversations/{other_id}/events"), &other)
         .await;
     assert_eq!(
         theirs.status(),
         200,
         "another visitor has places of their own"
     );
-    drop((first, second, theirs));
+
+    // The client goes away on a quiet conversation: its place is free
+    // before any event or keep-alive would have revealed it.
+    drop(first);
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let again = loop {
+        let res = app.open_stream(&path, &visitor).await;
+        if res.status() == 200 || std::time::Instant::now() > deadline {
+            break res;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        again.status(),
+        200,
+        "a closed stream gives its place back at once"
+    );
+    drop((second, theirs, again));
 }
 on_both_backends!(stream_caps, super::streams_are_capped);
+
+/// A shutdown ends every live stream with `reconnect` and a complete
+/// response, on the light path and on hyper's alike, and the server then
+/// stops without waiting for the clients.
+async fn shutdown_ends_streams(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = app.site().await;
+    let visitor = app.visitor(&site.id).await;
+    let id = app.conversation_id(&visitor).await;
+    let path = format!("/api/v1/conversations/{id}/events");
+    let light = app.open_stream(&path, &visitor).await;
+    let plain = app.get_auth(&path, &visitor).await;
+    assert_eq!(
+        light.headers()["connection"],
+        "close",
+        "the light path answered"
+    );
+    assert!(
+        !plain.headers().contains_key("connection"),
+        "hyper answered"
+    );
+    let readers = [light, plain].map(|res| tokio::spawn(res.text()));
+
+    tokio::time::timeout(WAIT, app.shut_down())
+        .await
+        .expect("the server stops while streams were open");
+    for (reader, which) in readers.into_iter().zip(["light", "hyper"]) {
+        let body = tokio::time::timeout(WAIT, reader)
+            .await
+            .expect("the stream ends")
+            .expect("the reader task")
+            .unwrap_or_else(|e| panic!("the {which} stream was cut, not ended: {e}"));
+        assert!(body.contains("event: reconnect"), "{which}: {body:?}");
+    }
+}
+on_both_backends!(shutdown_ends_live_streams, super::shutdown_ends_streams);

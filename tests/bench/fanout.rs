@@ -3,11 +3,13 @@
 //! process's resident memory with the streams open, above idle, per stream.
 //! Runs each N on a fresh process (default: 2,000 then 10,000).
 //!
-//! Each N runs twice: every stream on its own HTTP/1.1 connection (a browser's
-//! `EventSource` straight to Lantern), then the streams multiplexed over
-//! HTTP/2 connections without TLS (h2c, prior knowledge), as a reverse proxy
-//! that speaks h2c to its upstream sends them (Caddy's `versions h2c`,
-//! Envoy). `h1` or `h2` among the arguments runs only that one.
+//! Each N runs three ways: every stream on its own HTTP/1.1 connection as a
+//! browser's `EventSource` opens it (`Accept: text/event-stream`, which the
+//! server answers on its light path), the same without that header (served
+//! by hyper, for comparison), then the streams multiplexed over HTTP/2
+//! connections without TLS (h2c, prior knowledge), as a reverse proxy that
+//! speaks h2c to its upstream sends them (Caddy's `versions h2c`, Envoy).
+//! `h1`, `h1-hyper` or `h2` among the arguments runs only those.
 //!
 //! `cargo build --release --bin lantern && cargo bench -p lantern-tests --bench fanout [-- N… [h1|h2]]`
 //! (each process needs `ulimit -n` above N + a few hundred: run
@@ -37,12 +39,13 @@ async fn main() {
         .iter()
         .filter_map(|a| match a.as_str() {
             "h1" => Some(Mode::Http1),
+            "h1-hyper" => Some(Mode::Http1Hyper),
             "h2" => Some(Mode::H2c),
             _ => None,
         })
         .collect();
     if modes.is_empty() {
-        modes = vec![Mode::Http1, Mode::H2c];
+        modes = vec![Mode::Http1, Mode::Http1Hyper, Mode::H2c];
     }
     for n in ns {
         for &mode in &modes {
@@ -53,8 +56,10 @@ async fn main() {
 
 #[derive(Clone, Copy)]
 enum Mode {
-    /// One HTTP/1.1 connection per stream.
+    /// One HTTP/1.1 connection per stream, asking for `text/event-stream`.
     Http1,
+    /// The same without `Accept`: hyper serves these.
+    Http1Hyper,
     /// Streams multiplexed over HTTP/2 connections, no TLS.
     H2c,
 }
@@ -67,7 +72,7 @@ const STREAMS_PER_H2_CONNECTION: usize = 150;
 /// one h2c client (one connection) per `STREAMS_PER_H2_CONNECTION` streams.
 fn stream_clients(n: usize, mode: Mode) -> Vec<reqwest::Client> {
     match mode {
-        Mode::Http1 => vec![
+        Mode::Http1 | Mode::Http1Hyper => vec![
             reqwest::Client::builder()
                 .http1_only()
                 .pool_max_idle_per_host(n + 10)
@@ -147,13 +152,12 @@ async fn run(n: usize, mode: Mode) {
             key.clone(),
         );
         async move {
-            client
-                .get(url)
-                .bearer_auth(key)
-                .send()
-                .await
-                .expect("stream")
-                .bytes_stream()
+            let request = client.get(url).bearer_auth(key);
+            let request = match mode {
+                Mode::Http1Hyper => request,
+                Mode::Http1 | Mode::H2c => request.header("accept", "text/event-stream"),
+            };
+            request.send().await.expect("stream").bytes_stream()
         }
     }))
     .await;
@@ -198,7 +202,8 @@ async fn run(n: usize, mode: Mode) {
     let pct =
         |p: f64| got[((got.len() as f64 * p) as usize).min(got.len() - 1)].as_secs_f64() * 1000.0;
     let how = match mode {
-        Mode::Http1 => "HTTP/1.1, a connection each".to_string(),
+        Mode::Http1 => "HTTP/1.1, a connection each, as a browser asks".to_string(),
+        Mode::Http1Hyper => "HTTP/1.1, a connection each, no Accept: hyper".to_string(),
         Mode::H2c => format!("h2c over {} connections", clients.len()),
     };
     println!(

@@ -1,7 +1,7 @@
 //! The real server on an ephemeral port, with an HTTP client pointed at it.
 
 use lantern_server::settings::Settings;
-use tokio::sync::oneshot;
+use tokio::{sync::watch, task::JoinHandle};
 
 use std::sync::Arc;
 
@@ -23,7 +23,10 @@ pub struct TestApp {
     pub database_url: String,
     /// The attachment store's folder (unless a test chose another store).
     pub attachments_dir: Arc<TempDir>,
-    stop: Option<oneshot::Sender<()>>,
+    /// Turning true shuts the server down as SIGTERM does (live streams
+    /// end with `reconnect`); dropping the app does it too.
+    closing: watch::Sender<bool>,
+    served: Option<JoinHandle<()>>,
     _db: Option<FreshDatabase>,
 }
 
@@ -107,13 +110,14 @@ impl TestApp {
             .await
             .expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = lantern_server::startup::build(settings)
+        let (closing, closed) = watch::channel(false);
+        let app = lantern_server::startup::build_with_shutdown(settings, closed.clone())
             .await
             .expect("the app starts");
-        tokio::spawn(async move {
-            axum_serve(listener, app, async {
-                let _ = stopped.await;
+        let served = tokio::spawn(async move {
+            let mut closed = closed;
+            axum_serve(listener, app, async move {
+                let _ = closed.wait_for(|c| *c).await;
             })
             .await
         });
@@ -122,7 +126,8 @@ impl TestApp {
             client: reqwest::Client::new(),
             database_url,
             attachments_dir,
-            stop: Some(stop),
+            closing,
+            served: Some(served),
             _db: db,
         }
     }
@@ -254,6 +259,24 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// A GET asking for `text/event-stream`, as a browser's `EventSource`
+    /// sends it, on a connection of its own: it takes the server's light
+    /// path for streams (`lantern_server::listen`) instead of hyper's.
+    pub async fn open_stream(&self, path: &str, token: &str) -> reqwest::Response {
+        // `self.client` could reuse a connection hyper already serves.
+        let fresh = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("a client");
+        fresh
+            .get(self.url(path))
+            .bearer_auth(token)
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// The text of `/metrics`.
     pub async fn metrics(&self) -> String {
         self.get("/metrics")
@@ -282,11 +305,20 @@ async fn axum_serve(
         .expect("server runs");
 }
 
+impl TestApp {
+    /// Shuts the server down as SIGTERM does and waits until it has
+    /// finished: every connection closed, the light streams' included.
+    pub async fn shut_down(mut self) {
+        let _ = self.closing.send(true);
+        if let Some(served) = self.served.take() {
+            served.await.expect("the server task ends");
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let _ = self.closing.send(true);
     }
 }
 
