@@ -52,7 +52,13 @@ function track(child) {
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
-  child.output = () => out.slice(-4000);
+  // A logged error with a backtrace runs to thousands of characters: its
+  // first lines (the message) come first, then the tail.
+  child.output = () => {
+    const errors = [...out.matchAll(/(ERROR|WARN|panicked)/g)].slice(-5)
+      .map((m) => out.slice(m.index, m.index + 1200));
+    return `${errors.join('\n…\n')}\n… last output:\n${out.slice(-2500)}`;
+  };
   return child;
 }
 
