@@ -64,16 +64,31 @@ impl Writer {
     /// Waits for the connection and opens this write's savepoint.
     pub(crate) async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         let waiting = Waiting::new(self);
-        let mut guard = self.state.clone().lock_owned().await;
+        let guard = self.state.clone().lock_owned().await;
         waiting.served();
-        if !guard.open {
-            guard.conn.execute("BEGIN IMMEDIATE").await?;
-            guard.open = true;
-        }
-        if let Err(e) = guard.conn.execute("SAVEPOINT w").await {
-            finish(self, guard).await;
-            return Err(e);
-        }
+        // What changes the connection's state runs in a task of its own: a
+        // caller that goes away (its request cancelled) while BEGIN is in
+        // flight would otherwise leave `open` saying the opposite of
+        // SQLite, and every later write of the process failing.
+        let (opened, outcome) = oneshot::channel();
+        let writer = self.clone();
+        tokio::spawn(async move {
+            let mut guard = guard;
+            match open(&mut guard).await {
+                Ok(()) => {
+                    if let Err(Ok(mut guard)) = opened.send(Ok(guard)) {
+                        // The caller has gone: nothing of its write exists.
+                        abandon(&mut guard).await;
+                        finish(&writer, guard).await;
+                    }
+                }
+                Err(e) => {
+                    finish(&writer, guard).await;
+                    let _ = opened.send(Err(e));
+                }
+            }
+        });
+        let guard = outcome.await.map_err(|_| gone())??;
         Ok(WriteTx {
             guard: Some(guard),
             writer: self.clone(),
@@ -103,22 +118,44 @@ impl WriteTx {
         let Some(mut guard) = self.guard.take() else {
             return Ok(());
         };
-        if let Err(e) = guard.conn.execute("RELEASE w").await {
-            abandon(&mut guard).await;
-            finish(&self.writer, guard).await;
-            return Err(e);
-        }
+        let writer = self.writer.clone();
         let (done, outcome) = oneshot::channel();
-        guard.batch.push(done);
-        finish(&self.writer, guard).await;
+        // In a task, as in `begin`: the release and the batch's commit
+        // finish even when the caller stops waiting for them.
+        tokio::spawn(async move {
+            if let Err(e) = guard.conn.execute("RELEASE w").await {
+                abandon(&mut guard).await;
+                finish(&writer, guard).await;
+                let _ = done.send(Err(e.to_string()));
+                return;
+            }
+            guard.batch.push(done);
+            finish(&writer, guard).await;
+        });
         match outcome.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(sqlx::Error::Io(std::io::Error::other(message))),
-            Err(_) => Err(sqlx::Error::Io(std::io::Error::other(
-                "the write batch was dropped before its commit",
-            ))),
+            Err(_) => Err(gone()),
         }
     }
+}
+
+/// Opens the shared transaction if none is, then this write's savepoint.
+async fn open(state: &mut State) -> Result<(), sqlx::Error> {
+    if !state.open {
+        state.conn.execute("BEGIN IMMEDIATE").await?;
+        state.open = true;
+    }
+    // On failure the shared transaction stays open for the writes already
+    // in it; the caller hands the connection on.
+    state.conn.execute("SAVEPOINT w").await?;
+    Ok(())
+}
+
+fn gone() -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other(
+        "the write batch was dropped before its commit",
+    ))
 }
 
 impl std::ops::Deref for WriteTx {
@@ -221,5 +258,58 @@ impl Drop for Waiting<'_> {
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::FutureExt;
+    use sqlx::{Connection, Executor, SqliteConnection};
+
+    use super::Writer;
+
+    async fn insert(writer: &Writer, x: i64) -> Result<(), sqlx::Error> {
+        let mut w = writer.begin().await?;
+        sqlx::query("INSERT INTO t (x) VALUES (?)")
+            .bind(x)
+            .execute(&mut *w)
+            .await?;
+        w.commit().await
+    }
+
+    /// Callers dropped at every await (a request whose client went away):
+    /// with BEGIN or SAVEPOINT in flight, with the release and the commit in
+    /// flight. Each time, the writes after them must still succeed. (Before
+    /// the writer ran these steps in tasks of their own, the first case left
+    /// a transaction open that the writer believed closed, and every later
+    /// write failed with "cannot start a transaction within a transaction".)
+    #[tokio::test]
+    async fn callers_that_go_away_midway_leave_the_writer_sound() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("sqlite");
+        conn.execute("CREATE TABLE t (x INTEGER)").await.expect("table");
+        let writer = Writer::new(conn);
+        for round in 0..40 {
+            // Polled once, then dropped: BEGIN (or SAVEPOINT) is in flight.
+            drop(writer.begin().now_or_never());
+            // A write whose commit is polled once and dropped.
+            let mut w = writer.begin().await.expect("begin");
+            sqlx::query("INSERT INTO t (x) VALUES (-1)")
+                .execute(&mut *w)
+                .await
+                .expect("insert");
+            drop(w.commit().now_or_never());
+            insert(&writer, round)
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: a write after a cancelled one failed: {e}"));
+        }
+        let kept: i64 = writer
+            .with_conn(async |c| {
+                sqlx::query_scalar("SELECT count(*) FROM t WHERE x >= 0")
+                    .fetch_one(c)
+                    .await
+                    .expect("count")
+            })
+            .await;
+        assert_eq!(kept, 40, "every acknowledged write is there");
     }
 }
