@@ -98,6 +98,8 @@ async fn triage(
     app: Router,
     open: Open,
 ) {
+    // The buffer only once bytes have come: an idle connection holds none.
+    let _ = stream.readable().await;
     let mut head = vec![0u8; HEAD_ROOM];
     let seen = stream.peek(&mut head).await.unwrap_or(0);
     let Some((request, len)) = stream_request(&head[..seen]) else {
