@@ -102,7 +102,7 @@ async fn triage(
     let _ = stream.readable().await;
     let mut head = vec![0u8; HEAD_ROOM];
     let seen = stream.peek(&mut head).await.unwrap_or(0);
-    let Some((request, len)) = stream_request(&head[..seen]) else {
+    let Some((mut request, len)) = stream_request(&head[..seen]) else {
         drop(head);
         let _ = hyper.send((stream, peer)).await;
         return;
@@ -114,7 +114,6 @@ async fn triage(
     drop(head);
     let counted = (open.subscribe(), crate::stats::StreamGuard::light());
     drop(open);
-    let mut request = request;
     request.extensions_mut().insert(ConnectInfo(peer));
     // Frames are small and should leave at once, not wait for an ACK.
     let _ = stream.set_nodelay(true);
